@@ -1,0 +1,73 @@
+"""One exception family: every error a user can fix is a VoicecoachError.
+
+The CLI's error boundary turns these into ``Error: ...`` lines and exit code 1;
+anything else is a bug and shows a traceback only under ``--debug``.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    CTRL_C = 130
+
+
+class VoicecoachError(Exception):
+    """Base of every error the user can act on; ``str(err)`` is the message shown."""
+
+    def lines(self) -> list[str]:
+        """The lines printed on stderr, each starting with ``Error:`` or a location."""
+        return [f"Error: {self}"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in a file (1-based line and column)."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+
+
+class RoutineError(VoicecoachError):
+    """A routine file breaks the format; carries every problem found."""
+
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    def lines(self) -> list[str]:
+        return [str(p) for p in self.problems]
+
+
+class RoutineNotFound(VoicecoachError):
+    """A ROUTINE argument names no shipped routine, user routine or file."""
+
+
+class VoiceEngineError(VoicecoachError):
+    """The text-to-speech engine is missing or failed."""
+
+
+class AudioDeviceError(VoicecoachError):
+    """No sound device, a busy one, or one lost mid-session."""
+
+
+class ExportError(VoicecoachError):
+    """An export cannot be written (format, folder, permissions)."""
+
+
+class SettingsError(VoicecoachError):
+    """The settings file is broken, or an option value is invalid."""
+
+
+class HistoryError(VoicecoachError):
+    """The session history cannot be read or written."""
