@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages voicecoach needs, only those missing.
+# espeak-ng: the voice; libasound2-dev + gcc: to build simpleaudio; ffmpeg: ffprobe for tests;
+# pulseaudio, pulseaudio-utils, libasound2-plugins: real-time playback tests on a null sink.
+set -euo pipefail
+
+packages=(espeak-ng libespeak-ng1 libasound2-dev alsa-utils gcc python3-dev python3-venv
+          ffmpeg pulseaudio pulseaudio-utils libasound2-plugins sox make)
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+    echo "Not a Debian/Ubuntu system: install espeak-ng (or use the system voices), ALSA headers," >&2
+    echo "ffmpeg and pulseaudio with your package manager, then run make again." >&2
+    exit 0
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+        echo "Error: need root to install: ${missing[*]}" >&2
+        echo "Run as root, or install them with your package manager." >&2
+        exit 1
+    fi
+fi
+echo "Installing system packages: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
