@@ -1,0 +1,259 @@
+"""Rendering: placement to the sample, silence between cues, seeking, gains, flat memory."""
+
+from __future__ import annotations
+
+import tracemalloc
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from voicecoach.cuescript import Chapter, Cue, CueScript, CueType
+from voicecoach.render import Audio, RenderError, chime_source, first_cue, render
+
+
+def tone(length: int, value: float) -> Audio:
+    """A clip whose every sample is ``value``: any misplacement shows in the sum."""
+    return np.full(length, value, dtype=np.float32)
+
+
+def ramp(length: int, offset: float) -> Audio:
+    """A clip whose samples all differ, so an off-by-one inside a clip shows too."""
+    return (offset + np.arange(length, dtype=np.float32) / 1_000_000).astype(np.float32)
+
+
+SPEECH_LENGTHS = {"hello": 3000, "hold still": 5000, "one": 700, "long phrase": 9000}
+CHIME_LENGTHS = {"hold": 1200, "release": 1300, "done": 2000}
+
+
+def fake_speech(text: str) -> Audio:
+    return ramp(SPEECH_LENGTHS[text], 0.25)
+
+
+def fake_chime(name: str) -> Audio:
+    return tone(CHIME_LENGTHS[name], -0.5)
+
+
+def speech_cue(start: int, text: str) -> Cue:
+    return Cue(start=start, length=SPEECH_LENGTHS[text], type=CueType.SPEECH, text=text)
+
+
+def chime_cue(start: int, sound: str) -> Cue:
+    return Cue(start=start, length=CHIME_LENGTHS[sound], type=CueType.CHIME, sound=sound)
+
+
+def make_script(cues: list[Cue], length: int) -> CueScript:
+    return CueScript(
+        routine_id="test",
+        routine_name="Test",
+        length=length,
+        chapters=(Chapter(title="Only", start=0, end=length, exercise=0),),
+        cues=tuple(cues),
+    )
+
+
+def expected_audio(script: CueScript) -> Audio:
+    """The reference: the whole session built in one array (fine for small tests)."""
+    out = np.zeros(script.length, dtype=np.float32)
+    for cue in script.cues:
+        clip = fake_speech(cue.text) if cue.type is CueType.SPEECH else fake_chime(cue.sound)
+        out[cue.start : cue.end] += clip[: max(0, min(cue.end, script.length) - cue.start)]
+    return out
+
+
+SCRIPT = make_script(
+    [
+        speech_cue(0, "hello"),
+        chime_cue(4000, "hold"),
+        speech_cue(9001, "hold still"),
+        speech_cue(14_001, "one"),
+        chime_cue(20_000, "release"),
+        chime_cue(30_000, "done"),
+    ],
+    33_000,
+)
+
+
+def joined(chunks: Iterator[Audio]) -> Audio:
+    parts = list(chunks)
+    assert all(part.dtype == np.float32 and part.ndim == 1 for part in parts)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 1000, 4096, 40_000])
+def test_every_cue_lands_on_its_sample_whatever_the_chunk_size(chunk: int) -> None:
+    audio = joined(render(SCRIPT, fake_speech, fake_chime, chunk=chunk))
+    assert len(audio) == SCRIPT.length
+    np.testing.assert_array_equal(audio, expected_audio(SCRIPT))
+    for cue in SCRIPT.cues:
+        clip = fake_speech(cue.text) if cue.type is CueType.SPEECH else fake_chime(cue.sound)
+        np.testing.assert_array_equal(audio[cue.start : cue.end], clip)
+
+
+def test_silence_between_cues_and_chunk_sizes() -> None:
+    chunks = list(render(SCRIPT, fake_speech, fake_chime, chunk=4096))
+    assert [len(c) for c in chunks[:-1]] == [4096] * (len(chunks) - 1)
+    assert len(chunks[-1]) == SCRIPT.length - 4096 * (len(chunks) - 1)
+    audio = np.concatenate(chunks)
+    assert not audio[3000:4000].any()
+    assert not audio[5200:9001].any()
+    assert not audio[21_300:30_000].any()
+    assert not audio[32_000:].any()
+
+
+@pytest.mark.parametrize("start", [0, 1, 2999, 3000, 4500, 9001, 14_700, 32_999, 33_000])
+def test_start_seeks_into_the_same_audio(start: int) -> None:
+    audio = joined(render(SCRIPT, fake_speech, fake_chime, start=start, chunk=1024))
+    np.testing.assert_array_equal(audio, expected_audio(SCRIPT)[start:])
+
+
+def test_start_beyond_either_end_is_clamped() -> None:
+    assert len(joined(render(SCRIPT, fake_speech, fake_chime, start=-50))) == SCRIPT.length
+    assert len(joined(render(SCRIPT, fake_speech, fake_chime, start=10**9))) == 0
+
+
+def test_seek_fetches_only_the_clips_it_plays() -> None:
+    fetched: list[str] = []
+
+    def speech(text: str) -> Audio:
+        fetched.append(text)
+        return fake_speech(text)
+
+    list(render(SCRIPT, speech, fake_chime, start=14_000))
+    assert fetched == ["hold still", "one"]
+
+
+def test_clips_are_fetched_only_when_their_chunk_is_reached() -> None:
+    fetched: list[str] = []
+
+    def speech(text: str) -> Audio:
+        fetched.append(text)
+        return fake_speech(text)
+
+    stream = render(SCRIPT, speech, fake_chime, chunk=4000)
+    next(stream)
+    assert fetched == ["hello"]
+    next(stream)
+    next(stream)
+    assert fetched == ["hello", "hold still"]
+
+
+def test_first_cue_finds_the_cue_under_way() -> None:
+    assert first_cue(SCRIPT, 0) == 0
+    assert first_cue(SCRIPT, 2999) == 0
+    assert first_cue(SCRIPT, 3000) == 1
+    assert first_cue(SCRIPT, 5199) == 1
+    assert first_cue(SCRIPT, 5200) == 2
+    assert first_cue(SCRIPT, 33_000) == len(SCRIPT.cues)
+
+
+def test_gains_scale_voice_and_chimes_separately() -> None:
+    audio = joined(render(SCRIPT, fake_speech, fake_chime, voice_gain=0.5, chime_gain=2.0))
+    reference = expected_audio(SCRIPT)
+    np.testing.assert_allclose(audio[:3000], reference[:3000] * 0.5, rtol=1e-6)
+    np.testing.assert_array_equal(audio[4000:5200], np.full(1200, -1.0, dtype=np.float32))
+
+
+def test_overlapping_clips_are_added_and_clipped() -> None:
+    script = make_script([speech_cue(0, "hello"), speech_cue(1000, "hello")], 5000)
+
+    def loud(text: str) -> Audio:
+        return tone(SPEECH_LENGTHS[text], 0.7)
+
+    audio = joined(render(script, loud, fake_chime, chunk=512))
+    assert audio[500] == pytest.approx(0.7)
+    assert audio[1500] == pytest.approx(1.0)
+    assert audio[3500] == pytest.approx(0.7)
+    assert audio[4500] == 0.0
+
+
+def test_a_cue_running_past_the_end_is_cut_at_the_end() -> None:
+    script = make_script([speech_cue(1000, "hello")], 2000)
+    audio = joined(render(script, fake_speech, fake_chime))
+    np.testing.assert_array_equal(audio[1000:], fake_speech("hello")[:1000])
+
+
+def test_a_speech_clip_of_another_length_is_a_clear_error() -> None:
+    def longer(text: str) -> Audio:
+        return tone(SPEECH_LENGTHS[text] + 1, 0.1)
+
+    with pytest.raises(RenderError, match=r"'hello' is 3001 samples long but the script gives"):
+        list(render(SCRIPT, longer, fake_chime))
+
+
+def test_a_chime_of_another_length_is_a_clear_error() -> None:
+    with pytest.raises(RenderError, match=r"chime 'hold' is 10 samples long"):
+        list(render(SCRIPT, fake_speech, lambda name: tone(10, 0.1)))
+
+
+def test_stereo_clip_is_rejected() -> None:
+    with pytest.raises(RenderError, match="not mono"):
+        list(render(SCRIPT, lambda text: np.zeros((3000, 2), np.float32), fake_chime))
+
+
+def test_chunk_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="chunk must be positive"):
+        render(SCRIPT, fake_speech, fake_chime, chunk=0)
+
+
+def test_chime_source_loads_each_chime_once() -> None:
+    loads: list[str] = []
+
+    def load(name: str) -> Audio:
+        loads.append(name)
+        return fake_chime(name)
+
+    source = chime_source(load)
+    script = make_script([chime_cue(i * 3000, "hold") for i in range(10)], 31_000)
+    list(render(script, fake_speech, source))
+    assert loads == ["hold"]
+
+
+def long_script(minutes: int) -> CueScript:
+    """A script with a cue every 5 s, as dense as a real session's."""
+    length = minutes * 60 * 22050
+    step = 5 * 22050
+    cues = [speech_cue(at, "long phrase") for at in range(0, length - 9000, step)]
+    return make_script(cues, length)
+
+
+def peak_render_memory(script: CueScript) -> int:
+    tracemalloc.start()
+    try:
+        for _ in render(script, fake_speech, fake_chime):
+            pass
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_does_not_grow_with_session_length() -> None:
+    short = peak_render_memory(long_script(2))
+    long = peak_render_memory(long_script(60))
+    # A clip is 36 kB and a chunk 16 kB; the whole hour would be 317 MB.
+    assert long < 200_000
+    assert long < short * 1.5 + 20_000
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    gaps=st.lists(st.integers(min_value=0, max_value=3000), min_size=1, max_size=8),
+    texts=st.lists(st.sampled_from(sorted(SPEECH_LENGTHS)), min_size=8, max_size=8),
+    tail=st.integers(min_value=0, max_value=2000),
+    chunk=st.integers(min_value=1, max_value=5000),
+    start=st.integers(min_value=0, max_value=60_000),
+)
+def test_any_script_renders_to_its_reference(
+    gaps: list[int], texts: list[str], tail: int, chunk: int, start: int
+) -> None:
+    cues = []
+    at = 0
+    for gap, text in zip(gaps, texts[: len(gaps)], strict=True):
+        at += gap
+        cues.append(speech_cue(at, text))
+        at += SPEECH_LENGTHS[text]
+    script = make_script(cues, at + tail)
+    audio = joined(render(script, fake_speech, fake_chime, start=start, chunk=chunk))
+    np.testing.assert_array_equal(audio, expected_audio(script)[start:])
