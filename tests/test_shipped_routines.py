@@ -1,0 +1,163 @@
+"""The routines we ship: they load, hold the exercises they promise, and speak plainly.
+
+Someone follows these lying on the floor with eyes closed, so every cue sentence must be
+short enough to take in by ear, and the timings must be ones a physiotherapist would set.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from voicecoach.resources import data_dir
+from voicecoach.routine import Routine, WorkKind
+
+routine_module = pytest.importorskip("voicecoach.routine")
+if not hasattr(routine_module, "load_routine"):
+    pytest.skip("the routine loader is not there yet", allow_module_level=True)
+compiler = pytest.importorskip("voicecoach.compiler")
+
+ROUTINES_DIR = data_dir("routines")
+
+EXPECTED_EXERCISES: dict[str, tuple[str, ...]] = {
+    "lower-back-essentials": (
+        "Pelvic tilt",
+        "Glute bridge",
+        "Side-lying clamshells",
+        "Cat-cow",
+        "Bird dog",
+        "Child's pose",
+        "Seated forward fold",
+    ),
+    "lower-back-stretches": (
+        "Hip flexor stretch",
+        "Piriformis stretch",
+        "Lower back rotation",
+    ),
+    "back-care-13": (
+        "Pelvic tilt",
+        "Knee to chest",
+        "Knee rocking",
+        "Lower back rotation",
+        "Piriformis stretch",
+        "Hamstring stretch",
+        "Ball roll on the glutes",
+        "Foam roller on the mid back",
+        "Press-up",
+        "Cat-cow",
+        "Thread the needle",
+        "Hip flexor stretch",
+        "Child's pose",
+    ),
+    "quick-start": ("Pelvic tilt", "Knee to chest"),
+}
+
+# A sentence heard once, eyes closed, must be short: fewer than 12 words.
+MAX_WORDS_PER_SENTENCE = 11
+MAX_CUE_SENTENCES = 3
+
+ALL_PATHS = sorted(ROUTINES_DIR.glob("*.yaml"))
+
+
+def load(routine_id: str) -> Routine:
+    routine: Routine = routine_module.load_routine(ROUTINES_DIR / f"{routine_id}.yaml")
+    return routine
+
+
+def sentences(text: str) -> list[str]:
+    return [part for part in re.split(r"(?<=[.!?])\s+", text.strip()) if part]
+
+
+def spoken_texts(routine: Routine) -> list[str]:
+    texts = [routine.name]
+    texts += [t for t in (routine.intro, routine.outro) if t]
+    for exercise in routine.exercises:
+        texts.append(exercise.name)
+        texts += exercise.cue
+        texts += exercise.phases
+        if exercise.sides:
+            texts += exercise.sides
+    return texts
+
+
+def compiled_seconds(routine: Routine) -> float:
+    script = compiler.compile_routine(routine, compiler.estimate_speech_samples)
+    return float(script.duration)
+
+
+def test_the_four_routines_ship() -> None:
+    assert {path.stem for path in ALL_PATHS} >= set(EXPECTED_EXERCISES)
+
+
+@pytest.mark.parametrize("routine_id", sorted(EXPECTED_EXERCISES))
+def test_routine_has_its_exercises(routine_id: str) -> None:
+    routine = load(routine_id)
+    assert routine.id == routine_id
+    assert tuple(e.name for e in routine.exercises) == EXPECTED_EXERCISES[routine_id]
+
+
+@pytest.mark.parametrize("path", ALL_PATHS, ids=lambda p: p.stem)
+def test_every_cue_sentence_is_short(path: Path) -> None:
+    routine = routine_module.load_routine(path)
+    for exercise in routine.exercises:
+        assert 1 <= len(exercise.cue) <= MAX_CUE_SENTENCES, exercise.name
+    for text in spoken_texts(routine):
+        for sentence in sentences(text):
+            assert len(sentence.split()) <= MAX_WORDS_PER_SENTENCE, sentence
+
+
+@pytest.mark.parametrize("path", ALL_PATHS, ids=lambda p: p.stem)
+def test_every_routine_is_explained_and_safe(path: Path) -> None:
+    routine = routine_module.load_routine(path)
+    assert routine.description
+    assert routine.intro is not None and "sharp pain" in routine.intro
+    assert routine.outro
+    for exercise in routine.exercises:
+        assert exercise.why is not None, exercise.name
+        assert len(sentences(exercise.why)) == 1, exercise.why
+
+
+def test_stretches_are_held_on_each_side_for_20_to_30_seconds() -> None:
+    for exercise in load("lower-back-stretches").exercises:
+        assert exercise.work is WorkKind.HOLD, exercise.name
+        assert exercise.sides == ("left", "right"), exercise.name
+        assert exercise.hold is not None and 20 <= exercise.hold <= 30, exercise.name
+
+
+def test_one_sided_moves_in_back_care_have_sides() -> None:
+    sided = {e.name for e in load("back-care-13").exercises if e.sides}
+    assert sided == {
+        "Lower back rotation",
+        "Piriformis stretch",
+        "Hamstring stretch",
+        "Ball roll on the glutes",
+        "Thread the needle",
+        "Hip flexor stretch",
+    }
+
+
+def test_ball_roll_lasts_30_to_60_seconds_a_side() -> None:
+    (ball,) = [e for e in load("back-care-13").exercises if e.name == "Ball roll on the glutes"]
+    assert ball.work is WorkKind.DURATION
+    assert ball.duration is not None and 30 <= ball.duration <= 60
+
+
+@pytest.mark.parametrize(
+    ("routine_id", "low", "high"),
+    [
+        ("quick-start", 45, 90),
+        ("lower-back-essentials", 12 * 60, 16 * 60),
+    ],
+)
+def test_compiled_length(routine_id: str, low: float, high: float) -> None:
+    assert low <= compiled_seconds(load(routine_id)) <= high
+
+
+@pytest.mark.parametrize("path", ALL_PATHS, ids=lambda p: p.stem)
+def test_every_exercise_gets_a_chapter(path: Path) -> None:
+    routine = routine_module.load_routine(path)
+    script = compiler.compile_routine(routine, compiler.estimate_speech_samples)
+    titles = [chapter.title for chapter in script.chapters]
+    assert titles == [e.name for e in routine.exercises] * routine.rounds
