@@ -1,0 +1,274 @@
+"""Export: formats, chapters read back by ffprobe, captions, and all-or-nothing writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from voicecoach.cuescript import SAMPLE_RATE, Chapter, Cue, CueScript, CueType
+from voicecoach.errors import ExportError
+from voicecoach.export import (
+    FORMATS,
+    ExportTargets,
+    audio_format,
+    captions_vtt,
+    check_targets,
+    export_session,
+    timestamp,
+)
+from voicecoach.render import Audio, render
+
+needs_ffprobe = pytest.mark.skipif(shutil.which("ffprobe") is None, reason="needs ffprobe")
+
+SR = SAMPLE_RATE
+
+
+def beep(length: int, freq: float) -> Audio:
+    t = np.arange(length) / SR
+    return (0.4 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def synthetic_script() -> CueScript:
+    """Eight seconds, three chapters, speech and chimes: enough to check every output."""
+    cues = (
+        Cue(0, SR, CueType.SPEECH, text="First & <best>"),
+        Cue(SR + 2205, 13230, CueType.CHIME, sound="hold"),
+        Cue(3 * SR, SR // 2, CueType.SPEECH, text="Second\nline"),
+        Cue(5 * SR, 13230, CueType.CHIME, sound="release"),
+        Cue(6 * SR + 100, SR, CueType.SPEECH, text="Third"),
+    )
+    chapters = (
+        Chapter("Cat-cow", 0, 3 * SR - 1000, 0),
+        Chapter("Child's pose", 3 * SR - 1000, 6 * SR, 1),
+        Chapter("Bird dog", 6 * SR, 8 * SR, 2),
+    )
+    return CueScript("synthetic", "Synthetic session", 8 * SR, chapters, cues)
+
+
+SCRIPT = synthetic_script()
+
+
+def speech(text: str) -> Audio:
+    cue = next(c for c in SCRIPT.cues if c.text == text)
+    return beep(cue.length, 300.0)
+
+
+def chime(name: str) -> Audio:
+    return beep(13230, 880.0)
+
+
+def chunks(script: CueScript = SCRIPT) -> Iterator[Audio]:
+    return render(script, speech, chime)
+
+
+def ffprobe(path: Path) -> dict[str, Any]:
+    result = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_chapters", "-show_format", "-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def folder_listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_timestamp_rounds_to_the_millisecond() -> None:
+    assert timestamp(0) == "00:00:00.000"
+    assert timestamp(SR * 3661 + 11) == "01:01:01.000"
+    assert timestamp(SR * 3661 + 12) == "01:01:01.001"
+    assert timestamp(SR * 59 + SR - 1) == "00:01:00.000"
+
+
+def test_captions_are_webvtt_with_one_entry_per_speech_cue() -> None:
+    assert captions_vtt(SCRIPT) == (
+        "WEBVTT\n\n"
+        "1\n00:00:00.000 --> 00:00:01.000\nFirst &amp; &lt;best&gt;\n\n"
+        "2\n00:00:03.000 --> 00:00:03.500\nSecond line\n\n"
+        "3\n00:00:06.005 --> 00:00:07.005\nThird\n"
+    )
+
+
+@pytest.mark.parametrize("name", ["a.txt", "a", "a.mp4", "a.wav.bak"])
+def test_unknown_ending_names_the_supported_ones(name: str) -> None:
+    with pytest.raises(
+        ExportError, match=r"name the file with one of: \.wav, \.flac, \.ogg, \.mp3"
+    ):
+        audio_format(Path(name))
+
+
+def test_endings_are_case_insensitive() -> None:
+    assert audio_format(Path("SESSION.MP3")).format == "MP3"
+
+
+def test_every_format_is_available_in_this_libsndfile() -> None:
+    for fmt in FORMATS.values():
+        assert fmt.format in sf.available_formats()
+        assert fmt.subtype in sf.available_subtypes(fmt.format)
+
+
+def test_targets_in_a_missing_folder_are_rejected(tmp_path: Path) -> None:
+    with pytest.raises(ExportError, match="does not exist; create it first"):
+        check_targets(ExportTargets(tmp_path / "nope" / "a.wav"))
+    with pytest.raises(ExportError, match="does not exist"):
+        check_targets(ExportTargets(tmp_path / "a.wav", captions=tmp_path / "nope" / "a.vtt"))
+
+
+def test_a_folder_as_target_is_rejected(tmp_path: Path) -> None:
+    (tmp_path / "x.wav").mkdir()
+    with pytest.raises(ExportError, match="is a folder"):
+        check_targets(ExportTargets(tmp_path / "x.wav"))
+
+
+def test_one_file_for_two_outputs_is_rejected(tmp_path: Path) -> None:
+    with pytest.raises(ExportError, match="same file is given for two outputs"):
+        check_targets(ExportTargets(tmp_path / "a.wav", tmp_path / "c.json", tmp_path / "c.json"))
+
+
+def test_wav_holds_the_rendered_audio_sample_for_sample(tmp_path: Path) -> None:
+    target = tmp_path / "s.wav"
+    seen: list[int] = []
+    export_session(SCRIPT, chunks(), ExportTargets(target), progress=seen.append)
+    audio, rate = sf.read(target, dtype="float32")
+    assert rate == SR
+    assert sf.info(str(target)).subtype == "PCM_16"
+    reference = np.concatenate(list(chunks()))
+    assert len(audio) == SCRIPT.length == sum(seen)
+    np.testing.assert_allclose(audio, reference, atol=1 / 32767)
+    assert sf.info(str(target)).extra_info  # readable header
+    assert folder_listing(tmp_path) == ["s.wav"]
+
+
+def test_side_files_are_written_with_the_audio(tmp_path: Path) -> None:
+    targets = ExportTargets(tmp_path / "s.flac", tmp_path / "s.json", tmp_path / "s.vtt")
+    export_session(SCRIPT, chunks(), targets)
+    assert json.loads((tmp_path / "s.json").read_text()) == SCRIPT.to_dict()
+    assert (tmp_path / "s.vtt").read_text() == captions_vtt(SCRIPT)
+    assert folder_listing(tmp_path) == ["s.flac", "s.json", "s.vtt"]
+
+
+def test_a_new_file_gets_the_usual_permissions(tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    try:
+        export_session(SCRIPT, chunks(), ExportTargets(tmp_path / "s.wav"))
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "s.wav").stat().st_mode & 0o777 == 0o644
+
+
+@needs_ffprobe
+@pytest.mark.parametrize("ending", [".mp3", ".ogg", ".flac"])
+def test_chapters_and_title_read_back_with_ffprobe(tmp_path: Path, ending: str) -> None:
+    target = tmp_path / f"s{ending}"
+    export_session(SCRIPT, chunks(), ExportTargets(target))
+    probe = ffprobe(target)
+    chapters = probe["chapters"]
+    assert [c["tags"]["title"] for c in chapters] == ["Cat-cow", "Child's pose", "Bird dog"]
+    for found, chapter in zip(chapters, SCRIPT.chapters, strict=True):
+        assert float(found["start_time"]) == pytest.approx(chapter.start / SR, abs=0.0011)
+    duration = float(probe["format"]["duration"])
+    # MP3 adds encoder padding: allow a few frames of 1,152 samples.
+    assert duration == pytest.approx(SCRIPT.length / SR, abs=4 * 1152 / SR)
+    tags = {k.lower(): v for k, v in probe["format"].get("tags", {}).items()}
+    if ending == ".ogg":  # Vorbis comments sit on the stream, not the container
+        tags = {k.lower(): v for k, v in streams_tags(target).items()}
+    assert tags["title"] == "Synthetic session"
+
+
+def streams_tags(path: Path) -> dict[str, str]:
+    result = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    tags: dict[str, str] = json.loads(result.stdout)["streams"][0].get("tags", {})
+    return tags
+
+
+@needs_ffprobe
+def test_mp3_chapter_ends_are_written(tmp_path: Path) -> None:
+    target = tmp_path / "s.mp3"
+    export_session(SCRIPT, chunks(), ExportTargets(target))
+    ends = [float(c["end_time"]) for c in ffprobe(target)["chapters"]]
+    assert ends == pytest.approx([c.end / SR for c in SCRIPT.chapters], abs=0.0011)
+
+
+@needs_ffprobe
+@pytest.mark.parametrize("ending", [".mp3", ".ogg"])
+def test_many_chapters_keep_their_order(tmp_path: Path, ending: str) -> None:
+    titles = ["Brücke", "Cat-cow", "A", "Knee to chest, both legs", "Über", "Pelvic tilt"] * 3
+    step = SR // 2
+    chapters = tuple(Chapter(title, i * step, (i + 1) * step, i) for i, title in enumerate(titles))
+    script = CueScript("many", "Many", len(titles) * step, chapters, ())
+    target = tmp_path / f"m{ending}"
+    export_session(script, render(script, speech, chime), ExportTargets(target))
+    found = ffprobe(target)["chapters"]
+    assert [c["tags"]["title"] for c in found] == titles
+    starts = [float(c["start_time"]) for c in found]
+    assert starts == pytest.approx([c.start / SR for c in chapters], abs=0.0011)
+
+
+def interrupted(after: int, error: BaseException) -> Iterator[Audio]:
+    for index, chunk in enumerate(chunks()):
+        if index == after:
+            raise error
+        yield chunk
+
+
+@pytest.mark.parametrize("ending", [".wav", ".mp3", ".ogg", ".flac"])
+@pytest.mark.parametrize("error", [KeyboardInterrupt(), RuntimeError("boom")])
+def test_an_interrupted_export_leaves_the_old_files_whole(
+    tmp_path: Path, ending: str, error: BaseException
+) -> None:
+    targets = ExportTargets(tmp_path / f"s{ending}", tmp_path / "s.json", tmp_path / "s.vtt")
+    for path in targets.paths():
+        path.write_bytes(b"previous " + path.name.encode())
+    with pytest.raises(type(error)):
+        export_session(SCRIPT, interrupted(20, error), targets)
+    for path in targets.paths():
+        assert path.read_bytes() == b"previous " + path.name.encode()
+    assert folder_listing(tmp_path) == sorted(p.name for p in targets.paths())
+
+
+def test_a_short_render_is_an_error_and_writes_nothing(tmp_path: Path) -> None:
+    def short() -> Iterator[Audio]:
+        yield np.zeros(1000, dtype=np.float32)
+
+    with pytest.raises(ExportError, match="rendered 1000 samples, the script has"):
+        export_session(SCRIPT, short(), ExportTargets(tmp_path / "s.wav"))
+    assert folder_listing(tmp_path) == []
+
+
+def test_replacing_keeps_the_old_files_mode(tmp_path: Path) -> None:
+    target = tmp_path / "s.ogg"
+    target.write_bytes(b"old")
+    target.chmod(0o600)
+    export_session(SCRIPT, chunks(), ExportTargets(target))
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert sf.info(str(target)).frames == SCRIPT.length
+
+
+def test_long_audio_is_written_in_small_slices(tmp_path: Path) -> None:
+    """Ten minutes to OGG in 60-second chunks: one big write would crash libsndfile."""
+    length = 10 * 60 * SR
+    script = CueScript("long", "Long", length, (Chapter("All", 0, length, 0),), ())
+
+    def big_chunks() -> Iterator[Audio]:
+        for start in range(0, length, 60 * SR):
+            yield beep(min(60 * SR, length - start), 220.0)
+
+    export_session(script, big_chunks(), ExportTargets(tmp_path / "long.ogg"))
+    assert sf.info(str(tmp_path / "long.ogg")).frames == length

@@ -1,0 +1,327 @@
+"""Export: a rendered session written as an audio file with chapters, cues and captions.
+
+Every output is written to a temp file beside its target, finished (tags, fsync), and only
+then renamed over the target, all outputs together: an export that fails or is interrupted
+leaves whatever was at the targets before, and no temp files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import mutagen.flac
+import mutagen.id3
+import mutagen.oggvorbis
+import numpy as np
+import soundfile as sf
+from mutagen import MutagenError
+
+from voicecoach.cuescript import SAMPLE_RATE, CueScript, CueType
+from voicecoach.errors import ExportError
+
+#: Frames per write: one huge write of long audio segfaults libsndfile's OGG encoder.
+WRITE_FRAMES = 4096
+
+ARTIST = "voicecoach"
+
+Progress = Callable[[int], None]
+
+# mutagen's tag classes carry no annotations; use them through ``Any`` rather than
+# silencing every call.
+_id3: Any = mutagen.id3
+_flac: Any = mutagen.flac
+_ogg: Any = mutagen.oggvorbis
+
+
+@dataclass(frozen=True)
+class AudioFormat:
+    """How one file ending is written: libsndfile format and subtype, and chapter style."""
+
+    extension: str
+    format: str
+    subtype: str
+    chapters: str  # "id3", "vorbis" or "" (none)
+
+
+FORMATS: dict[str, AudioFormat] = {
+    ".wav": AudioFormat(".wav", "WAV", "PCM_16", ""),
+    ".flac": AudioFormat(".flac", "FLAC", "PCM_16", "vorbis"),
+    ".ogg": AudioFormat(".ogg", "OGG", "VORBIS", "vorbis"),
+    ".mp3": AudioFormat(".mp3", "MP3", "MPEG_LAYER_III", "id3"),
+}
+
+
+@dataclass(frozen=True)
+class ExportTargets:
+    """Where an export goes: the audio file, and optionally the cue JSON and captions."""
+
+    audio: Path
+    cues: Path | None = None
+    captions: Path | None = None
+
+    def paths(self) -> list[Path]:
+        return [p for p in (self.audio, self.cues, self.captions) if p is not None]
+
+
+def audio_format(path: Path) -> AudioFormat:
+    """The format for ``path``'s ending, or an ExportError naming the supported ones."""
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        supported = ", ".join(FORMATS)
+        ending = f"'{path.suffix}'" if path.suffix else "no ending"
+        raise ExportError(
+            f"{path}: cannot export to {ending}; name the file with one of: {supported}"
+        )
+    if fmt.format not in sf.available_formats():
+        raise ExportError(
+            f"{path}: this libsndfile cannot write {fmt.format}; install soundfile 0.12 or later"
+        )
+    return fmt
+
+
+def check_targets(targets: ExportTargets) -> AudioFormat:
+    """Reject bad targets before any audio is made: format, folders, permissions."""
+    fmt = audio_format(targets.audio)
+    seen: set[Path] = set()
+    for path in targets.paths():
+        resolved = path.resolve()
+        if resolved in seen:
+            raise ExportError(f"{path}: the same file is given for two outputs")
+        seen.add(resolved)
+        if path.is_dir():
+            raise ExportError(f"{path} is a folder; give a file name inside it")
+        folder = path.parent
+        if not folder.exists():
+            raise ExportError(f"{path}: the folder {folder} does not exist; create it first")
+        if not folder.is_dir():
+            raise ExportError(f"{path}: {folder} is not a folder")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise ExportError(f"{path}: permission denied; choose a folder you can write to")
+    return fmt
+
+
+def timestamp(samples: int) -> str:
+    """``HH:MM:SS.mmm`` for a sample position (WebVTT and Vorbis chapter marks)."""
+    millis = (samples * 1000 + SAMPLE_RATE // 2) // SAMPLE_RATE
+    seconds, ms = divmod(millis, 1000)
+    minutes, sec = divmod(seconds, 60)
+    hours, minute = divmod(minutes, 60)
+    return f"{hours:02d}:{minute:02d}:{sec:02d}.{ms:03d}"
+
+
+def _millis(samples: int) -> int:
+    return (samples * 1000 + SAMPLE_RATE // 2) // SAMPLE_RATE
+
+
+def captions_vtt(script: CueScript) -> str:
+    """WebVTT captions: one entry per speech cue, timed as in the script."""
+    lines = ["WEBVTT", ""]
+    number = 0
+    for cue in script.cues:
+        if cue.type is not CueType.SPEECH:
+            continue
+        number += 1
+        text = " ".join(cue.text.split())
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        lines += [str(number), f"{timestamp(cue.start)} --> {timestamp(cue.end)}", text, ""]
+    return "\n".join(lines)
+
+
+def _chapter_ids(script: CueScript) -> list[str]:
+    """Element ids that keep the CHAP frames in chapter order in the file.
+
+    mutagen writes frames sorted by their size, then by id (its issue #506), and some
+    readers (ffmpeg 5) list chapters in file order. Padding each id so that every CHAP
+    frame has the same size leaves the zero-padded number to decide the order.
+    """
+    sizes = [len(chapter.title.encode("utf-8")) for chapter in script.chapters]
+    widest = max(sizes, default=0)
+    return [f"chp{index:04d}" + "_" * (widest - size) for index, size in enumerate(sizes)]
+
+
+def _tag_id3(path: Path, script: CueScript) -> None:
+    tags = _id3.ID3()
+    tags.add(_id3.TIT2(encoding=3, text=script.routine_name))
+    tags.add(_id3.TPE1(encoding=3, text=ARTIST))
+    tags.add(_id3.TSSE(encoding=3, text=ARTIST))
+    ids = _chapter_ids(script)
+    if script.chapters:
+        tags.add(
+            _id3.CTOC(
+                element_id="toc",
+                flags=_id3.CTOCFlags.TOP_LEVEL | _id3.CTOCFlags.ORDERED,
+                child_element_ids=ids,
+                sub_frames=[_id3.TIT2(encoding=3, text=script.routine_name)],
+            )
+        )
+    for element_id, chapter in zip(ids, script.chapters, strict=True):
+        tags.add(
+            _id3.CHAP(
+                element_id=element_id,
+                start_time=_millis(chapter.start),
+                end_time=_millis(chapter.end),
+                start_offset=0xFFFFFFFF,
+                end_offset=0xFFFFFFFF,
+                sub_frames=[_id3.TIT2(encoding=3, text=chapter.title)],
+            )
+        )
+    tags.save(path, v2_version=4)
+
+
+def _tag_vorbis(path: Path, fmt: AudioFormat, script: CueScript) -> None:
+    audio = _flac.FLAC(path) if fmt.format == "FLAC" else _ogg.OggVorbis(path)
+    audio["TITLE"] = script.routine_name
+    audio["ARTIST"] = ARTIST
+    for number, chapter in enumerate(script.chapters, start=1):
+        audio[f"CHAPTER{number:03d}"] = timestamp(chapter.start)
+        audio[f"CHAPTER{number:03d}NAME"] = chapter.title
+    audio.save()
+
+
+def _tag(path: Path, fmt: AudioFormat, script: CueScript) -> None:
+    """Title and chapter marks; WAV carries its title in the file itself and no chapters."""
+    if fmt.chapters == "id3":
+        _tag_id3(path, script)
+    elif fmt.chapters == "vorbis":
+        _tag_vorbis(path, fmt, script)
+
+
+def _write_audio(
+    path: Path,
+    fmt: AudioFormat,
+    script: CueScript,
+    chunks: Iterable[np.ndarray],
+    progress: Progress | None,
+) -> int:
+    """Write the chunks in slices of WRITE_FRAMES; returns the frames written."""
+    written = 0
+    with sf.SoundFile(
+        path, "w", samplerate=SAMPLE_RATE, channels=1, format=fmt.format, subtype=fmt.subtype
+    ) as out:
+        if fmt.format == "WAV":
+            out.title = script.routine_name
+            out.artist = ARTIST
+        for chunk in chunks:
+            for offset in range(0, len(chunk), WRITE_FRAMES):
+                out.write(chunk[offset : offset + WRITE_FRAMES])
+            written += len(chunk)
+            if progress is not None:
+                progress(len(chunk))
+    return written
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_folder(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # some filesystems cannot sync a folder
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _final_mode(target: Path) -> int:
+    """Keep the mode of the file being replaced; a new file gets the umask's default."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+class _Staging:
+    """Temp files beside their targets, renamed over them together on commit."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[Path, Path]] = []
+
+    def new(self, target: Path) -> Path:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        os.close(fd)
+        temp = Path(name)
+        self.pending.append((temp, target))
+        return temp
+
+    def commit(self) -> None:
+        for temp, target in self.pending:
+            os.chmod(temp, _final_mode(target))
+            _fsync(temp)
+        for temp, target in self.pending:
+            os.replace(temp, target)
+        for folder in {target.parent for _, target in self.pending}:
+            _fsync_folder(folder)
+        self.pending = []
+
+    def discard(self) -> None:
+        for temp, _ in self.pending:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+        self.pending = []
+
+
+@contextlib.contextmanager
+def _staging() -> Iterator[_Staging]:
+    stage = _Staging()
+    try:
+        yield stage
+    except BaseException:
+        stage.discard()
+        raise
+    stage.discard()
+
+
+def _describe(path: Path, err: OSError) -> str:
+    if isinstance(err, PermissionError):
+        return f"{path}: permission denied; choose a folder you can write to"
+    if isinstance(err, IsADirectoryError):
+        return f"{path} is a folder; give a file name inside it"
+    if isinstance(err, FileNotFoundError):
+        return f"{path}: the folder {path.parent} does not exist; create it first"
+    return f"{path}: cannot write: {err.strerror or err}"
+
+
+def export_session(
+    script: CueScript,
+    chunks: Iterable[np.ndarray],
+    targets: ExportTargets,
+    progress: Progress | None = None,
+) -> None:
+    """Write the rendered ``chunks`` of ``script`` and its side files, all or nothing.
+
+    ``progress`` is told how many samples each chunk held. On any error, and on Ctrl-C
+    (re-raised), every temp file is removed and the targets keep their old contents.
+    """
+    fmt = check_targets(targets)
+    current = targets.audio
+    try:
+        with _staging() as stage:
+            temp = stage.new(targets.audio)
+            written = _write_audio(temp, fmt, script, chunks, progress)
+            if written != script.length:
+                raise ExportError(
+                    f"{targets.audio}: rendered {written} samples, the script has {script.length}"
+                )
+            _tag(temp, fmt, script)
+            if targets.cues is not None:
+                current = targets.cues
+                stage.new(targets.cues).write_text(script.to_json(), encoding="utf-8")
+            if targets.captions is not None:
+                current = targets.captions
+                stage.new(targets.captions).write_text(captions_vtt(script), encoding="utf-8")
+            current = targets.audio
+            stage.commit()
+    except OSError as err:
+        raise ExportError(_describe(current, err)) from err
+    except (sf.SoundFileError, MutagenError) as err:
+        raise ExportError(f"{targets.audio}: cannot write the audio: {err}") from err
