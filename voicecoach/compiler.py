@@ -1,0 +1,714 @@
+"""The compiler: a Routine becomes a cue script, every sound placed to the sample.
+
+The session is one timeline built with a cursor, for a listener lying on the floor with
+closed eyes. Each exercise is named, explained, given a lead-in that ends exactly where
+the work starts, then worked: reps counted to the tempo, holds and timed work framed by
+``hold`` and ``release`` chimes exactly the given time apart. Speech that must be heard
+(names, sides, counts) pushes the timeline; call-outs that merely help (halfway, seconds
+left, countdowns, "get ready") are placed only where they fit, so nothing ever overlaps.
+
+Roles of the cues (``Cue.role``): ``title``, ``intro``, ``round``, ``name``, ``cue``,
+``why``, ``plan``, ``side``, ``get-ready``, ``countdown``, ``hold``, ``release``,
+``callout``, ``count``, ``phase``, ``switch``, ``set``, ``rest``, ``next-up``, ``end``,
+``outro``, ``done``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from voicecoach import sounds
+from voicecoach.cuescript import SAMPLE_RATE, Chapter, Cue, CueScript, CueType, to_samples
+from voicecoach.phrases import ENGLISH, Phrases, phrases_for, sentence
+from voicecoach.routine import Exercise, Routine, WorkKind
+
+SpeechTimer = Callable[[str], int]
+"""Phrase text -> its spoken length in samples."""
+
+ChimeTimer = Callable[[str], int]
+"""Chime name -> its length in samples."""
+
+SECOND = SAMPLE_RATE
+GAP = to_samples(0.15)
+"""Silence kept between consecutive cues wherever the timeline allows it."""
+
+# Call-out thresholds: a hold gets each call-out only when it is at least this long.
+SECONDS_LEFT_AFTER = 15 * SECOND
+THIRTY_LEFT_AFTER = 50 * SECOND
+HALFWAY_AFTER = 30 * SECOND
+MINUTES_LEFT_MARGIN = 30 * SECOND
+"""A "minutes left" call-out needs this much of the hold before it."""
+
+# Drop order under pressure: a higher number gives way first.
+_PRIORITY_COUNTDOWN = 0  # + k for "k" of the 3-2-1: "one" is kept longest
+_PRIORITY_TEN_LEFT = 10
+_PRIORITY_THIRTY_LEFT = 11
+_PRIORITY_MINUTES_LEFT = 12
+_PRIORITY_HALFWAY = 13
+_PRIORITY_GET_READY = 20
+
+# espeak-ng's default voice (175 words a minute), fitted by least squares on relative error
+# over 125 phrases and sentences: a fixed part (its leading and trailing silence), a part
+# per letter and per vowel group, and the pauses it makes at commas and full stops.
+_EST_BASE = 9350
+_EST_PER_LETTER = 1026
+_EST_PER_SYLLABLE = 990
+_EST_PER_COMMA = 4920
+_EST_PER_STOP = 8825
+
+_WORD = re.compile(r"[^\W\d_]+|\d+")
+_VOWEL_GROUP = re.compile(r"[aeiouyäöüáéíóúàèìòùâêîôûåæøœ]+", re.IGNORECASE)
+_STOP = re.compile(r"[.!?;:…]+(?=\s)")
+_COMMA = re.compile(r"[,—–]|\s-\s")
+_DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    """How to compile: ``explain`` also speaks each exercise's ``why``."""
+
+    explain: bool = False
+
+
+def _number_words(digits: str) -> str:
+    """Digits as the words a voice would say (English, for estimating only)."""
+    n = int(digits)
+    if 1 <= n <= 100:
+        return ENGLISH.number(n)
+    return " ".join(_DIGITS[int(d)] for d in digits)
+
+
+def _word_units(word: str) -> tuple[int, int]:
+    """(letters, vowel groups) of one word; a silent final ``e`` is not a syllable."""
+    lower = word.lower()
+    groups = len(_VOWEL_GROUP.findall(lower))
+    if groups > 1 and lower.endswith("e") and not lower.endswith(("le", "ee", "ye")):
+        groups -= 1
+    return len(word), max(1, groups)
+
+
+def estimate_speech_samples(text: str) -> int:
+    """How long espeak-ng's default voice takes to say ``text``, in samples.
+
+    Stands in for the real voice when none is installed. Measured against espeak-ng it
+    is within about 20 % for phrases and sentences alike.
+    """
+    letters = syllables = 0
+    for word in _WORD.findall(text):
+        if word.isdigit():
+            for spoken in _WORD.findall(_number_words(word)):
+                w_letters, w_syllables = _word_units(spoken)
+                letters += w_letters
+                syllables += w_syllables
+        else:
+            w_letters, w_syllables = _word_units(word)
+            letters += w_letters
+            syllables += w_syllables
+    body = text.strip().rstrip(".!?…")
+    stops = len(_STOP.findall(body))
+    commas = len(_COMMA.findall(body))
+    return (
+        _EST_BASE
+        + _EST_PER_LETTER * letters
+        + _EST_PER_SYLLABLE * syllables
+        + _EST_PER_COMMA * commas
+        + _EST_PER_STOP * stops
+    )
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    """Where in the routine a cue belongs (copied onto the cue)."""
+
+    exercise: int | None = None
+    round: int | None = None
+    side: str | None = None
+    set: int | None = None
+
+
+@dataclass(frozen=True)
+class _Say:
+    """A mandatory utterance or chime in a window (``sound`` set means a chime)."""
+
+    role: str
+    text: str = ""
+    sound: str = ""
+
+
+@dataclass(frozen=True)
+class _Optional:
+    """A call-out that is placed only if it fits at one of ``starts`` (first choice first)."""
+
+    priority: int
+    starts: tuple[int, ...]
+    text: str
+    role: str
+
+
+class _Timeline:
+    """Builds the cue list with a cursor ``t``: the next free sample (last end + gap)."""
+
+    def __init__(
+        self,
+        routine: Routine,
+        speech: SpeechTimer,
+        chimes: ChimeTimer,
+        options: CompileOptions,
+    ) -> None:
+        self.routine = routine
+        self.phrases: Phrases = phrases_for(routine.language)
+        self.options = options
+        self._speech = speech
+        self._chimes = chimes
+        self._speech_cache: dict[str, int] = {}
+        self._chime_cache: dict[str, int] = {}
+        self.cues: list[Cue] = []
+        self.t = 0
+
+    # -- lengths ----------------------------------------------------------------------
+
+    def speech_len(self, text: str) -> int:
+        length = self._speech_cache.get(text)
+        if length is None:
+            length = max(1, int(self._speech(text)))
+            self._speech_cache[text] = length
+        return length
+
+    def chime_len(self, sound: str) -> int:
+        length = self._chime_cache.get(sound)
+        if length is None:
+            length = max(1, int(self._chimes(sound)))
+            self._chime_cache[sound] = length
+        return length
+
+    # -- placing ----------------------------------------------------------------------
+
+    def _add(self, cue: Cue) -> Cue:
+        self.cues.append(cue)
+        return cue
+
+    def speech_cue(self, start: int, text: str, role: str, ctx: _Ctx) -> Cue:
+        return Cue(
+            start,
+            self.speech_len(text),
+            CueType.SPEECH,
+            text=text,
+            role=role,
+            exercise=ctx.exercise,
+            round=ctx.round,
+            side=ctx.side,
+            set=ctx.set,
+        )
+
+    def chime_cue(self, start: int, sound: str, role: str, ctx: _Ctx, length: int = 0) -> Cue:
+        return Cue(
+            start,
+            length or self.chime_len(sound),
+            CueType.CHIME,
+            sound=sound,
+            role=role,
+            exercise=ctx.exercise,
+            round=ctx.round,
+            side=ctx.side,
+            set=ctx.set,
+        )
+
+    def say(self, text: str, role: str, ctx: _Ctx) -> Cue:
+        """Speak ``text`` at the cursor and move the cursor past it."""
+        cue = self._add(self.speech_cue(self.t, text, role, ctx))
+        self.t = cue.end + GAP
+        return cue
+
+    def ring(self, sound: str, role: str, ctx: _Ctx) -> Cue:
+        cue = self._add(self.chime_cue(self.t, sound, role, ctx))
+        self.t = cue.end + GAP
+        return cue
+
+    def fill(self, lo: int, hi: int, wanted: Iterable[_Optional], ctx: _Ctx) -> list[Cue]:
+        """Place the call-outs that fit in [lo, hi) with a gap around each, most important
+        first; the rest are dropped."""
+        taken: list[Cue] = []
+        for item in sorted(wanted, key=lambda o: o.priority):
+            length = self.speech_len(item.text)
+            for start in item.starts:
+                end = start + length
+                if start < lo or end + GAP > hi:
+                    continue
+                if any(end + GAP > c.start and c.end + GAP > start for c in taken):
+                    continue
+                taken.append(self._add(self.speech_cue(start, item.text, item.role, ctx)))
+                break
+        return taken
+
+    # -- windows ----------------------------------------------------------------------
+
+    def approach(
+        self,
+        minimum: float,
+        mandatory: Sequence[_Say],
+        ctx: _Ctx,
+        countdown: bool,
+        ready: bool,
+    ) -> int:
+        """A window before work: at least ``minimum`` seconds, stretched to hold its
+        mandatory speech; it ends exactly where the work starts (returned, and the cursor).
+
+        A 3-2-1 (for timed work) lands its "one" in the last second; "get ready" goes just
+        before the countdown when there is room.
+        """
+        start = self.t
+        for item in mandatory:
+            if item.sound:
+                self.ring(item.sound, item.role, ctx)
+            else:
+                self.say(item.text, item.role, ctx)
+        lo = self.t
+        work = max(start + to_samples(minimum), lo)
+        placed: list[Cue] = []
+        if countdown:
+            placed = self.fill(
+                lo,
+                work,
+                (
+                    _Optional(
+                        _PRIORITY_COUNTDOWN + k,
+                        (work - k * SECOND,),
+                        self.phrases.count(k),
+                        "countdown",
+                    )
+                    for k in (1, 2, 3)
+                ),
+                ctx,
+            )
+        if ready:
+            text = sentence(self.phrases.get_ready)
+            before = min((c.start for c in placed), default=work - SECOND // 2)
+            self.fill(
+                lo,
+                before,
+                (
+                    _Optional(
+                        _PRIORITY_GET_READY,
+                        (before - self.speech_len(text) - GAP,),
+                        text,
+                        "get-ready",
+                    ),
+                ),
+                ctx,
+            )
+        self.t = work
+        return work
+
+    def timed(self, seconds: float, ctx: _Ctx) -> None:
+        """A hold (or timed work) at the cursor: ``hold`` chime, exactly ``seconds``, then
+        the ``release`` chime, with only time call-outs between them."""
+        start = self.t
+        span = max(1, to_samples(seconds))
+        release = start + span
+        # A hold shorter than its chime gets the chime cut short; the two never overlap.
+        hold_len = min(self.chime_len("hold"), max(span - GAP, (span + 1) // 2))
+        hold = self._add(self.chime_cue(start, "hold", "hold", ctx, hold_len))
+        self.fill(hold.end + GAP, release, self._time_callouts(span, release), ctx)
+        self.t = release
+        self.ring("release", "release", ctx)
+
+    def _time_callouts(self, span: int, release: int) -> list[_Optional]:
+        p = self.phrases
+        wanted = [
+            _Optional(_PRIORITY_COUNTDOWN + k, (release - k * SECOND,), p.count(k), "countdown")
+            for k in (1, 2, 3)
+        ]
+        if span >= SECONDS_LEFT_AFTER:
+            wanted.append(
+                _Optional(_PRIORITY_TEN_LEFT, (release - 10 * SECOND,), p.time_left(10), "callout")
+            )
+        if span >= THIRTY_LEFT_AFTER:
+            wanted.append(
+                _Optional(
+                    _PRIORITY_THIRTY_LEFT, (release - 30 * SECOND,), p.time_left(30), "callout"
+                )
+            )
+        minutes = 1
+        while span - minutes * 60 * SECOND >= MINUTES_LEFT_MARGIN:
+            wanted.append(
+                _Optional(
+                    _PRIORITY_MINUTES_LEFT,
+                    (release - minutes * 60 * SECOND,),
+                    p.time_left(minutes * 60),
+                    "callout",
+                )
+            )
+            minutes += 1
+        if span >= HALFWAY_AFTER:
+            wanted.append(
+                _Optional(
+                    _PRIORITY_HALFWAY,
+                    (release - span + span // 2,),
+                    sentence(p.halfway),
+                    "callout",
+                )
+            )
+        return wanted
+
+    def reps(self, ex: Exercise, ctx: _Ctx) -> None:
+        """Count each rep at its start, say each phase's word at its start; a phase
+        stretches when its words outlast its tempo. With ``hold``, each rep is held
+        after its first phase."""
+        n = ex.reps or 1
+        p = self.phrases
+        for rep in range(1, n + 1):
+            count = sentence(p.last_one) if rep == n and n > 1 else p.count(rep)
+            for i, seconds in enumerate(ex.tempo):
+                start = self.t
+                word = sentence(ex.phases[i]) if i < len(ex.phases) else ""
+                if i == 0:
+                    self.say(f"{count} {word}" if word else count, "count", ctx)
+                elif word:
+                    self.say(word, "phase", ctx)
+                self.t = max(self.t, start + to_samples(seconds))
+                if i == 0 and ex.hold is not None:
+                    self.timed(ex.hold, ctx)
+
+    def work(self, ex: Exercise, ctx: _Ctx) -> None:
+        if ex.work is WorkKind.REPS:
+            self.reps(ex, ctx)
+        elif ex.work is WorkKind.HOLD:
+            self.timed(_required(ex.hold, ex, "hold"), ctx)
+        else:
+            self.timed(_required(ex.duration, ex, "duration"), ctx)
+
+    # -- the session ------------------------------------------------------------------
+
+    def exercise(self, index: int, ex: Exercise, rnd: int, next_up: Exercise | None) -> Cue:
+        """One exercise in one round; returns its name cue."""
+        p = self.phrases
+        ctx = _Ctx(exercise=index, round=rnd)
+        name = self.say(sentence(ex.name), "name", ctx)
+        for line in ex.cue:
+            if line.strip():
+                self.say(sentence(line), "cue", ctx)
+        if self.options.explain and ex.why and ex.why.strip():
+            self.say(sentence(ex.why), "why", ctx)
+        if ex.sets > 1:
+            self.say(p.sets_announcement(ex.sets), "plan", ctx)
+        timed = ex.work is not WorkKind.REPS
+        sides: tuple[str | None, ...] = ex.sides if ex.sides is not None else (None,)
+        for set_no in range(1, ex.sets + 1):
+            set_ctx = replace(ctx, set=set_no if ex.sets > 1 else None, side=sides[0])
+            mandatory: list[_Say] = []
+            if set_no == 1:
+                minimum = ex.lead_in
+            else:
+                minimum = ex.set_rest
+                if ex.set_rest > 0:
+                    mandatory.append(_Say("rest", sentence(p.rest)))
+                mandatory.append(_Say("set", p.set_announcement(set_no, ex.sets)))
+            if sides[0] is not None:
+                mandatory.append(_Say("side", p.side_first(sides[0])))
+            self.approach(minimum, mandatory, set_ctx, countdown=timed, ready=True)
+            self.work(ex, set_ctx)
+            for side in sides[1:]:
+                assert side is not None
+                side_ctx = replace(set_ctx, side=side)
+                self.ring("switch", "switch", side_ctx)
+                self.say(p.switch_to(side), "side", side_ctx)
+                self.approach(ex.switch, (), side_ctx, countdown=timed, ready=False)
+                self.work(ex, side_ctx)
+        if next_up is not None and ex.rest > 0:
+            start = self.t
+            self.say(sentence(p.rest), "rest", ctx)
+            self.say(p.next_exercise(next_up.name), "next-up", ctx)
+            self.t = max(self.t, start + to_samples(ex.rest))
+        return name
+
+    def session(self) -> CueScript:
+        routine = self.routine
+        p = self.phrases
+        whole = _Ctx()
+        self.say(sentence(routine.name), "title", whole)
+        if routine.intro and routine.intro.strip():
+            self.say(sentence(routine.intro), "intro", whole)
+        starts: list[tuple[int, Exercise, int, int]] = []
+        count = len(routine.exercises)
+        for rnd in range(1, routine.rounds + 1):
+            round_start: int | None = None
+            if routine.rounds > 1:
+                cue = self.say(p.round_announcement(rnd, routine.rounds), "round", _Ctx(round=rnd))
+                round_start = cue.start
+            for index, ex in enumerate(routine.exercises):
+                if index + 1 < count:
+                    next_up: Exercise | None = routine.exercises[index + 1]
+                elif rnd < routine.rounds:
+                    next_up = routine.exercises[0]
+                else:
+                    next_up = None
+                name = self.exercise(index, ex, rnd, next_up)
+                if index == 0 and rnd == 1:
+                    chapter_start = 0
+                elif index == 0 and round_start is not None:
+                    chapter_start = round_start
+                else:
+                    chapter_start = name.start
+                starts.append((chapter_start, ex, index, rnd))
+        self.say(sentence(p.well_done), "end", whole)
+        if routine.outro and routine.outro.strip():
+            self.say(sentence(routine.outro), "outro", whole)
+        done = self.ring("done", "done", whole)
+        length = done.end
+        chapters = tuple(
+            Chapter(
+                title=ex.name.strip(),
+                start=start,
+                end=starts[k + 1][0] if k + 1 < len(starts) else length,
+                exercise=index,
+                round=rnd,
+            )
+            for k, (start, ex, index, rnd) in enumerate(starts)
+        )
+        return CueScript(
+            routine_id=routine.id,
+            routine_name=routine.name,
+            length=length,
+            chapters=chapters,
+            cues=tuple(sorted(self.cues, key=lambda c: c.start)),
+            language=p.language,
+        )
+
+
+def _required(value: float | None, ex: Exercise, key: str) -> float:
+    if value is None:
+        raise ValueError(f"exercise {ex.name!r} is {ex.work.value} work but has no {key}")
+    return value
+
+
+def compile_routine(
+    routine: Routine,
+    speech: SpeechTimer = estimate_speech_samples,
+    chimes: ChimeTimer = sounds.chime_samples,
+    options: CompileOptions = CompileOptions(),
+) -> CueScript:
+    """The routine's cue script; ``speech`` and ``chimes`` give each sound's length."""
+    return _Timeline(routine, speech, chimes, options).session()
+
+
+# -- checking the timing rules -----------------------------------------------------------
+
+TIME_GUIDANCE_ROLES = frozenset({"callout", "countdown"})
+"""The only cues allowed between a ``hold`` and its ``release`` chime (rule 2)."""
+
+WORK_ROLES = frozenset({"count", "phase", "hold", "release"})
+"""Cues that are part of the work itself."""
+
+
+def _describe(cue: Cue) -> str:
+    what = repr(cue.text) if cue.type is CueType.SPEECH else f"[{cue.sound}]"
+    return f"{cue.role or cue.type.value} {what} at {cue.at:.3f}s"
+
+
+def _is_chime(cue: Cue, sound: str) -> bool:
+    return cue.type is CueType.CHIME and cue.sound == sound
+
+
+def check_script(script: CueScript, routine: Routine | None = None) -> list[str]:
+    """Every broken timing rule of ``script``, as sentences; empty when all rules hold.
+
+    Without ``routine`` the rules are checked from the script alone; with it, also that
+    holds last exactly as written, every rep is counted, every rest and set announced.
+    """
+    problems: list[str] = []
+    _check_order(script, problems)
+    spans = _check_holds(script, problems)
+    _check_sides(script, problems)
+    _check_chapters(script, problems)
+    _check_end(script, problems)
+    if routine is not None:
+        _check_against(script, routine, spans, problems)
+    return problems
+
+
+def _check_order(script: CueScript, problems: list[str]) -> None:
+    cues = script.cues
+    for k, cue in enumerate(cues):
+        if cue.length <= 0:
+            problems.append(f"cue {_describe(cue)} has no length")
+        if cue.start < 0:
+            problems.append(f"cue {_describe(cue)} starts before the session")
+        if cue.type is CueType.SPEECH and not cue.text.strip():
+            problems.append(f"speech cue at {cue.at:.3f}s has no text")
+        if k == 0:
+            continue
+        before = cues[k - 1]
+        if cue.start < before.start:
+            problems.append(f"cues out of order: {_describe(cue)} after {_describe(before)}")
+        elif before.end > cue.start:
+            problems.append(
+                f"rule 1: {_describe(before)} still sounds when {_describe(cue)} starts"
+            )
+    if cues and script.length < max(c.end for c in cues):
+        problems.append(f"the script's length {script.duration}s ends before its last cue")
+
+
+def _check_holds(script: CueScript, problems: list[str]) -> list[int]:
+    """Rule 2; returns each hold's span in samples, in order."""
+    spans: list[int] = []
+    hold: Cue | None = None
+    for cue in script.cues:
+        if _is_chime(cue, "hold"):
+            if hold is not None:
+                problems.append(f"rule 2: {_describe(cue)} inside the hold from {hold.at:.3f}s")
+            hold = cue
+        elif _is_chime(cue, "release"):
+            if hold is None:
+                problems.append(f"rule 2: {_describe(cue)} without a hold before it")
+            else:
+                spans.append(cue.start - hold.start)
+                if hold.end > cue.start:
+                    problems.append(f"rule 1: hold chime at {hold.at:.3f}s runs into its release")
+            hold = None
+        elif hold is not None and cue.role not in TIME_GUIDANCE_ROLES:
+            problems.append(f"rule 2: {_describe(cue)} is not time guidance but sits in a hold")
+    if hold is not None:
+        problems.append(f"rule 2: the hold from {hold.at:.3f}s is never released")
+    return spans
+
+
+def _check_sides(script: CueScript, problems: list[str]) -> None:
+    """Rule 3: between two sides of one set, a switch chime, then speech naming the side."""
+    cues = script.cues
+    last: dict[tuple[int | None, int | None, int | None], tuple[int, str | None]] = {}
+    for k, cue in enumerate(cues):
+        if cue.role not in WORK_ROLES or cue.exercise is None:
+            continue
+        key = (cue.round, cue.exercise, cue.set)
+        previous = last.get(key)
+        last[key] = (k, cue.side)
+        if previous is None or previous[1] == cue.side:
+            continue
+        between = cues[previous[0] + 1 : k]
+        switch = next((i for i, c in enumerate(between) if _is_chime(c, "switch")), None)
+        named = switch is not None and any(
+            c.type is CueType.SPEECH and c.role == "side" and c.side == cue.side
+            for c in between[switch + 1 :]
+        )
+        if not named:
+            problems.append(
+                f"rule 3: side {cue.side!r} starts at {cue.at:.3f}s without a switch chime "
+                "and then its name"
+            )
+
+
+def _check_chapters(script: CueScript, problems: list[str]) -> None:
+    """Rule 4: every exercise is named before its work and begins a chapter."""
+    names: dict[tuple[int | None, int | None], Cue] = {}
+    first_work: dict[tuple[int | None, int | None], Cue] = {}
+    for cue in script.cues:
+        key = (cue.exercise, cue.round)
+        if cue.role == "name" and key not in names:
+            names[key] = cue
+        if cue.role in WORK_ROLES and key not in first_work:
+            first_work[key] = cue
+    chapters = script.chapters
+    for k, chapter in enumerate(chapters):
+        label = f"chapter {chapter.title!r} (round {chapter.round})"
+        if chapter.start > chapter.end:
+            problems.append(f"{label} ends before it starts")
+        if k + 1 < len(chapters) and chapter.end > chapters[k + 1].start:
+            problems.append(f"{label} runs into the next chapter")
+        name = names.get((chapter.exercise, chapter.round))
+        if name is None:
+            problems.append(f"rule 4: {label} has no name cue")
+            continue
+        if name.type is CueType.SPEECH and name.text != sentence(chapter.title):
+            problems.append(f"rule 4: {label} is announced as {name.text!r}")
+        if not chapter.start <= name.start < chapter.end:
+            problems.append(f"rule 4: the name of {label} is outside its chapter")
+    if chapters and chapters[-1].end != script.length:
+        problems.append("the last chapter does not end with the session")
+    titled = {(c.exercise, c.round) for c in chapters}
+    for key, work in first_work.items():
+        name = names.get(key)
+        if key not in titled:
+            problems.append(f"rule 4: the work at {work.at:.3f}s has no chapter")
+        if name is None or name.end > work.start:
+            problems.append(f"rule 4: the work at {work.at:.3f}s is not named before it starts")
+
+
+def _check_end(script: CueScript, problems: list[str]) -> None:
+    """Rule 5: a done chime follows the last piece of work, and nothing follows it."""
+    done = [c for c in script.cues if _is_chime(c, "done")]
+    if len(done) != 1:
+        problems.append(f"rule 5: {len(done)} done chimes instead of one")
+        return
+    if script.cues[-1] is not done[0]:
+        problems.append(f"rule 5: {_describe(script.cues[-1])} comes after the done chime")
+    work_end = max((c.end for c in script.cues if c.role in WORK_ROLES), default=0)
+    if work_end > done[0].start:
+        problems.append("rule 5: the done chime starts before the last work has ended")
+
+
+def _expected_spans(routine: Routine) -> list[int]:
+    spans: list[int] = []
+    for _ in range(routine.rounds):
+        for ex in routine.exercises:
+            if ex.work is WorkKind.REPS:
+                per = [ex.hold or 0.0] * (ex.reps or 1) if ex.hold is not None else []
+            else:
+                per = [(ex.hold if ex.work is WorkKind.HOLD else ex.duration) or 0.0]
+            repeats = ex.sets * (2 if ex.sides else 1)
+            spans.extend(max(1, to_samples(s)) for s in per * repeats)
+    return spans
+
+
+def _check_against(
+    script: CueScript, routine: Routine, spans: list[int], problems: list[str]
+) -> None:
+    """Rules 2, 4 and 6 measured against the routine the script was compiled from."""
+    expected = _expected_spans(routine)
+    if spans != expected:
+        wrong = next(
+            (k for k, (a, b) in enumerate(zip(spans, expected, strict=False)) if a != b),
+            min(len(spans), len(expected)),
+        )
+        problems.append(
+            f"rule 2: {len(spans)} holds where the routine has {len(expected)}, "
+            f"or hold {wrong + 1} is not exact"
+        )
+    titles = [(c.title, c.exercise, c.round) for c in script.chapters]
+    want = [
+        (ex.name.strip(), i, rnd)
+        for rnd in range(1, routine.rounds + 1)
+        for i, ex in enumerate(routine.exercises)
+    ]
+    if titles != want:
+        problems.append("rule 4: the chapters are not one per exercise and round, in order")
+    counts: dict[tuple[int | None, int | None, int | None, str | None], int] = {}
+    sets: dict[tuple[int | None, int | None], int] = {}
+    rests: set[tuple[int | None, int | None]] = set()
+    for cue in script.cues:
+        if cue.role == "count":
+            key = (cue.round, cue.exercise, cue.set, cue.side)
+            counts[key] = counts.get(key, 0) + 1
+        elif cue.role == "set":
+            sets[(cue.round, cue.exercise)] = sets.get((cue.round, cue.exercise), 0) + 1
+        elif cue.role == "next-up":
+            rests.add((cue.round, cue.exercise))
+    total = len(routine.exercises) * routine.rounds
+    for rnd in range(1, routine.rounds + 1):
+        for i, ex in enumerate(routine.exercises):
+            where = f"{ex.name!r} in round {rnd}"
+            if ex.work is WorkKind.REPS:
+                for set_no in range(1, ex.sets + 1):
+                    for side in ex.sides or (None,):
+                        key = (rnd, i, set_no if ex.sets > 1 else None, side)
+                        if counts.get(key, 0) != ex.reps:
+                            problems.append(
+                                f"rule 6: {where} counts {counts.get(key, 0)} reps "
+                                f"of {ex.reps} (set {set_no}, side {side})"
+                            )
+            if sets.get((rnd, i), 0) != ex.sets - 1:
+                problems.append(f"rule 6: {where} does not announce each set after the first")
+            last = (rnd - 1) * len(routine.exercises) + i + 1 == total
+            if ex.rest > 0 and not last and (rnd, i) not in rests:
+                problems.append(f"rule 6: the rest after {where} does not say what comes next")

@@ -1,0 +1,159 @@
+"""Built-in phrases, one table per language, so the compiler never hard-codes English.
+
+A routine's own text (names, cues, intro) is spoken as written; everything voicecoach
+adds (counts, "switch sides", "rest", time call-outs) comes from the table for the
+routine's ``language``. To add a language, write one more ``Phrases(...)`` and list it
+in ``_TABLES``: the tests check every table for completeness.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from voicecoach.errors import VoicecoachError
+
+_TERMINAL = (".", "!", "?", "…", ":", ";")
+
+
+def sentence(text: str) -> str:
+    """``text`` stripped and ending in sentence punctuation, so the voice drops its pitch."""
+    text = " ".join(text.split())
+    if not text or text.endswith(_TERMINAL):
+        return text
+    return text + "."
+
+
+@dataclass(frozen=True)
+class Phrases:
+    """Everything voicecoach says in its own words, in one language.
+
+    Templates use ``str.format`` fields: ``{n}``, ``{m}``, ``{side}``, ``{name}``.
+    ``numbers`` holds the words for 1..100 (counts are spoken as words; larger counts fall
+    back to digits). ``side_names`` maps the default side labels (``left``/``right``) to
+    how they are said; any other label an author chose is said as written.
+    """
+
+    language: str
+    numbers: tuple[str, ...]
+    side_names: tuple[tuple[str, str], ...]
+    last_one: str
+    halfway: str
+    seconds_left: str
+    minute_left: str
+    minutes_left: str
+    switch_sides: str
+    first_side: str
+    set_of: str
+    sets_plan: str
+    round_of: str
+    rest: str
+    next_up: str
+    get_ready: str
+    well_done: str
+
+    def number(self, n: int) -> str:
+        """``n`` as a word when the table has it, else as digits (the voice reads those)."""
+        if 1 <= n <= len(self.numbers):
+            return self.numbers[n - 1]
+        return str(n)
+
+    def count(self, n: int) -> str:
+        """A spoken count: ``One.``"""
+        return sentence(self.number(n))
+
+    def side(self, label: str) -> str:
+        """How a side is named: ``left`` -> ``Left side``; a custom label as written."""
+        for key, said in self.side_names:
+            if label.strip().lower() == key:
+                return said
+        label = label.strip()
+        return label[:1].upper() + label[1:]
+
+    def switch_to(self, label: str) -> str:
+        """Announces the side now starting: ``Switch sides. Right side.``"""
+        return sentence(self.switch_sides.format(side=self.side(label)))
+
+    def side_first(self, label: str) -> str:
+        return sentence(self.first_side.format(side=self.side(label)))
+
+    def set_announcement(self, n: int, m: int) -> str:
+        return sentence(self.set_of.format(n=n, m=m))
+
+    def sets_announcement(self, m: int) -> str:
+        return sentence(self.sets_plan.format(m=m))
+
+    def round_announcement(self, n: int, m: int) -> str:
+        return sentence(self.round_of.format(n=n, m=m))
+
+    def next_exercise(self, name: str) -> str:
+        return sentence(self.next_up.format(name=name.strip()))
+
+    def time_left(self, seconds: int) -> str:
+        """``10 seconds left.`` / ``1 minute left.`` / ``3 minutes left.``"""
+        if seconds % 60 == 0 and seconds >= 60:
+            minutes = seconds // 60
+            template = self.minute_left if minutes == 1 else self.minutes_left
+            return sentence(template.format(n=minutes))
+        return sentence(self.seconds_left.format(n=seconds))
+
+    def all_fixed(self) -> tuple[str, ...]:
+        """Every phrase that needs no argument (for warming a speech cache)."""
+        return (
+            sentence(self.last_one),
+            sentence(self.halfway),
+            sentence(self.rest),
+            sentence(self.get_ready),
+            sentence(self.well_done),
+        )
+
+
+def _english_numbers() -> tuple[str, ...]:
+    small = [
+        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+        "eighteen", "nineteen",
+    ]  # fmt: skip
+    tens = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+    words = list(small)
+    for ten in tens:
+        words.append(ten)
+        words.extend(f"{ten}-{one}" for one in small[:9])
+    words.append("one hundred")
+    return tuple(w[:1].upper() + w[1:] for w in words)
+
+
+ENGLISH = Phrases(
+    language="en",
+    numbers=_english_numbers(),
+    side_names=(("left", "Left side"), ("right", "Right side")),
+    last_one="Last one",
+    halfway="Halfway",
+    seconds_left="{n} seconds left",
+    minute_left="1 minute left",
+    minutes_left="{n} minutes left",
+    switch_sides="Switch sides. {side}",
+    first_side="{side} first",
+    set_of="Set {n} of {m}",
+    sets_plan="{m} sets",
+    round_of="Round {n} of {m}",
+    rest="Rest",
+    next_up="Next up: {name}",
+    get_ready="Get ready",
+    well_done="Well done",
+)
+
+_TABLES: dict[str, Phrases] = {p.language: p for p in (ENGLISH,)}
+
+SUPPORTED_LANGUAGES: tuple[str, ...] = tuple(sorted(_TABLES))
+
+
+def phrases_for(language: str) -> Phrases:
+    """The phrase table for ``language`` (a code such as ``en``)."""
+    table = _TABLES.get(language.strip().lower())
+    if table is None:
+        supported = ", ".join(SUPPORTED_LANGUAGES)
+        raise VoicecoachError(
+            f"voicecoach has no phrases for language {language!r}; "
+            f"set `language:` to one of: {supported}"
+        )
+    return table
