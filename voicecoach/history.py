@@ -1,0 +1,323 @@
+"""Session history: every play recorded in SQLite, to show a person that they keep at it.
+
+The database lives at ``user_data_dir("voicecoach")/history.sqlite3`` (the environment
+variable ``VOICECOACH_DATA_DIR`` moves it). A session's row is written when it starts, so a
+process that is killed still leaves a row marked unfinished. The database runs in WAL mode
+with a busy timeout and every write is one transaction: several players at once, or a
+player killed mid-write, never corrupt it.
+
+Weeks are ISO weeks (Monday to Sunday) in the time zone of the ``now`` given, so a session
+at 23:30 on a Sunday counts for the week the person lived it in.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import platformdirs
+
+from voicecoach.errors import HistoryError
+
+APP_NAME = "voicecoach"
+DATA_DIR_ENV = "VOICECOACH_DATA_DIR"
+HISTORY_FILE = "history.sqlite3"
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_SECONDS = 30.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    routine_id      TEXT    NOT NULL,
+    routine_name    TEXT    NOT NULL,
+    started_at      TEXT    NOT NULL,
+    ended_at        TEXT,
+    completed       INTEGER NOT NULL DEFAULT 0 CHECK (completed IN (0, 1)),
+    reached_seconds REAL    NOT NULL DEFAULT 0,
+    total_seconds   REAL    NOT NULL,
+    chapter         TEXT
+);
+CREATE INDEX IF NOT EXISTS sessions_started ON sessions (started_at);
+"""
+
+
+def data_dir() -> Path:
+    override = os.environ.get(DATA_DIR_ENV)
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def history_path() -> Path:
+    return data_dir() / HISTORY_FILE
+
+
+def _local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+@dataclass(frozen=True)
+class Session:
+    """One recorded play. ``ended_at`` is None when the process never got to record an end."""
+
+    id: int
+    routine_id: str
+    routine_name: str
+    started_at: datetime
+    ended_at: datetime | None
+    completed: bool
+    reached_seconds: float
+    total_seconds: float
+    chapter: str | None
+
+    @property
+    def finished(self) -> bool:
+        return self.ended_at is not None
+
+
+def week_start(moment: datetime | date) -> date:
+    """The Monday that starts ``moment``'s ISO week."""
+    day = moment.date() if isinstance(moment, datetime) else moment
+    return day - timedelta(days=day.weekday())
+
+
+class History:
+    """The session history in one SQLite file; each call opens a short-lived connection.
+
+    A session can last an hour: holding no connection between ``start`` and ``finish``
+    keeps other players and ``voicecoach history`` free to use the file meanwhile.
+    """
+
+    def __init__(self, path: Path | None = None, clock: Callable[[], datetime] = _local_now):
+        self.path = history_path() if path is None else path
+        self._clock = clock
+
+    def start(self, routine_id: str, name: str, total_seconds: float) -> int:
+        """Record a session that starts now; returns its id for ``finish``."""
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO sessions (routine_id, routine_name, started_at, total_seconds)"
+                " VALUES (?, ?, ?, ?)",
+                (routine_id, name, self._stamp(), float(total_seconds)),
+            )
+            session_id = cursor.lastrowid
+        assert session_id is not None
+        return session_id
+
+    def finish(
+        self, session_id: int, completed: bool, reached_seconds: float, chapter: str | None
+    ) -> None:
+        """Record how a session ended: completed, or how far it got and in which chapter."""
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE sessions SET ended_at = ?, completed = ?, reached_seconds = ?,"
+                " chapter = ? WHERE id = ?",
+                (self._stamp(), int(completed), float(reached_seconds), chapter, session_id),
+            )
+            if cursor.rowcount != 1:
+                raise HistoryError(f"no session {session_id} in the history at {self.path}")
+
+    def recent(self, n: int = 10) -> list[Session]:
+        """The ``n`` latest sessions, newest first."""
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT * FROM sessions ORDER BY started_at DESC, id DESC LIMIT ?", (n,)
+            ).fetchall()
+        return [self._session(row) for row in rows]
+
+    def week_count(self, now: datetime | None = None) -> int:
+        """Completed sessions in the ISO week of ``now``, up to ``now``."""
+        now = self._now(now)
+        return self._completed_per_week(now).get(week_start(now), 0)
+
+    def streak(self, target: int, now: datetime | None = None) -> int:
+        """Consecutive weeks, back from this one, with at least ``target`` completed sessions.
+
+        This week counts once it has met the target; until then the streak runs from last
+        week, so an unfinished week never breaks it.
+        """
+        if target < 1:
+            raise ValueError("target must be at least 1")
+        now = self._now(now)
+        counts = self._completed_per_week(now)
+        week = week_start(now)
+        if counts.get(week, 0) < target:
+            week -= timedelta(days=7)
+        weeks = 0
+        while counts.get(week, 0) >= target:
+            weeks += 1
+            week -= timedelta(days=7)
+        return weeks
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _now(self, now: datetime | None) -> datetime:
+        now = self._clock() if now is None else now
+        return now if now.tzinfo is not None else now.astimezone()
+
+    def _stamp(self) -> str:
+        """UTC, so that the text sorts in time order across time zones and clock changes."""
+        return self._now(None).astimezone(timezone.utc).isoformat(timespec="seconds")
+
+    def _completed_per_week(self, now: datetime) -> dict[date, int]:
+        """Completed sessions started up to ``now``, by the Monday of their week."""
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT started_at FROM sessions WHERE completed = 1 AND started_at <= ?",
+                (now.astimezone(timezone.utc).isoformat(timespec="seconds"),),
+            ).fetchall()
+        counts: dict[date, int] = {}
+        for (stamp,) in rows:
+            week = week_start(_parse(stamp).astimezone(now.tzinfo))
+            counts[week] = counts.get(week, 0) + 1
+        return counts
+
+    @staticmethod
+    def _session(row: sqlite3.Row) -> Session:
+        return Session(
+            id=row["id"],
+            routine_id=row["routine_id"],
+            routine_name=row["routine_name"],
+            started_at=_parse(row["started_at"]),
+            ended_at=_parse(row["ended_at"]) if row["ended_at"] else None,
+            completed=bool(row["completed"]),
+            reached_seconds=row["reached_seconds"],
+            total_seconds=row["total_seconds"],
+            chapter=row["chapter"],
+        )
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise HistoryError(
+                f"cannot create the folder for the history at {self.path}: {err.strerror or err}"
+            ) from None
+        try:
+            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        except sqlite3.Error as err:
+            raise self._error(err) from None
+        try:
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            self._migrate(db)
+            yield db
+        except sqlite3.Error as err:
+            if db.in_transaction:
+                db.rollback()
+            raise self._error(err) from None
+        finally:
+            db.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction: takes the write lock up front, so waiting writers queue
+        on the busy timeout instead of failing on a lock upgrade."""
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.rollback()
+                raise
+            db.commit()
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._connect() as db:
+            yield db
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        (version,) = db.execute("PRAGMA user_version").fetchone()
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
+            raise HistoryError(
+                f"the history at {self.path} was written by a newer voicecoach "
+                f"(format {version}); upgrade voicecoach, or move the file aside to start anew"
+            )
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            (version,) = db.execute("PRAGMA user_version").fetchone()  # another may have won
+            if version == 0:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+
+    def _error(self, err: sqlite3.Error) -> HistoryError:
+        name = getattr(err, "sqlite_errorname", "")
+        text = str(err)
+        if (
+            name in ("SQLITE_NOTADB", "SQLITE_CORRUPT")
+            or "not a database" in text
+            or ("malformed" in text)
+        ):
+            return HistoryError(
+                f"the history database at {self.path} is damaged ({text}). Move it aside "
+                f"(for example rename it to {self.path.name}.broken) and voicecoach will start "
+                "a new history."
+            )
+        if name == "SQLITE_BUSY" or "locked" in text:
+            return HistoryError(
+                f"the history at {self.path} stayed busy for {BUSY_TIMEOUT_SECONDS:g} seconds "
+                "(another voicecoach is writing to it); try again"
+            )
+        if name in ("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM") or "open" in text:
+            return HistoryError(
+                f"cannot open the history at {self.path} ({text}); check that its folder "
+                "is writable"
+            )
+        return HistoryError(f"the history at {self.path} cannot be used ({text})")
+
+
+def _parse(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp)
+
+
+def _clock_text(seconds: float) -> str:
+    """Seconds as m:ss (h:mm:ss past an hour), the way a session's length is read."""
+    whole = max(0, round(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _outcome(session: Session) -> str:
+    if session.completed:
+        return f"completed ({_clock_text(session.total_seconds)})"
+    if not session.finished:
+        return "no end recorded"
+    where = f' in "{session.chapter}"' if session.chapter else ""
+    reached, total = _clock_text(session.reached_seconds), _clock_text(session.total_seconds)
+    return f"stopped at {reached} of {total}{where}"
+
+
+def report(history: History, limit: int, target: int, now: datetime | None = None) -> list[str]:
+    """The lines `voicecoach history` prints: recent sessions, this week, the streak."""
+    now = history._now(now)
+    sessions = history.recent(limit)
+    lines: list[str] = []
+    if sessions:
+        lines.append("Recent sessions:")
+        width = max(len(s.routine_name) for s in sessions)
+        for session in sessions:
+            started = session.started_at.astimezone(now.tzinfo).strftime("%a %Y-%m-%d %H:%M")
+            lines.append(f"  {started}  {session.routine_name:<{width}}  {_outcome(session)}")
+    else:
+        lines.append("No sessions yet: `voicecoach play` records one.")
+    lines.append(f"This week: {history.week_count(now)} of {target}")
+    weeks = history.streak(target, now)
+    lines.append(f"Streak: {weeks} {'week' if weeks == 1 else 'weeks'} in a row")
+    return lines
