@@ -1,10 +1,36 @@
-"""The routine format (version 1): typed, frozen data, and loading with located errors."""
+"""The routine format (version 1): typed, frozen data, and loading with located errors.
+
+Routine files come from other people, so loading never trusts them: the YAML is composed
+into a node tree (safe loader, no anchors, aliases or custom tags, bounded depth and
+size) and every key and value is checked against its node, so each problem is reported
+as ``PATH:LINE:COLUMN: message`` at the key or value that causes it. All problems in a
+file are collected and raised together as one :class:`RoutineError`.
+"""
 
 from __future__ import annotations
 
+import codecs
+import difflib
 import enum
-from dataclasses import dataclass
+import math
+import re
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, Final, NoReturn
+
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.error import MarkedYAMLError, YAMLError
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader, ReaderError
+from yaml.resolver import Resolver
+from yaml.scanner import Scanner
+
+from voicecoach.errors import Problem, RoutineError, RoutineNotFound
 
 
 class WorkKind(str, enum.Enum):
@@ -51,3 +77,925 @@ class Routine:
     outro: str | None = None
     rounds: int = 1
     source: Path | None = None
+
+
+# --- limits and vocabulary of the format ------------------------------------------------
+
+SUPPORTED_VERSIONS: Final = (1,)
+MAX_FILE_BYTES: Final = 1024 * 1024
+MAX_DURATION: Final = 3600.0
+MAX_ROUTINE_SECONDS: Final = 4 * 3600.0
+# A routine needs four levels (top, exercise list, exercise, tempo list); anything far
+# deeper is hostile, and stopping early keeps the composer's recursion shallow.
+MAX_DEPTH: Final = 32
+
+TOP_KEYS: Final = (
+    "version",
+    "name",
+    "description",
+    "language",
+    "intro",
+    "outro",
+    "rounds",
+    "defaults",
+    "exercises",
+)
+EXERCISE_KEYS: Final = (
+    "name",
+    "cue",
+    "why",
+    "hold",
+    "reps",
+    "tempo",
+    "phases",
+    "duration",
+    "sides",
+    "sets",
+    "set_rest",
+    "switch",
+    "lead_in",
+    "rest",
+)
+DEFAULT_KEYS: Final = (
+    "hold",
+    "reps",
+    "tempo",
+    "duration",
+    "sides",
+    "sets",
+    "set_rest",
+    "switch",
+    "lead_in",
+    "rest",
+)
+KIND_KEYS: Final = ("hold", "reps", "duration")
+
+_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+_LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]+)*")
+_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
+_SECONDS_TEXT = re.compile(rf"[+-]?{_NUMBER}")
+_UNITS_TEXT = re.compile(rf"(?:(?P<m>{_NUMBER})\s*m)?\s*(?:(?P<s>{_NUMBER})\s*s)?", re.IGNORECASE)
+_HOURS_TEXT = re.compile(rf"\s*{_NUMBER}\s*h.*", re.IGNORECASE)
+_DURATION_HINT = "a duration such as `30s`, `1m` or `1m30s`"
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _INT, _FLOAT, _BOOL, _NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
+_SEQ, _MAP, _TIMESTAMP, _MERGE = (_TAG + t for t in ("seq", "map", "timestamp", "merge"))
+_ALLOWED_TAGS: Final = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL, _SEQ, _MAP, _TIMESTAMP})
+_TEXT_LIKE_TAGS: Final = frozenset({_STR, _INT, _FLOAT, _BOOL, _TIMESTAMP})
+
+
+def parse_duration(value: object) -> float:
+    """Seconds in a duration: a number (``30``, ``2.5``) or text (``30s``, ``1m``, ``1m30s``).
+
+    Raises ValueError for anything else, booleans and non-finite numbers included. Range
+    checks are left to the caller, which knows whether 0 is allowed.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"not a duration: {value!r}")
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) > 40:
+            raise ValueError("not a duration: text too long")
+        if _SECONDS_TEXT.fullmatch(text):
+            seconds = float(text)
+        else:
+            units = _UNITS_TEXT.fullmatch(text)
+            if units is None or (units["m"] is None and units["s"] is None):
+                raise ValueError(f"not a duration: {value!r}")
+            seconds = 60.0 * float(units["m"] or 0) + float(units["s"] or 0)
+    else:
+        try:
+            seconds = float(value)
+        except OverflowError as err:
+            raise ValueError(f"duration too large: {value!r}") from err
+    if not math.isfinite(seconds):
+        raise ValueError(f"not a finite duration: {value!r}")
+    return seconds
+
+
+# --- reading bytes and text -------------------------------------------------------------
+
+
+def _fail(path: str, message: str, line: int = 1, column: int = 1) -> NoReturn:
+    raise RoutineError([Problem(path, line, column, message)])
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, refusing anything that is not a small regular file."""
+    shown = str(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise RoutineNotFound(f"no routine file at {shown}") from None
+    except OSError as err:
+        _fail(shown, f"cannot read the file: {err.strerror or err}")
+    if stat.S_ISDIR(info.st_mode):
+        _fail(shown, "this is a folder, not a routine file")
+    if not stat.S_ISREG(info.st_mode):
+        _fail(shown, "not a regular file; a routine is a YAML text file")
+    if info.st_size > MAX_FILE_BYTES:
+        _fail(shown, _too_big(info.st_size))
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except PermissionError:
+        _fail(shown, "cannot read the file: permission denied")
+    except OSError as err:
+        _fail(shown, f"cannot read the file: {err.strerror or err}")
+    if len(data) > MAX_FILE_BYTES:
+        _fail(shown, _too_big(len(data)))
+    return data
+
+
+def _too_big(size: int) -> str:
+    return (
+        f"the file is too large ({size:,} bytes); a routine file may be at most 1 MiB "
+        f"({MAX_FILE_BYTES:,} bytes)"
+    )
+
+
+def _position_in_bytes(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of a byte offset."""
+    line = data.count(b"\n", 0, offset) + 1
+    start = data.rfind(b"\n", 0, offset) + 1
+    prefix = data[start:offset]
+    if start == 0 and prefix.startswith(codecs.BOM_UTF8):
+        prefix = prefix[len(codecs.BOM_UTF8) :]
+    return line, len(prefix.decode("utf-8", "replace")) + 1
+
+
+def _position_in_text(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+_WIDE_BOMS: Final = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+def _decode(data: bytes, path: str) -> str:
+    """UTF-8 text (a BOM is fine), or a located error for binary data or other encodings."""
+    if len(data) > MAX_FILE_BYTES:
+        _fail(path, _too_big(len(data)))
+    for bom, name in _WIDE_BOMS:
+        if data.startswith(bom):
+            _fail(path, f"the file is encoded as {name}; save it as UTF-8")
+    nul = data.find(b"\0")
+    if nul >= 0:
+        line, column = _position_in_bytes(data, nul)
+        _fail(path, "binary data (a NUL byte); a routine must be a UTF-8 text file", line, column)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line, column = _position_in_bytes(data, err.start)
+        _fail(
+            path,
+            f"not valid UTF-8 (byte 0x{data[err.start]:02x}); save the file as UTF-8",
+            line,
+            column,
+        )
+
+
+def _check_text(text: str, path: str) -> str:
+    """The text without a BOM; a located error for characters YAML does not allow."""
+    if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        _fail(path, _too_big(len(text.encode("utf-8", "surrogatepass"))))
+    text = text.removeprefix("\ufeff")
+    bad = Reader.NON_PRINTABLE.search(text)
+    if bad is not None:
+        line, column = _position_in_text(text, bad.start())
+        char = bad.group()
+        if char == "\0":
+            message = "binary data (a NUL byte); a routine must be a UTF-8 text file"
+        else:
+            message = f"character U+{ord(char):04X} is not allowed in a YAML file; remove it"
+        _fail(path, message, line, column)
+    if not text.strip():
+        _fail(path, "the file is empty; a routine needs at least a `name` and `exercises`")
+    return text
+
+
+# --- composing YAML safely ----------------------------------------------------------------
+
+
+class _Rejected(ScalarNode):
+    """Stands in for a node whose problem is already recorded (alias, custom tag)."""
+
+    def __init__(self, start_mark: Any, end_mark: Any) -> None:
+        super().__init__("!rejected", "", start_mark, end_mark)
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark: Any) -> None:
+        super().__init__("nested too deeply")
+        self.mark = mark
+
+
+class _RoutineComposer(Composer):
+    """PyYAML's composer with the hostile parts refused.
+
+    Aliases and anchors are never expanded (so an alias bomb costs nothing), explicit tags
+    outside the plain YAML types are refused, and nesting stops at ``MAX_DEPTH``. Each
+    refusal is recorded as a located problem and composing goes on, so one run reports
+    them all.
+    """
+
+    found: list[tuple[Any, str]]
+    depth: int
+
+    def _start_checks(self) -> None:
+        self.found = []
+        self.depth = 0
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        events: Any = self  # the parser half of the loader (pure Python or libyaml)
+        if events.check_event(AliasEvent):
+            event = events.get_event()
+            self.found.append(
+                (
+                    event.start_mark,
+                    "aliases (`*name`) are not allowed in a routine file; write the value out",
+                )
+            )
+            return _Rejected(event.start_mark, event.end_mark)
+        event = events.peek_event()
+        if self.depth >= MAX_DEPTH:
+            raise _TooDeep(event.start_mark)
+        if getattr(event, "anchor", None) is not None:
+            self.found.append(
+                (
+                    event.start_mark,
+                    "anchors (`&name`) are not allowed in a routine file; remove the anchor",
+                )
+            )
+            event.anchor = None
+        self.depth += 1
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+        if node is not None and node.tag not in _ALLOWED_TAGS:
+            if node.tag == _MERGE:
+                message = "merge keys (`<<`) are not allowed in a routine file; write the keys out"
+            else:
+                shown = node.tag.replace(_TAG, "!!")
+                message = f"the YAML tag `{shown}` is not allowed in a routine file; remove it"
+            self.found.append((node.start_mark, message))
+            return _Rejected(node.start_mark, node.end_mark)
+        return node
+
+
+class _PyLoader(Reader, Scanner, Parser, _RoutineComposer, Resolver):
+    def __init__(self, stream: str) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        _RoutineComposer.__init__(self)
+        Resolver.__init__(self)
+        self._start_checks()
+
+
+_Loader: Callable[[str], Any] = _PyLoader
+try:  # libyaml parses several times faster; the composing (and its checks) stays ours.
+    from yaml._yaml import CParser
+
+    class _CLoader(_RoutineComposer, CParser, Resolver):
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            _RoutineComposer.__init__(self)
+            Resolver.__init__(self)
+            self._start_checks()
+
+    _Loader = _CLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    pass
+
+
+def _line_col(mark: Any) -> tuple[int, int]:
+    if mark is None:
+        return 1, 1
+    return int(mark.line) + 1, int(mark.column) + 1
+
+
+def _syntax_problem(err: MarkedYAMLError, text: str, path: str) -> Problem:
+    mark = err.problem_mark or err.context_mark
+    line, column = _line_col(mark)
+    if "single document" in str(err.context):
+        return Problem(
+            path, line, column, "a routine file holds one YAML document; remove this second one"
+        )
+    message = f"YAML syntax error: {err.problem or err.context or 'cannot parse'}"
+    if err.context and err.problem and err.context_mark is not None:
+        at_line, at_column = _line_col(err.context_mark)
+        message += f" ({err.context}, which starts at line {at_line}, column {at_column})"
+    lines = text.splitlines()
+    if 0 < line <= len(lines) and lines[line - 1][column - 1 : column] == "\t":
+        message += "; indent with spaces, not tabs"
+    return Problem(path, line, column, message)
+
+
+def _compose(text: str, path: str) -> tuple[Node | None, list[Problem]]:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except _TooDeep as err:
+        line, column = _line_col(err.mark)
+        _fail(path, f"the YAML is nested more than {MAX_DEPTH} levels deep", line, column)
+    except RecursionError:
+        _fail(path, f"the YAML is nested more than {MAX_DEPTH} levels deep")
+    except MarkedYAMLError as err:
+        raise RoutineError([_syntax_problem(err, text, path)]) from None
+    except ReaderError as err:
+        line, column = _position_in_text(text, min(err.position, len(text)))
+        _fail(path, f"YAML cannot read this file: {err.reason}", line, column)
+    except YAMLError as err:
+        _fail(path, f"YAML syntax error: {err}")
+    finally:
+        loader.dispose()
+    found = [Problem(path, *_line_col(mark), message) for mark, message in loader.found]
+    return node, found
+
+
+# --- checking the node tree ---------------------------------------------------------------
+
+
+class _Invalid(Exception):
+    """A value was wrong; its problem is already recorded."""
+
+
+_CONSTRUCT = SafeConstructor()
+
+
+def _describe(node: Node) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    text = str(node.value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return f"`{text}`" if node.tag != _NULL else "an empty value"
+
+
+def _describe_seconds(seconds: float) -> str:
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{hours} h"] if hours else []
+    if minutes or (hours and secs):
+        parts.append(f"{minutes} min")
+    if secs or not parts:
+        parts.append(f"{secs} s")
+    return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """A key as it stands in a mapping: its key node and its value node."""
+
+    key: ScalarNode
+    value: Node
+
+
+class _Checker:
+    """Walks the node tree, collecting problems; values come back typed or raise _Invalid."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def add(self, node_or_mark: Any, message: str) -> None:
+        mark = getattr(node_or_mark, "start_mark", node_or_mark)
+        self.problems.append(Problem(self.path, *_line_col(mark), message))
+
+    def invalid(self, node: Node, message: str) -> NoReturn:
+        self.add(node, message)
+        raise _Invalid
+
+    # mappings and keys
+
+    def entries(
+        self, mapping: MappingNode, known: tuple[str, ...], where: str
+    ) -> dict[str, _Entry]:
+        """The mapping's known keys; unknown, duplicate and malformed keys are reported."""
+        found: dict[str, _Entry] = {}
+        seen: dict[str, ScalarNode] = {}
+        for key_node, value_node in mapping.value:
+            if isinstance(key_node, _Rejected):
+                continue
+            if not isinstance(key_node, ScalarNode):
+                self.add(key_node, f"a key must be plain text, not {_describe(key_node)}")
+                continue
+            key = str(key_node.value)
+            if not key.strip():
+                self.add(key_node, "a key is missing before the `:`")
+                continue
+            if key in seen:
+                first_line = _line_col(seen[key].start_mark)[0]
+                self.add(key_node, f"duplicate key `{key}`; it is already set on line {first_line}")
+                continue
+            seen[key] = key_node
+            if key not in known:
+                self.add(key_node, _unknown_key(key, known, where))
+                continue
+            found[key] = _Entry(key_node, value_node)
+        return found
+
+    # scalars
+
+    def _scalar(self, node: Node, label: str, expected: str) -> ScalarNode:
+        if isinstance(node, _Rejected):
+            raise _Invalid
+        if not isinstance(node, ScalarNode):
+            self.invalid(node, f"{label} must be {expected}, not {_describe(node)}")
+        if node.tag == _NULL:
+            self.invalid(node, f"{label} has no value; it must be {expected}")
+        return node
+
+    def text(self, node: Node, label: str) -> str:
+        scalar = self._scalar(node, label, "text")
+        if scalar.tag not in _TEXT_LIKE_TAGS:
+            self.invalid(node, f"{label} must be text, not {_describe(node)}")
+        value = str(scalar.value).strip()
+        if not value:
+            self.invalid(node, f"{label} is blank; write some text or remove it")
+        return value
+
+    def texts(self, node: Node, label: str) -> tuple[str, ...]:
+        """A non-empty list of texts."""
+        items = self.sequence(node, label, "a list of texts")
+        return self.each(items, lambda item, n: self.text(item, f"{label} item {n}"))
+
+    def text_or_texts(self, node: Node, label: str) -> tuple[str, ...]:
+        if isinstance(node, SequenceNode):
+            return self.texts(node, label)
+        return (self.text(node, label),)
+
+    def sequence(self, node: Node, label: str, expected: str) -> list[Node]:
+        if isinstance(node, _Rejected):
+            raise _Invalid
+        if not isinstance(node, SequenceNode):
+            if isinstance(node, ScalarNode) and node.tag == _NULL:
+                self.invalid(node, f"{label} has no value; it must be {expected}")
+            self.invalid(node, f"{label} must be {expected}, not {_describe(node)}")
+        if not node.value:
+            self.invalid(node, f"{label} is an empty list; it must be {expected}")
+        return list(node.value)
+
+    def each(self, items: list[Node], parse: Callable[[Node, int], Any]) -> tuple[Any, ...]:
+        """Parses every item, reporting all bad ones before giving up."""
+        values: list[Any] = []
+        bad = False
+        for number, item in enumerate(items, start=1):
+            try:
+                values.append(parse(item, number))
+            except _Invalid:
+                bad = True
+        if bad:
+            raise _Invalid
+        return tuple(values)
+
+    def count(self, node: Node, label: str) -> int:
+        expected = "a whole number of at least 1"
+        scalar = self._scalar(node, label, expected)
+        if scalar.tag != _INT:
+            self.invalid(node, f"{label} must be {expected}, not {_describe(node)}")
+        value = self._int(scalar, label)
+        if value < 1:
+            self.invalid(node, f"{label} must be at least 1, not {_describe(node)}")
+        return value
+
+    def _int(self, node: ScalarNode, label: str) -> int:
+        try:
+            return int(_CONSTRUCT.construct_yaml_int(node))
+        except (ValueError, OverflowError):
+            self.invalid(node, f"{label} is not a number that can be read: {_describe(node)}")
+
+    def seconds(self, node: Node, label: str, *, work: bool) -> float:
+        """A duration; work must take longer than 0, pauses may be 0; none over an hour."""
+        scalar = self._scalar(node, label, _DURATION_HINT)
+        value: object
+        if scalar.tag == _INT:
+            value = self._int(scalar, label)
+        elif scalar.tag == _FLOAT:
+            value = float(_CONSTRUCT.construct_yaml_float(scalar))
+        elif scalar.tag == _STR:
+            value = str(scalar.value)
+        else:
+            self.invalid(node, f"{label} must be {_DURATION_HINT}, not {_describe(node)}")
+        try:
+            seconds = parse_duration(value)
+        except ValueError:
+            hint = "; write an hour as `60m`" if _HOURS_TEXT.fullmatch(str(value)) else ""
+            self.invalid(node, f"{label} must be {_DURATION_HINT}, not {_describe(node)}{hint}")
+        if work and seconds <= 0:
+            self.invalid(node, f"{label} must be longer than 0 seconds, not {_describe(node)}")
+        if seconds < 0:
+            self.invalid(node, f"{label} must be 0 seconds or more, not {_describe(node)}")
+        if seconds > MAX_DURATION:
+            self.invalid(node, f"{label} must be at most 1 hour, not {_describe(node)}")
+        return seconds
+
+    def tempo(self, node: Node, label: str) -> tuple[float, ...]:
+        if isinstance(node, SequenceNode):
+            items = self.sequence(node, label, "a duration or a list of durations")
+            return self.each(
+                items, lambda item, n: self.seconds(item, f"{label} item {n}", work=True)
+            )
+        return (self.seconds(node, label, work=True),)
+
+    def sides(self, node: Node, label: str) -> tuple[str, str] | None:
+        expected = "`true`, `false` or a list of two side labels"
+        if isinstance(node, SequenceNode):
+            labels = self.texts(node, label)
+            if len(labels) != 2:
+                self.invalid(node, f"{label} must list exactly two side labels, not {len(labels)}")
+            if labels[0].casefold() == labels[1].casefold():
+                self.invalid(
+                    node, f"{label} must name two different sides, not `{labels[0]}` twice"
+                )
+            return labels[0], labels[1]
+        scalar = self._scalar(node, label, expected)
+        if scalar.tag != _BOOL:
+            self.invalid(node, f"{label} must be {expected}, not {_describe(node)}")
+        return ("left", "right") if _CONSTRUCT.construct_yaml_bool(scalar) else None
+
+    def version(self, node: Node, label: str) -> int:
+        supported = ", ".join(str(v) for v in SUPPORTED_VERSIONS)
+        scalar = self._scalar(node, label, f"a version number (supported: {supported})")
+        if scalar.tag != _INT:
+            self.invalid(
+                node,
+                f"{label} must be a version number (supported: {supported}), not {_describe(node)}",
+            )
+        value = self._int(scalar, label)
+        if value not in SUPPORTED_VERSIONS:
+            self.invalid(
+                node, f"{label} {value} is not supported; supported versions: {supported}"
+            )
+        return value
+
+    def language(self, node: Node, label: str) -> str:
+        value = self.text(node, label)
+        if not _LANGUAGE.fullmatch(value):
+            self.invalid(
+                node, f"{label} must be a language tag such as `en` or `de`, not {_describe(node)}"
+            )
+        return value
+
+
+def _unknown_key(key: str, known: tuple[str, ...], where: str) -> str:
+    """The message for an unknown key, pointing to where it belongs or what was meant."""
+    normal = key.strip().lower().replace("-", "_").replace(" ", "_")
+    if normal in known:
+        return f"unknown key `{key}`; did you mean `{normal}`?"
+    if where == "top" and normal in EXERCISE_KEYS:
+        return (
+            f"`{key}` is an exercise key; put it under an exercise, or under `defaults` "
+            f"to apply it to every exercise"
+        )
+    if where == "exercise" and normal in TOP_KEYS:
+        return f"`{key}` is a top-level key; it cannot be set on one exercise"
+    if where == "defaults" and normal in EXERCISE_KEYS:
+        return f"`{key}` cannot have a default; set it on each exercise"
+    if where == "defaults" and normal in TOP_KEYS:
+        return f"`{key}` is a top-level key; move it out of `defaults`"
+    guess = difflib.get_close_matches(normal, known, n=1, cutoff=0.6)
+    if guess:
+        return f"unknown key `{key}`; did you mean `{guess[0]}`?"
+    listed = ", ".join(f"`{k}`" for k in known)
+    return f"unknown key `{key}`; the keys allowed here are {listed}"
+
+
+# --- from checked nodes to a Routine -------------------------------------------------------
+
+_Parse = Callable[[_Checker, Node, str], Any]
+_EXERCISE_PARSERS: Final[dict[str, _Parse]] = {
+    "name": _Checker.text,
+    "cue": _Checker.text_or_texts,
+    "why": _Checker.text,
+    "hold": lambda c, n, label: c.seconds(n, label, work=True),
+    "reps": _Checker.count,
+    "tempo": _Checker.tempo,
+    "phases": _Checker.texts,
+    "duration": lambda c, n, label: c.seconds(n, label, work=True),
+    "sides": _Checker.sides,
+    "sets": _Checker.count,
+    "set_rest": lambda c, n, label: c.seconds(n, label, work=False),
+    "switch": lambda c, n, label: c.seconds(n, label, work=False),
+    "lead_in": lambda c, n, label: c.seconds(n, label, work=False),
+    "rest": lambda c, n, label: c.seconds(n, label, work=False),
+}
+_TOP_PARSERS: Final[dict[str, _Parse]] = {
+    "version": _Checker.version,
+    "name": _Checker.text,
+    "description": _Checker.text,
+    "language": _Checker.language,
+    "intro": _Checker.text,
+    "outro": _Checker.text,
+    "rounds": _Checker.count,
+}
+
+
+def _parse_entries(
+    checker: _Checker, entries: dict[str, _Entry], parsers: dict[str, _Parse]
+) -> tuple[dict[str, Any], set[str]]:
+    """Typed values of the entries that parse, and the names of those that do not."""
+    values: dict[str, Any] = {}
+    broken: set[str] = set()
+    for key, entry in entries.items():
+        parse = parsers.get(key)
+        if parse is None:
+            continue
+        try:
+            values[key] = parse(checker, entry.value, f"`{key}`")
+        except _Invalid:
+            broken.add(key)
+    return values, broken
+
+
+def _kind_conflict(checker: _Checker, entries: dict[str, _Entry]) -> bool:
+    """Reports kinds of work that cannot go together; True if there was one."""
+    present = sorted(
+        (entries[k] for k in KIND_KEYS if k in entries),
+        key=lambda e: _line_col(e.key.start_mark),
+    )
+    names = [str(e.key.value) for e in present]
+    if "duration" not in names or len(names) < 2:
+        return False
+    later = present[-1]
+    others = [n for n in names if n != later.key.value]
+    checker.add(
+        later.key,
+        f"`{later.key.value}` cannot be combined with `{others[0]}`: an exercise has one of "
+        f"`hold`, `reps` or `duration` (or `reps` with `hold`)",
+    )
+    return True
+
+
+@dataclass(frozen=True)
+class _Defaults:
+    values: dict[str, Any]
+    entries: dict[str, _Entry]
+    broken: set[str]
+
+
+def _exercise(checker: _Checker, node: Node, number: int, defaults: _Defaults) -> Exercise | None:
+    """One exercise from its node, with defaults applied; None if it has problems."""
+    where = f"exercise {number}"
+    if isinstance(node, _Rejected):
+        return None
+    if not isinstance(node, MappingNode):
+        if isinstance(node, ScalarNode) and node.tag == _NULL:
+            checker.add(node, f"{where} is empty; give it a `name` and its work")
+        else:
+            checker.add(
+                node,
+                f"{where} must be a mapping of keys such as `name:` and `hold:`, "
+                f"not {_describe(node)}",
+            )
+        return None
+    before = len(checker.problems)
+    entries = checker.entries(node, EXERCISE_KEYS, "exercise")
+    own, broken = _parse_entries(checker, entries, _EXERCISE_PARSERS)
+    if "name" not in entries:
+        checker.add(node, f"{where} needs a `name`")
+
+    # The exercise's own kind of work wins: the defaults' hold, reps and duration only
+    # apply to an exercise that sets none of them.
+    own_kind = any(k in entries for k in KIND_KEYS)
+
+    def inherits(key: str) -> bool:
+        return key not in entries and not (own_kind and key in KIND_KEYS)
+
+    values = {k: v for k, v in defaults.values.items() if inherits(k)} | own
+    unusable = broken | {k for k in defaults.broken if inherits(k)}
+    if own_kind:
+        kinds = frozenset(k for k in KIND_KEYS if k in entries)
+        _kind_conflict(checker, entries)
+    else:
+        kinds = frozenset(k for k in KIND_KEYS if k in defaults.entries)
+        if not kinds:
+            called = f"{where} (`{own['name']}`)" if "name" in own else where
+            checker.add(node, f"{called} needs one of `hold`, `reps` or `duration`")
+    work = _WORK_BY_KINDS.get(kinds)  # None after a conflict, which is already reported
+
+    if work in (WorkKind.HOLD, WorkKind.DURATION):
+        for key in ("tempo", "phases"):
+            if key in entries:
+                checker.add(entries[key].key, f"`{key}` applies only to exercises with `reps`")
+    timing: dict[str, Any] = {}
+    if work is WorkKind.REPS:
+        timing["tempo"] = tempo = values.get("tempo", (3.0,))
+        phases = own.get("phases", ())
+        timing["phases"] = phases
+        if phases and "tempo" not in unusable and len(phases) != len(tempo):
+            if "tempo" in entries:
+                origin = ""
+            elif "tempo" in values:
+                origin = " (from `defaults`)"
+            else:
+                origin = " (the default, 3s a rep)"
+            checker.add(
+                entries["phases"].value,
+                f"`phases` has {len(phases)} items but `tempo` has {len(tempo)}{origin}; "
+                f"give one phase per tempo entry",
+            )
+
+    if work is None or unusable or len(checker.problems) > before:
+        return None
+    timing.update(
+        (key, values[key])
+        for key in ("cue", "why", "sides", "sets", "set_rest", "switch", "lead_in", "rest")
+        if key in values
+    )
+    return Exercise(
+        name=values["name"],
+        work=work,
+        hold=values["hold"] if "hold" in kinds else None,
+        reps=values["reps"] if work is WorkKind.REPS else None,
+        duration=values["duration"] if work is WorkKind.DURATION else None,
+        **timing,
+    )
+
+
+_WORK_BY_KINDS: Final = {
+    frozenset({"hold"}): WorkKind.HOLD,
+    frozenset({"reps"}): WorkKind.REPS,
+    frozenset({"reps", "hold"}): WorkKind.REPS,
+    frozenset({"duration"}): WorkKind.DURATION,
+}
+
+
+def _work_seconds(exercise: Exercise) -> float:
+    """Nominal seconds of one side's work: no speech, just the timed part."""
+    if exercise.work is WorkKind.HOLD:
+        return exercise.hold or 0.0
+    if exercise.work is WorkKind.DURATION:
+        return exercise.duration or 0.0
+    per_rep = sum(exercise.tempo) + (exercise.hold or 0.0)
+    return float(min(exercise.reps or 0, 10**12)) * per_rep
+
+
+def nominal_seconds(routine: Routine) -> float:
+    """The routine's length without speech: work, switches, lead-ins, set rests and rests.
+
+    Rests follow every exercise except the very last one of the session, so the rest after
+    a round's last exercise counts when another round follows.
+    """
+    return _nominal(routine.exercises, routine.rounds)
+
+
+def _nominal(exercises: tuple[Exercise, ...], rounds: int) -> float:
+    one_round = 0.0
+    for ex in exercises:
+        sides = 2 if ex.sides else 1
+        per_set = sides * _work_seconds(ex) + (sides - 1) * ex.switch
+        sets = float(min(ex.sets, 10**12))
+        one_round += ex.lead_in + sets * per_set + (sets - 1) * ex.set_rest + ex.rest
+    total = float(min(rounds, 10**12)) * one_round
+    return total - (exercises[-1].rest if exercises else 0.0)
+
+
+def _routine(checker: _Checker, root: Node, routine_id: str) -> Routine:
+    """The routine in the root node; raises RoutineError with every problem recorded."""
+    if not isinstance(root, MappingNode):
+        if not isinstance(root, _Rejected):
+            checker.add(
+                root,
+                f"the top level must be a mapping of keys such as `name:` and `exercises:`, "
+                f"not {_describe(root)}",
+            )
+        raise RoutineError(_sorted(checker.problems))
+    entries = checker.entries(root, TOP_KEYS, "top")
+    top, broken = _parse_entries(checker, entries, _TOP_PARSERS)
+    if "name" not in entries:
+        checker.add(root, "the routine needs a `name`, the title spoken at the start")
+    if "exercises" not in entries:
+        checker.add(root, "the routine needs `exercises`, a list of at least one exercise")
+
+    defaults = _Defaults({}, {}, set())
+    if "defaults" in entries:
+        node = entries["defaults"].value
+        if isinstance(node, MappingNode):
+            default_entries = checker.entries(node, DEFAULT_KEYS, "defaults")
+            values, broken_defaults = _parse_entries(checker, default_entries, _EXERCISE_PARSERS)
+            if _kind_conflict(checker, default_entries):
+                broken_defaults |= set(KIND_KEYS)
+            defaults = _Defaults(values, default_entries, broken_defaults)
+        elif not isinstance(node, _Rejected):
+            checker.add(
+                node, f"`defaults` must be a mapping of exercise keys, not {_describe(node)}"
+            )
+
+    exercises: list[Exercise] = []
+    if "exercises" in entries:
+        try:
+            items = checker.sequence(
+                entries["exercises"].value, "`exercises`", "a list of exercises"
+            )
+        except _Invalid:
+            items = []
+        for number, item in enumerate(items, start=1):
+            exercise = _exercise(checker, item, number, defaults)
+            if exercise is not None:
+                exercises.append(exercise)
+
+    rounds = top.get("rounds", 1)
+    if exercises and "rounds" not in broken:
+        # Checked even when some exercises are broken: the rest may already be too long.
+        total = _nominal(tuple(exercises), rounds)
+        if total > MAX_ROUTINE_SECONDS:
+            per_round = f" ({rounds} rounds of {_describe_seconds(total / rounds)})"
+            checker.add(
+                entries["exercises"].key,
+                f"the routine runs {_describe_seconds(total)} without speech"
+                f"{per_round if rounds > 1 else ''}, more than the 4-hour limit",
+            )
+
+    if checker.problems:
+        raise RoutineError(_sorted(checker.problems))
+    return Routine(
+        id=routine_id,
+        name=top["name"],
+        exercises=tuple(exercises),
+        description=top.get("description"),
+        language=top.get("language", "en"),
+        intro=top.get("intro"),
+        outro=top.get("outro"),
+        rounds=rounds,
+    )
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    unique = dict.fromkeys(problems)
+    return sorted(unique, key=lambda p: (p.line, p.column))
+
+
+def _id_problem(routine_id: str, path: str) -> Problem | None:
+    if _ID.fullmatch(routine_id):
+        return None
+    message = (
+        f"routine id `{routine_id}` (from the file name) may use only lower-case letters, "
+        f"digits and hyphens"
+    )
+    slug = re.sub(r"[^a-z0-9]+", "-", routine_id.lower()).strip("-")
+    if slug:
+        message += f"; rename the file to `{slug}.yaml`"
+    return Problem(path, 1, 1, message)
+
+
+# --- public API ---------------------------------------------------------------------------
+
+
+def load_routine_text(text: str | bytes, path: str, routine_id: str) -> Routine:
+    """A routine from file contents; ``path`` only labels the problems.
+
+    Raises RoutineError listing every problem, each located at its line and column.
+    """
+    if isinstance(text, bytes):
+        text = _decode(text, path)
+    text = _check_text(text, path)
+    root, found = _compose(text, path)
+    if root is None:
+        _fail(path, "the file holds no YAML content; a routine needs a `name` and `exercises`")
+    checker = _Checker(path)
+    id_problem = _id_problem(routine_id, path)
+    if id_problem is not None:
+        checker.problems.append(id_problem)
+    checker.problems.extend(found)
+    return _routine(checker, root, routine_id)
+
+
+def load_routine(path: Path, routine_id: str | None = None) -> Routine:
+    """The routine in ``path``; its id is the file's stem unless ``routine_id`` is given.
+
+    Raises RoutineNotFound if there is no such file, RoutineError for anything else.
+    """
+    path = Path(path)
+    data = _read_bytes(path)
+    routine = load_routine_text(data, str(path), routine_id or path.stem)
+    return replace(routine, source=path)
+
+
+__all__ = [
+    "DEFAULT_KEYS",
+    "EXERCISE_KEYS",
+    "MAX_DURATION",
+    "MAX_FILE_BYTES",
+    "MAX_ROUTINE_SECONDS",
+    "SUPPORTED_VERSIONS",
+    "TOP_KEYS",
+    "Exercise",
+    "Routine",
+    "WorkKind",
+    "load_routine",
+    "load_routine_text",
+    "nominal_seconds",
+    "parse_duration",
+]
