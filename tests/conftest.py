@@ -1,0 +1,72 @@
+"""Shared fixtures: a routine library in temp folders and a CLI runner bound to it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from click.testing import CliRunner, Result
+
+if TYPE_CHECKING:
+    from voicecoach.library import Library
+
+CLI_DATA = Path(__file__).parent / "data" / "cli"
+
+Run = Callable[[Sequence[str]], Result]
+
+
+@pytest.fixture(autouse=True)
+def config_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh config folder, so no test reads or writes the developer's own routines."""
+    home = tmp_path_factory.mktemp("config")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def user_routines(config_home: Path) -> Path:
+    """The user's routine folder as the real CLI finds it (under ``config_home``)."""
+    from voicecoach.library import Library  # imported late: conftest serves every test
+
+    folder = Library.default().user_dir
+    folder.mkdir(parents=True)
+    return folder
+
+
+@pytest.fixture
+def routine_file() -> Path:
+    """A small valid routine: reps with phases, a hold per side in two sets, a duration."""
+    return CLI_DATA / "stretch-break.yaml"
+
+
+@pytest.fixture
+def broken_file() -> Path:
+    """A routine with a misspelt key and a bad duration."""
+    return CLI_DATA / "broken.yaml"
+
+
+@pytest.fixture
+def library(tmp_path: Path, routine_file: Path) -> Library:
+    """A library: ``stretch-break`` in its shipped folder, an empty user folder."""
+    from voicecoach.library import Library
+
+    shipped = tmp_path / "shipped"
+    user = tmp_path / "user"
+    shipped.mkdir()
+    user.mkdir()
+    shutil.copy(routine_file, shipped / routine_file.name)
+    return Library(shipped, user)
+
+
+@pytest.fixture
+def run(library: Library) -> Run:
+    """Invoke the CLI against ``library``, stdout and stderr kept apart."""
+    from voicecoach.cli import cli
+
+    def invoke(args: Sequence[str]) -> Result:
+        return CliRunner().invoke(cli, list(args), obj={"library": library})
+
+    return invoke

@@ -1,0 +1,376 @@
+"""Finding routines by id or path, listing them, and putting them into words.
+
+A ROUTINE argument is either a path to a file or an id. An id only ever resolves inside
+the two routine folders (the user's first, then the shipped one), so a name typed on the
+command line can never reach a file anywhere else.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import os
+import re
+import textwrap
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from voicecoach import resources
+from voicecoach.compiler import SpeechTimer, compile_routine, estimate_speech_samples
+from voicecoach.cuescript import CueScript, CueType, to_seconds
+from voicecoach.errors import RoutineError, RoutineNotFound
+from voicecoach.routine import Exercise, Routine, WorkKind, load_routine
+
+DEFAULT_ROUTINE = "lower-back-essentials"
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
+SUFFIXES = (".yaml", ".yml")
+DEFAULT_SIDES = ("left", "right")
+WRAP = 88
+
+
+def user_routines_dir() -> Path:
+    """The user's own routine folder (``~/.config/voicecoach/routines`` on Linux)."""
+    return Path(platformdirs.user_config_dir("voicecoach", appauthor=False)) / "routines"
+
+
+def looks_like_path(routine: str) -> bool:
+    """Whether a ROUTINE argument means a file rather than an id."""
+    separators = {os.sep, "/"} | ({os.altsep} if os.altsep else set())
+    return (
+        any(sep in routine for sep in separators)
+        or routine.lower().endswith(SUFFIXES)
+        or Path(routine).is_file()
+    )
+
+
+class Source(str, enum.Enum):
+    SHIPPED = "shipped"
+    USER = "user"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One routine as ``list`` shows it; ``problem`` (the first error) marks an invalid one."""
+
+    id: str
+    path: Path
+    source: Source
+    overrides: bool = False
+    name: str | None = None
+    length: int | None = None
+    exercises: int | None = None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Library:
+    """The shipped routine folder and the user's; injectable so tests use temp folders."""
+
+    shipped_dir: Path
+    user_dir: Path
+
+    @classmethod
+    def default(cls) -> Library:
+        return cls(resources.data_dir("routines"), user_routines_dir())
+
+    def _folders(self) -> tuple[tuple[Source, Path], ...]:
+        return ((Source.USER, self.user_dir), (Source.SHIPPED, self.shipped_dir))
+
+    def resolve(self, routine: str) -> Path:
+        """The file a ROUTINE argument names; raises RoutineNotFound with a hint."""
+        if looks_like_path(routine):
+            path = Path(routine).expanduser()
+            if path.is_dir():
+                raise RoutineNotFound(
+                    f"{routine} is a folder; give a routine file (.yaml or .yml) inside it"
+                )
+            if not path.is_file():
+                raise RoutineNotFound(f"no such routine file: {routine}")
+            return path
+        if ID_PATTERN.fullmatch(routine):
+            for _, folder in self._folders():
+                found = _find(folder, routine)
+                if found is not None:
+                    return found
+        raise RoutineNotFound(self._not_found(routine))
+
+    def routine_id(self, routine: str) -> str | None:
+        """The id a ROUTINE argument gives its routine; ``None`` lets the loader use the stem."""
+        return None if looks_like_path(routine) else routine
+
+    def load(self, routine: str) -> Routine:
+        """Resolve and load a ROUTINE argument; raises RoutineNotFound or RoutineError."""
+        return load_routine(self.resolve(routine), self.routine_id(routine))
+
+    def check(self, routine: str) -> Routine:
+        """Load and compile, so that a routine that passes will also play."""
+        loaded = self.load(routine)
+        compile_routine(loaded)
+        return loaded
+
+    def ids(self) -> list[str]:
+        """Every id in both folders, sorted (for completion and did-you-mean)."""
+        found: set[str] = set()
+        for _, folder in self._folders():
+            found.update(_scan(folder)[0])
+        return sorted(found)
+
+    def entries(self, speech: SpeechTimer = estimate_speech_samples) -> list[Entry]:
+        """Every routine, the user's overriding shipped ones of the same id.
+
+        ``speech`` times each phrase: the estimator, or the voice engine's measured length.
+        A broken user file shows up as an invalid entry instead of breaking the list.
+        """
+        shipped, _ = _scan(self.shipped_dir)
+        user, misnamed = _scan(self.user_dir)
+        out: list[Entry] = []
+        for routine_id in sorted(shipped.keys() | user.keys()):
+            if routine_id in user:
+                entry = Entry(routine_id, user[routine_id], Source.USER, routine_id in shipped)
+                folder = self.user_dir
+            else:
+                entry = Entry(routine_id, shipped[routine_id], Source.SHIPPED)
+                folder = self.shipped_dir
+            out.append(_measure(entry, folder, speech))
+        for path in misnamed:
+            problem = (
+                f"Error: {path.name} cannot be played by name: rename it to lower-case "
+                "letters, digits and hyphens"
+            )
+            out.append(Entry(path.name, path, Source.USER, problem=problem))
+        return out
+
+    def expand(self, targets: Iterable[str]) -> list[str]:
+        """Targets with each folder replaced by the routine files in it, sorted.
+
+        An empty folder stays as it is, so that checking it reports the problem.
+        """
+        out: list[str] = []
+        for target in targets:
+            by_id, misnamed = _scan(Path(target)) if Path(target).is_dir() else ({}, [])
+            out.extend(sorted(str(f) for f in [*by_id.values(), *misnamed]) or [target])
+        return out
+
+    def _not_found(self, routine: str) -> str:
+        hint = "Run `voicecoach list` to see them all, or give the path to a routine file."
+        ids = self.ids()
+        wanted = re.sub(r"[\s_]+", "-", routine.strip().lower())
+        close = [i for i in ids if wanted and i.startswith(wanted)]
+        close += [m for m in difflib.get_close_matches(wanted, ids, n=3) if m not in close]
+        if close:
+            names = " or ".join(f'"{c}"' for c in close[:3])
+            return f'no routine "{routine}"; did you mean {names}? {hint}'
+        return f'no routine "{routine}". {hint}'
+
+
+def _scan(folder: Path) -> tuple[dict[str, Path], list[Path]]:
+    """Routine files in a folder by id (``.yaml`` before ``.yml``), and misnamed ones."""
+    try:
+        files = sorted(
+            p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES and not p.is_dir()
+        )
+    except OSError:
+        return {}, []
+    by_id: dict[str, Path] = {}
+    misnamed: list[Path] = []
+    for suffix in SUFFIXES:
+        for path in files:
+            if path.suffix.lower() != suffix:
+                continue
+            if not ID_PATTERN.fullmatch(path.stem):
+                misnamed.append(path)
+            else:
+                by_id.setdefault(path.stem, path)
+    return by_id, misnamed
+
+
+def _find(folder: Path, routine_id: str) -> Path | None:
+    """The file for an id in one folder, refusing a link that leads out of it."""
+    for suffix in SUFFIXES:
+        candidate = folder / f"{routine_id}{suffix}"
+        if candidate.is_file():
+            real = candidate.resolve()
+            if real.parent != folder.resolve():
+                raise RoutineNotFound(
+                    f'routine "{routine_id}" in {folder} links to {real}, outside that '
+                    "folder; give its path instead"
+                )
+            return real
+    return None
+
+
+def _measure(entry: Entry, folder: Path, speech: SpeechTimer) -> Entry:
+    try:
+        path = _find(folder, entry.id) or entry.path
+        routine = load_routine(path, entry.id)
+        script = compile_routine(routine, speech)
+    except (RoutineError, RoutineNotFound) as err:
+        return Entry(entry.id, entry.path, entry.source, entry.overrides, problem=err.lines()[0])
+    return Entry(
+        entry.id,
+        entry.path,
+        entry.source,
+        entry.overrides,
+        name=routine.name,
+        length=script.length,
+        exercises=len(routine.exercises),
+    )
+
+
+# --- putting routines and scripts into words -------------------------------------------
+
+
+def format_clock(seconds: float, decimals: int = 0) -> str:
+    """``m:ss`` (``h:mm:ss`` from an hour), with ``decimals`` digits of the second."""
+    scale = 10**decimals
+    whole, fraction = divmod(round(seconds * scale), scale)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return f"{text}.{fraction:0{decimals}d}" if decimals else text
+
+
+def format_duration(seconds: float) -> str:
+    """A duration as people say it: ``30 s``, ``2.5 s``, ``1 min``, ``1 min 30 s``."""
+    minutes, secs = divmod(round(seconds, 2), 60)
+    if minutes and not secs:
+        return f"{minutes:g} min"
+    if minutes:
+        return f"{minutes:g} min {secs:g} s"
+    return f"{secs:g} s"
+
+
+def describe_work(exercise: Exercise) -> str:
+    """The work of one exercise, e.g. ``8 reps, 3 s + 3 s each`` or ``hold 30 s, each side``."""
+    if exercise.work is WorkKind.REPS:
+        reps = exercise.reps or 1
+        tempo = " + ".join(format_duration(t) for t in exercise.tempo)
+        parts = [f"{reps} rep{'s' if reps != 1 else ''}, {tempo} each"]
+        if exercise.phases:
+            parts[0] += f" ({' / '.join(exercise.phases)})"
+        if exercise.hold:
+            parts.append(f"hold {format_duration(exercise.hold)} at the top")
+    elif exercise.work is WorkKind.HOLD:
+        parts = [f"hold {format_duration(exercise.hold or 0)}"]
+    else:
+        parts = [f"for {format_duration(exercise.duration or 0)}"]
+    if exercise.sides is not None:
+        if tuple(exercise.sides) == DEFAULT_SIDES:
+            parts.append("each side")
+        else:
+            parts.append(f"each side ({exercise.sides[0]}, then {exercise.sides[1]})")
+    if exercise.sets > 1:
+        parts.append(f"{exercise.sets} sets")
+    return ", ".join(parts)
+
+
+def describe_pauses(exercise: Exercise, last: bool) -> str:
+    """The pauses around the work; empty when there are none."""
+    parts = []
+    if exercise.lead_in:
+        parts.append(f"{format_duration(exercise.lead_in)} to get ready")
+    if exercise.sides is not None and exercise.switch:
+        parts.append(f"{format_duration(exercise.switch)} to switch sides")
+    if exercise.sets > 1 and exercise.set_rest:
+        parts.append(f"{format_duration(exercise.set_rest)} between sets")
+    if not last and exercise.rest:
+        parts.append(f"{format_duration(exercise.rest)} rest after")
+    return ", ".join(parts)
+
+
+def _para(label: str, text: str, indent: str = "") -> list[str]:
+    body = " ".join(text.split())
+    return textwrap.wrap(
+        f"{label}{body}",
+        width=WRAP,
+        initial_indent=indent,
+        subsequent_indent=indent + "  ",
+        break_on_hyphens=False,
+    )
+
+
+def describe_routine(routine: Routine, script: CueScript) -> str:
+    """The routine in words for ``show``: what to do, for how long, and why."""
+    count = len(routine.exercises)
+    summary = f"{count} exercise{'s' if count != 1 else ''}"
+    if routine.rounds > 1:
+        summary += f", {routine.rounds} rounds"
+    summary += f", {format_clock(script.duration)} in all"
+    if routine.language != "en":
+        summary += f"; language: {routine.language}"
+    lines = [f"{routine.name} ({routine.id})", summary]
+    if routine.description:
+        lines += _para("", routine.description)
+    if routine.intro:
+        lines += ["", *_para("Intro: ", routine.intro)]
+    for index, exercise in enumerate(routine.exercises):
+        lines += ["", f"{index + 1}. {exercise.name}", f"   {describe_work(exercise)}"]
+        if exercise.cue:
+            lines += _para("Cue: ", " ".join(exercise.cue), "   ")
+        if exercise.why:
+            lines += _para("Why: ", exercise.why, "   ")
+        pauses = describe_pauses(exercise, last=index == count - 1)
+        if pauses:
+            lines += _para("Pauses: ", pauses, "   ")
+    if routine.outro:
+        lines += ["", *_para("Outro: ", routine.outro)]
+    return "\n".join(lines) + "\n"
+
+
+def format_timeline(script: CueScript) -> str:
+    """The cue script for people: ``m:ss.s  text`` lines, grouped by chapter."""
+    rounds = max((c.round for c in script.chapters), default=1)
+    stamps = [format_clock(to_seconds(c.start), 1) for c in script.cues]
+    end = format_clock(script.duration, 1)
+    width = max(len(s) for s in [*stamps, end])
+    lines = [script.routine_name]
+    chapters = list(script.chapters)
+    next_chapter = 0
+    opened = False
+    for cue, stamp in zip(script.cues, stamps, strict=True):
+        while next_chapter < len(chapters) and chapters[next_chapter].start <= cue.start:
+            chapter = chapters[next_chapter]
+            heading = f"{chapter.exercise + 1}. {chapter.title}"
+            if rounds > 1:
+                heading += f" (round {chapter.round} of {rounds})"
+            lines += ["", heading]
+            next_chapter += 1
+            opened = True
+        if not opened:
+            lines.append("")
+            opened = True
+        what = f"[chime {cue.sound}]" if cue.type is CueType.CHIME else " ".join(cue.text.split())
+        lines.append(f"{stamp:>{width}}  {what}")
+    lines += ["", f"{end:>{width}}  [end]"]
+    return "\n".join(lines) + "\n"
+
+
+def format_entries(entries: Sequence[Entry], user_dir: Path) -> str:
+    """The ``list`` table, an invalid entry followed by its first error."""
+    header = ("ID", "NAME", "LENGTH", "EXERCISES", "SOURCE")
+    rows: list[tuple[tuple[str, ...], str | None]] = []
+    for e in entries:
+        source = "user, overrides shipped" if e.overrides else e.source.value
+        if e.problem is not None:
+            rows.append(((e.id, "(invalid)", "-", "-", source), e.problem))
+        else:
+            length = format_clock(to_seconds(e.length or 0))
+            rows.append(((e.id, e.name or "", length, str(e.exercises), source), None))
+    widths = [max(len(r[i]) for r in [header, *(row for row, _ in rows)]) for i in range(5)]
+
+    def line(cells: tuple[str, ...]) -> str:
+        return (
+            f"{cells[0]:<{widths[0]}}  {cells[1]:<{widths[1]}}  {cells[2]:>{widths[2]}}  "
+            f"{cells[3]:>{widths[3]}}  {cells[4]}"
+        )
+
+    lines = [line(header)] if rows else ["No routines found."]
+    for cells, problem in rows:
+        lines.append(line(cells))
+        if problem is not None:
+            lines.append(f"    {problem}")
+    lines += ["", f"Your own routines go in {user_dir}"]
+    return "\n".join(lines) + "\n"
