@@ -2,15 +2,44 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
+from click.shell_completion import CompletionItem
 
-from voicecoach.errors import ExitCode, VoicecoachError
+from voicecoach.compiler import SpeechTimer, compile_routine, estimate_speech_samples
+from voicecoach.errors import ExitCode, RoutineError, RoutineNotFound, VoicecoachError
+from voicecoach.library import (
+    Library,
+    describe_routine,
+    format_entries,
+    format_timeline,
+    looks_like_path,
+)
+
+FC = TypeVar("FC", bound=Callable[..., Any])
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class VoicecoachGroup(click.Group):
+    """The command group; a reader that stops early (``voicecoach script x | head``) ends
+    the run quietly with exit 0 instead of a broken-pipe error."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # Point stdout at devnull so the interpreter's final flush cannot fail again.
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise click.exceptions.Exit(ExitCode.OK) from None
+
+
+@click.group(cls=VoicecoachGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="voicecoach")
 @click.option("--debug", is_flag=True, help="Show a traceback for unexpected errors.")
 @click.pass_context
@@ -21,7 +50,122 @@ def cli(ctx: click.Context, debug: bool) -> None:
     Example:
         voicecoach play lower-back-essentials
     """
-    ctx.obj = {"debug": debug}
+    ctx.ensure_object(dict)["debug"] = debug
+
+
+# --- shared helpers and option decorators ------------------------------------------------
+
+
+def current_library(ctx: click.Context | None = None) -> Library:
+    """The routine library: ``obj["library"]`` when the caller set one (tests), else the
+    shipped folder plus the user's."""
+    ctx = ctx or click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    library = obj.get("library") if isinstance(obj, dict) else None
+    return library if isinstance(library, Library) else Library.default()
+
+
+def speech_timer() -> SpeechTimer:
+    """How long each phrase takes to say, for timing cues; the estimate until the voice
+    engine's measured lengths are plugged in here."""
+    return estimate_speech_samples
+
+
+def _complete_routine(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    if looks_like_path(incomplete) or incomplete.startswith((".", "~")):
+        return [CompletionItem(incomplete, type="file")]
+    ids = [i for i in current_library(ctx).ids() if i.startswith(incomplete)]
+    return [CompletionItem(i) for i in ids] or [CompletionItem(incomplete, type="file")]
+
+
+def routine_argument(required: bool = True) -> Callable[[FC], FC]:
+    """The ROUTINE argument: an id, completed in the shell, or a path to a routine file."""
+    return click.argument("routine", required=required, shell_complete=_complete_routine)
+
+
+# --- routines: list, show, script, validate ----------------------------------------------
+
+
+@cli.command("list")
+def list_command() -> None:
+    """List the routines you can play.
+
+    Shows each routine's id, name, length and exercise count. Your own routines
+    live in the folder named at the end of the list; one there overrides a shipped
+    routine of the same id. A broken one is listed with its first error.
+
+    \b
+    Example:
+        voicecoach list
+    """
+    library = current_library()
+    click.echo(format_entries(library.entries(speech_timer()), library.user_dir), nl=False)
+
+
+@cli.command()
+@routine_argument()
+def show(routine: str) -> None:
+    """Describe a routine in words.
+
+    Each exercise of ROUTINE with its timing, cue and why, and the total length.
+    ROUTINE is a routine id (see `voicecoach list`) or the path to a routine file.
+
+    \b
+    Example:
+        voicecoach show lower-back-stretches
+    """
+    loaded = current_library().load(routine)
+    script = compile_routine(loaded, speech_timer())
+    click.echo(describe_routine(loaded, script), nl=False)
+
+
+@cli.command()
+@routine_argument()
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the cue script as JSON (voicecoach.cues/1)."
+)
+def script(routine: str, as_json: bool) -> None:
+    """Print a routine's timed cue script.
+
+    Every phrase and chime of ROUTINE with the time it starts, as minutes:seconds
+    from the start of the session, grouped by exercise. With --json, the script in
+    the documented voicecoach.cues/1 format.
+
+    \b
+    Examples:
+        voicecoach script quick-start
+        voicecoach script lower-back-essentials --json > cues.json
+    """
+    compiled = compile_routine(current_library().load(routine), speech_timer())
+    click.echo(compiled.to_json() if as_json else format_timeline(compiled), nl=False)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...", type=click.Path())
+def validate(paths: tuple[str, ...]) -> None:
+    """Check routine files; exit 0 when all are valid.
+
+    Prints "PATH: ok" for each valid file, and every problem in the others as
+    "PATH:LINE:COLUMN: message" on stderr. A folder means each .yaml/.yml file in it;
+    a routine id means that routine.
+
+    \b
+    Example:
+        voicecoach validate my-stretches.yaml ~/.config/voicecoach/routines
+    """
+    library = current_library()
+    failed = False
+    for target in library.expand(paths):
+        try:
+            library.check(target)
+        except (RoutineError, RoutineNotFound) as err:
+            failed = True
+            for line in err.lines():
+                click.echo(line, err=True)
+        else:
+            click.echo(f"{target}: ok")
+    if failed:
+        raise click.exceptions.Exit(ExitCode.ERROR)
 
 
 def main(argv: list[str] | None = None) -> None:
