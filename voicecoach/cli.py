@@ -168,6 +168,55 @@ def validate(paths: tuple[str, ...]) -> None:
         raise click.exceptions.Exit(ExitCode.ERROR)
 
 
+@cli.command("config")
+@click.option("--init", "init", is_flag=True, help="Write a commented settings file.")
+def config_command(init: bool) -> None:
+    """Show the settings file and every setting in effect, with where it comes from.
+
+    \b
+    Example:
+        voicecoach config --init     # then edit the file it names
+    """
+    from voicecoach import settings
+
+    if init:
+        path = settings.init_settings()
+        click.echo(f"Wrote {path}")
+        click.echo("Edit it, then run `voicecoach config` to check it.")
+        return
+    for line in settings.describe(settings.read_settings()):
+        click.echo(line)
+
+
+@cli.command("history")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="How many recent sessions to show.",
+)
+@click.option(
+    "--target",
+    type=click.IntRange(min=1, max=50),
+    default=None,
+    help="Completed sessions a week to aim for (default: the weekly_target setting, 4).",
+)
+def history_command(limit: int, target: int | None) -> None:
+    """Show recent sessions, this week's count against your target, and your streak.
+
+    \b
+    Example:
+        voicecoach history --limit 20 --target 5
+    """
+    from voicecoach import history, settings
+
+    if target is None:
+        target = settings.load_settings().weekly_target
+    for line in history.report(history.History(), limit=limit, target=target):
+        click.echo(line)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point and the one error boundary: user errors exit 1, Ctrl-C exits 130."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])

@@ -1,0 +1,312 @@
+"""Settings: defaults, a valid file, located errors for broken files, `config` output."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from voicecoach.cli import main
+from voicecoach.errors import SettingsError
+from voicecoach.settings import (
+    KEYS,
+    Settings,
+    SettingsFileError,
+    check_value,
+    init_settings,
+    load_settings,
+    parse_settings,
+    read_settings,
+    settings_path,
+    template,
+    write_file_atomic,
+)
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "config"
+    monkeypatch.setenv("VOICECOACH_CONFIG_DIR", str(folder))
+    return folder
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    out, err = capsys.readouterr()
+    code = exited.value.code
+    assert isinstance(code, int)
+    return code, out, err
+
+
+def problems_of(text: str, path: str = "s.toml") -> list[str]:
+    with pytest.raises(SettingsFileError) as caught:
+        parse_settings(text.encode(), Path(path))
+    return caught.value.lines()
+
+
+def test_no_file_means_defaults(config_dir: Path) -> None:
+    loaded = read_settings()
+    assert loaded.path == config_dir / "settings.toml"
+    assert not loaded.exists
+    assert loaded.settings == Settings()
+    assert loaded.settings.weekly_target == 4
+    assert all(loaded.source(key) == "default" for key in KEYS)
+
+
+def test_env_moves_the_config_dir(config_dir: Path) -> None:
+    assert settings_path() == config_dir / "settings.toml"
+
+
+def test_a_full_file_is_read_with_types(config_dir: Path) -> None:
+    config_dir.mkdir()
+    (config_dir / "settings.toml").write_text(
+        'voice = "gmw/en-us"\nrate = 150\nvolume = 0.8\nchime_volume = 1\n'
+        'lead_in = "1m30s"\ndefault_routine = "hip-openers"\nweekly_target = 5\n'
+        "explain = true\n"
+    )
+    settings = load_settings()
+    assert settings == Settings(
+        voice="gmw/en-us",
+        rate=150,
+        volume=0.8,
+        chime_volume=1.0,
+        lead_in=90.0,
+        default_routine="hip-openers",
+        weekly_target=5,
+        explain=True,
+    )
+    assert isinstance(settings.chime_volume, float)
+    assert read_settings().from_file == frozenset(KEYS)
+
+
+def test_only_the_keys_in_the_file_come_from_it(tmp_path: Path) -> None:
+    loaded = parse_settings(b"rate = 120\nlead_in = 0\n", tmp_path / "s.toml")
+    assert loaded.settings == Settings(rate=120, lead_in=0.0)
+    assert loaded.source("rate") == "file"
+    assert loaded.source("lead_in") == "file"
+    assert loaded.source("volume") == "default"
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    loaded = parse_settings("\ufeffrate = 120\n".encode(), tmp_path / "s.toml")
+    assert loaded.settings.rate == 120
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("rate = 1000", "s.toml:1:8: `rate` must be between 50 and 500 words per minute"),
+        ("rate = 150.5", "s.toml:1:8: `rate` must be a whole number of words per minute"),
+        ("rate = true", "s.toml:1:8: `rate` must be a whole number of words per minute"),
+        ("volume = 1.5", "s.toml:1:10: `volume` must be from 0.0 (silent) to 1.0 (full)"),
+        ("volume = -0.1", "s.toml:1:10: `volume` must be from 0.0 (silent) to 1.0 (full)"),
+        ('chime_volume = "loud"', "s.toml:1:16: `chime_volume` must be a number from 0.0 to 1.0"),
+        ("lead_in = -1", "s.toml:1:11: `lead_in` must be 0 seconds or more"),
+        ("lead_in = 601", "s.toml:1:11: `lead_in` must be at most 600 seconds"),
+        (
+            'lead_in = "soon"',
+            's.toml:1:11: `lead_in` "soon" is not a duration; write it like "5s", "1m" or "1m30s"',
+        ),
+        ("lead_in = nan", "s.toml:1:11: `lead_in` must be 0 seconds or more"),
+        ('voice = ""', "s.toml:1:9: `voice` must not be empty; remove the line to use the default"),
+        ("voice = 3", "s.toml:1:9: `voice` must be a string in quotes"),
+        ("default_routine = []", "s.toml:1:19: `default_routine` must be a string in quotes"),
+        (
+            "weekly_target = 0",
+            "s.toml:1:17: `weekly_target` must be between 1 and 50 sessions a week",
+        ),
+        ("weekly_target = 2.0", "s.toml:1:17: `weekly_target` must be a whole number of sessions"),
+        ('explain = "yes"', "s.toml:1:11: `explain` must be true or false (no quotes)"),
+        ("explain = 1", "s.toml:1:11: `explain` must be true or false (no quotes)"),
+        ('  "rate"   =   10', "s.toml:1:16: `rate` must be between 50 and 500 words per minute"),
+        ("[rate]\nx = 1", "s.toml:1:1: `rate` must be a whole number of words per minute"),
+        ("rate.x = 1", "s.toml:1:1: `rate` must be a whole number of words per minute"),
+    ],
+)
+def test_a_wrong_value_is_located(text: str, expected: str) -> None:
+    assert problems_of(text) == [expected]
+
+
+def test_an_unknown_key_suggests_the_closest() -> None:
+    assert problems_of("# mine\nvoise = 'x'\n") == [
+        "s.toml:2:1: unknown setting `voise`; did you mean `voice`?"
+    ]
+    assert problems_of("weekly = 3\n") == [
+        "s.toml:1:1: unknown setting `weekly`; did you mean `weekly_target`?"
+    ]
+    assert problems_of("colour = 3\n") == [
+        "s.toml:1:1: unknown setting `colour`; known settings: voice, rate, volume, "
+        "chime_volume, lead_in, default_routine, weekly_target, explain"
+    ]
+
+
+def test_every_problem_is_reported_in_file_order() -> None:
+    text = "explain = 1\n\nrate = 5\n  volum = 0.5\nvoice = 'ok'\n"
+    assert problems_of(text) == [
+        "s.toml:1:11: `explain` must be true or false (no quotes)",
+        "s.toml:3:8: `rate` must be between 50 and 500 words per minute",
+        "s.toml:4:3: unknown setting `volum`; did you mean `volume`?",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("rate = 120\nvoice = en\n", "s.toml:2:9: not valid TOML: invalid value"),
+        (
+            "rate 120\n",
+            "s.toml:1:6: not valid TOML: expected '=' after a key in a key/value pair",
+        ),
+        ("rate = 120\nrate = 130\n", "s.toml:2:11: not valid TOML: cannot overwrite a value"),
+        (
+            'voice = "en\n',
+            "s.toml:1:12: not valid TOML: illegal character '\\n'",
+        ),
+        (
+            "rate = 120\nvolume = ",
+            "s.toml:2:10: not valid TOML: invalid value at the end of the file",
+        ),
+        (
+            'rate = 120\nvoice = """abc\n\n',
+            "s.toml:2:15: not valid TOML: unterminated string at the end of the file",
+        ),
+    ],
+)
+def test_a_syntax_error_is_located(text: str, expected: str) -> None:
+    assert problems_of(text) == [expected]
+
+
+def test_text_that_is_not_utf8_is_located() -> None:
+    with pytest.raises(SettingsFileError) as caught:
+        parse_settings(b'rate = 120\nvoice = "caf\xe9"\n', Path("s.toml"))
+    assert caught.value.lines() == ["s.toml:2:13: not UTF-8 text; save the file as UTF-8"]
+
+
+def test_an_unreadable_file_says_what_to_do(config_dir: Path) -> None:
+    (config_dir / "settings.toml").mkdir(parents=True)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith(f"cannot read the settings file {config_dir / 'settings.toml'}: ")
+    assert message.endswith("; fix its permissions or move it aside")
+
+
+def test_check_value_validates_one_override() -> None:
+    assert check_value("volume", 1) == 1.0
+    assert check_value("lead_in", "2m") == 120.0
+    with pytest.raises(SettingsError, match=r"^rate must be between 50 and 500"):
+        check_value("rate", 10)
+    with pytest.raises(SettingsError, match="did you mean `volume`"):
+        check_value("volumes", 1)
+
+
+def test_the_template_means_the_defaults() -> None:
+    loaded = parse_settings(template(), Path("settings.toml"))
+    assert loaded.settings == Settings()
+    assert loaded.from_file == frozenset()
+
+
+def test_the_template_shows_every_key_and_its_examples_are_valid() -> None:
+    setting_line = re.compile(r"^# (\w+) = ")
+    lines = template().splitlines()
+    shown = [m.group(1) for line in lines if (m := setting_line.match(line))]
+    assert shown == list(KEYS)
+    uncommented = "\n".join(line[2:] if setting_line.match(line) else line for line in lines)
+    loaded = parse_settings(uncommented, Path("settings.toml"))
+    assert loaded.from_file == frozenset(KEYS)
+    assert loaded.settings.weekly_target == Settings().weekly_target
+
+
+def test_init_writes_once_and_never_replaces(config_dir: Path) -> None:
+    path = init_settings()
+    assert path == config_dir / "settings.toml"
+    assert path.read_text() == template()
+    path.write_text("rate = 120\n")
+    with pytest.raises(SettingsError, match="already exists"):
+        init_settings()
+    assert path.read_text() == "rate = 120\n"
+    assert sorted(p.name for p in config_dir.iterdir()) == ["settings.toml"]
+
+
+def test_atomic_write_without_replace_leaves_an_existing_file(tmp_path: Path) -> None:
+    target = tmp_path / "a.txt"
+    target.write_text("old")
+    with pytest.raises(FileExistsError):
+        write_file_atomic(target, "new", replace=False)
+    assert target.read_text() == "old"
+    write_file_atomic(target, "new", replace=True)
+    assert target.read_text() == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+
+
+def test_config_shows_defaults_and_the_missing_file(
+    config_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(["config"], capsys)
+    assert (code, err) == (0, "")
+    path = config_dir / "settings.toml"
+    assert out == (
+        f"Settings file: {path} (not found; `voicecoach config --init` writes one)\n"
+        "\n"
+        "voice            (the engine's default voice)  default\n"
+        "rate             (the engine's default rate)   default\n"
+        "volume           1.0                           default\n"
+        "chime_volume     1.0                           default\n"
+        "lead_in          (each routine's own)          default\n"
+        "default_routine  (the built-in default)        default\n"
+        "weekly_target    4                             default\n"
+        "explain          false                         default\n"
+    )
+
+
+def test_config_shows_what_the_file_sets(
+    config_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config_dir.mkdir()
+    (config_dir / "settings.toml").write_text("rate = 140\nlead_in = '8s'\nexplain = true\n")
+    code, out, err = run(["config"], capsys)
+    assert (code, err) == (0, "")
+    assert out == (
+        f"Settings file: {config_dir / 'settings.toml'} (exists)\n"
+        "\n"
+        "voice            (the engine's default voice)  default\n"
+        "rate             140                           file\n"
+        "volume           1.0                           default\n"
+        "chime_volume     1.0                           default\n"
+        "lead_in          8.0                           file\n"
+        "default_routine  (the built-in default)        default\n"
+        "weekly_target    4                             default\n"
+        "explain          true                          file\n"
+    )
+
+
+def test_config_reports_a_broken_file_with_locations(
+    config_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config_dir.mkdir()
+    path = config_dir / "settings.toml"
+    path.write_text("rate = 140\nratee = 3\nvolume = 2\n")
+    code, out, err = run(["config"], capsys)
+    assert (code, out) == (1, "")
+    assert err == (
+        f"{path}:2:1: unknown setting `ratee`; did you mean `rate`?\n"
+        f"{path}:3:10: `volume` must be from 0.0 (silent) to 1.0 (full)\n"
+    )
+
+
+def test_config_init_writes_the_file_then_refuses(
+    config_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = config_dir / "settings.toml"
+    code, out, err = run(["config", "--init"], capsys)
+    assert (code, err) == (0, "")
+    assert out == f"Wrote {path}\nEdit it, then run `voicecoach config` to check it.\n"
+    assert path.read_text() == template()
+    code, out, err = run(["config", "--init"], capsys)
+    assert (code, out) == (1, "")
+    assert err == (
+        f"Error: {path} already exists; edit it, or move it aside and run "
+        "`voicecoach config --init` again\n"
+    )
