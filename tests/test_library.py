@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -433,6 +434,45 @@ def test_format_timeline_groups_cues_by_chapter() -> None:
         "1:13.9  [chime done]",
         "",
         "1:15.5  [end]",
+    ]
+
+
+def test_format_timeline_groups_by_each_cues_exercise() -> None:
+    """The title and intro come before the first heading, the outro after the last group,
+    even when the first chapter starts at 0 (as it may: ``start`` ≤ its first cue)."""
+    script = _script(
+        30,
+        (
+            Chapter("Knee hug", 0, to_samples(12), 0, 1),
+            Chapter("Knee hug", to_samples(12), to_samples(30), 0, 2),
+        ),
+        (
+            _speech(0, "Demo."),
+            replace(_speech(3, "Knee hug."), exercise=0, round=1),
+            replace(_chime(5, "hold"), exercise=0, round=1),
+            replace(_speech(12, "Round 2."), exercise=0, round=2),
+            replace(_chime(20, "release"), exercise=0, round=2),
+            _speech(25, "Well done."),
+            _chime(27, "done"),
+        ),
+    )
+    assert format_timeline(script).splitlines() == [
+        "Demo",
+        "",
+        "0:00.0  Demo.",
+        "",
+        "1. Knee hug (round 1 of 2)",
+        "0:03.0  Knee hug.",
+        "0:05.0  [chime hold]",
+        "",
+        "1. Knee hug (round 2 of 2)",
+        "0:12.0  Round 2.",
+        "0:20.0  [chime release]",
+        "",
+        "0:25.0  Well done.",
+        "0:27.0  [chime done]",
+        "",
+        "0:30.0  [end]",
     ]
 
 

@@ -20,7 +20,7 @@ import platformdirs
 
 from voicecoach import resources
 from voicecoach.compiler import SpeechTimer, compile_routine, estimate_speech_samples
-from voicecoach.cuescript import CueScript, CueType, to_seconds
+from voicecoach.cuescript import Cue, CueScript, CueType, to_seconds
 from voicecoach.errors import RoutineError, RoutineNotFound
 from voicecoach.routine import Exercise, Routine, WorkKind, load_routine
 
@@ -321,27 +321,39 @@ def describe_routine(routine: Routine, script: CueScript) -> str:
 
 
 def format_timeline(script: CueScript) -> str:
-    """The cue script for people: ``m:ss.s  text`` lines, grouped by chapter."""
+    """The cue script for people: ``m:ss.s  text`` lines, grouped by chapter.
+
+    A cue belongs to the chapter of its exercise and round, so the title and intro stand
+    before the first heading and the outro after the last group; a script whose cues carry
+    no exercise is grouped by chapter start instead.
+    """
     rounds = max((c.round for c in script.chapters), default=1)
+    headings: dict[tuple[int, int], str] = {}
+    for chapter in script.chapters:
+        heading = f"{chapter.exercise + 1}. {chapter.title}"
+        if rounds > 1:
+            heading += f" (round {chapter.round} of {rounds})"
+        headings.setdefault((chapter.exercise, chapter.round), heading)
+    by_context = any(cue.exercise is not None for cue in script.cues)
+
+    def group(cue: Cue) -> tuple[int, int] | None:
+        if by_context:
+            return None if cue.exercise is None else (cue.exercise, cue.round or 1)
+        started = [c for c in script.chapters if c.start <= cue.start]
+        return (started[-1].exercise, started[-1].round) if started else None
+
     stamps = [format_clock(to_seconds(c.start), 1) for c in script.cues]
     end = format_clock(script.duration, 1)
     width = max(len(s) for s in [*stamps, end])
     lines = [script.routine_name]
-    chapters = list(script.chapters)
-    next_chapter = 0
-    opened = False
+    current: object = object()
     for cue, stamp in zip(script.cues, stamps, strict=True):
-        while next_chapter < len(chapters) and chapters[next_chapter].start <= cue.start:
-            chapter = chapters[next_chapter]
-            heading = f"{chapter.exercise + 1}. {chapter.title}"
-            if rounds > 1:
-                heading += f" (round {chapter.round} of {rounds})"
-            lines += ["", heading]
-            next_chapter += 1
-            opened = True
-        if not opened:
+        key = group(cue)
+        if key != current:
             lines.append("")
-            opened = True
+            if key is not None and key in headings:
+                lines.append(headings[key])
+            current = key
         what = f"[chime {cue.sound}]" if cue.type is CueType.CHIME else " ".join(cue.text.split())
         lines.append(f"{stamp:>{width}}  {what}")
     lines += ["", f"{end:>{width}}  [end]"]
