@@ -20,9 +20,11 @@ Run = Callable[[Sequence[str]], Result]
 
 @pytest.fixture(autouse=True)
 def config_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh config folder, so no test reads or writes the developer's own routines."""
+    """A fresh config home, so no test reads or writes the developer's own routines or
+    settings: voicecoach's config folder is ``config_home / "voicecoach"`` on every system."""
     home = tmp_path_factory.mktemp("config")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+    monkeypatch.setenv("VOICECOACH_CONFIG_DIR", str(home / "voicecoach"))
     return home
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach import resources
+from voicecoach import resources, settings
 from voicecoach.compiler import compile_routine
 from voicecoach.cuescript import SAMPLE_RATE, Chapter, Cue, CueScript, CueType, to_samples
 from voicecoach.errors import RoutineError, RoutineNotFound
@@ -173,11 +173,24 @@ def test_a_missing_user_folder_is_simply_empty(routine_file: Path, tmp_path: Pat
     assert "stretch-break" in library.ids()
 
 
-def test_default_library_uses_the_user_config_folder(config_home: Path) -> None:
+def test_default_library_uses_the_config_folder() -> None:
     library = Library.default()
     assert library.shipped_dir == resources.data_dir("routines")
-    if sys.platform.startswith("linux"):
-        assert library.user_dir == config_home / "voicecoach" / "routines"
+    assert library.user_dir == settings.config_dir() / "routines"
+
+
+def test_the_config_folder_can_be_moved(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("VOICECOACH_CONFIG_DIR", str(tmp_path / "portable"))
+    assert Library.default().user_dir == tmp_path / "portable" / "routines"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG folders are Linux's")
+def test_on_linux_the_user_folder_is_under_xdg_config_home(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("VOICECOACH_CONFIG_DIR")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert Library.default().user_dir == tmp_path / "voicecoach" / "routines"
 
 
 def test_the_default_routine_ships() -> None:

@@ -16,9 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
-from voicecoach import resources
+from voicecoach import resources, settings
 from voicecoach.compiler import SpeechTimer, compile_routine, estimate_speech_samples
 from voicecoach.cuescript import Cue, CueScript, CueType, to_seconds
 from voicecoach.errors import RoutineError, RoutineNotFound
@@ -32,8 +30,9 @@ WRAP = 88
 
 
 def user_routines_dir() -> Path:
-    """The user's own routine folder (``~/.config/voicecoach/routines`` on Linux)."""
-    return Path(platformdirs.user_config_dir("voicecoach", appauthor=False)) / "routines"
+    """The user's own routine folder: ``routines`` in the config folder, so
+    ``~/.config/voicecoach/routines`` on Linux unless ``VOICECOACH_CONFIG_DIR`` moves it."""
+    return settings.config_dir() / "routines"
 
 
 def looks_like_path(routine: str) -> bool:
