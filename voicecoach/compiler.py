@@ -139,10 +139,10 @@ class _Say:
 
 @dataclass(frozen=True)
 class _Optional:
-    """A call-out that is placed only if it fits at one of ``starts`` (first choice first)."""
+    """A call-out that is placed at ``start`` only if it fits there."""
 
     priority: int
-    starts: tuple[int, ...]
+    start: int
     text: str
     role: str
 
@@ -228,18 +228,20 @@ class _Timeline:
 
     def fill(self, lo: int, hi: int, wanted: Iterable[_Optional], ctx: _Ctx) -> list[Cue]:
         """Place the call-outs that fit in [lo, hi) with a gap around each, most important
-        first; the rest are dropped."""
+        first; the rest are dropped. A countdown stays whole from its "one" backwards:
+        once a number is dropped, the earlier ones are too."""
         taken: list[Cue] = []
+        countdown_broken = False
         for item in sorted(wanted, key=lambda o: o.priority):
-            length = self.speech_len(item.text)
-            for start in item.starts:
-                end = start + length
-                if start < lo or end + GAP > hi:
-                    continue
-                if any(end + GAP > c.start and c.end + GAP > start for c in taken):
-                    continue
+            end = item.start + self.speech_len(item.text)  # asked even if dropped
+            if item.role == "countdown" and countdown_broken:
+                continue
+            start = item.start
+            fits = start >= lo and end + GAP <= hi
+            if fits and not any(end + GAP > c.start and c.end + GAP > start for c in taken):
                 taken.append(self._add(self.speech_cue(start, item.text, item.role, ctx)))
-                break
+            elif item.role == "countdown":
+                countdown_broken = True
         return taken
 
     # -- windows ----------------------------------------------------------------------
@@ -274,7 +276,7 @@ class _Timeline:
                 (
                     _Optional(
                         _PRIORITY_COUNTDOWN + k,
-                        (work - k * SECOND,),
+                        work - k * SECOND,
                         self.phrases.count(k),
                         "countdown",
                     )
@@ -291,7 +293,7 @@ class _Timeline:
                 (
                     _Optional(
                         _PRIORITY_GET_READY,
-                        (before - self.speech_len(text) - GAP,),
+                        before - self.speech_len(text) - GAP,
                         text,
                         "get-ready",
                     ),
@@ -317,25 +319,23 @@ class _Timeline:
     def _time_callouts(self, span: int, release: int) -> list[_Optional]:
         p = self.phrases
         wanted = [
-            _Optional(_PRIORITY_COUNTDOWN + k, (release - k * SECOND,), p.count(k), "countdown")
+            _Optional(_PRIORITY_COUNTDOWN + k, release - k * SECOND, p.count(k), "countdown")
             for k in (1, 2, 3)
         ]
         if span >= SECONDS_LEFT_AFTER:
             wanted.append(
-                _Optional(_PRIORITY_TEN_LEFT, (release - 10 * SECOND,), p.time_left(10), "callout")
+                _Optional(_PRIORITY_TEN_LEFT, release - 10 * SECOND, p.time_left(10), "callout")
             )
         if span >= THIRTY_LEFT_AFTER:
             wanted.append(
-                _Optional(
-                    _PRIORITY_THIRTY_LEFT, (release - 30 * SECOND,), p.time_left(30), "callout"
-                )
+                _Optional(_PRIORITY_THIRTY_LEFT, release - 30 * SECOND, p.time_left(30), "callout")
             )
         minutes = 1
         while span - minutes * 60 * SECOND >= MINUTES_LEFT_MARGIN:
             wanted.append(
                 _Optional(
                     _PRIORITY_MINUTES_LEFT,
-                    (release - minutes * 60 * SECOND,),
+                    release - minutes * 60 * SECOND,
                     p.time_left(minutes * 60),
                     "callout",
                 )
@@ -345,7 +345,7 @@ class _Timeline:
             wanted.append(
                 _Optional(
                     _PRIORITY_HALFWAY,
-                    (release - span + span // 2,),
+                    release - span + span // 2,
                     sentence(p.halfway),
                     "callout",
                 )
@@ -475,6 +475,22 @@ class _Timeline:
             cues=tuple(sorted(self.cues, key=lambda c: c.start)),
             language=p.language,
         )
+
+
+def spoken_texts(routine: Routine, options: CompileOptions = CompileOptions()) -> list[str]:
+    """Every phrase compiling ``routine`` may speak, whatever the phrase lengths turn out
+    to be (call-outs that might be dropped included), each once, in order of first use.
+
+    A speech engine can synthesize these up front; then the real compile finds them all.
+    """
+    asked: dict[str, None] = {}
+
+    def record(text: str) -> int:
+        asked[text] = None
+        return estimate_speech_samples(text)
+
+    compile_routine(routine, record, options=options)
+    return list(asked)
 
 
 def _required(value: float | None, ex: Exercise, key: str) -> float:

@@ -1,0 +1,655 @@
+"""The compiler: what is said, in which order, and exactly when."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import soundfile
+
+from voicecoach import sounds
+from voicecoach.compiler import (
+    GAP,
+    SECOND,
+    CompileOptions,
+    SpeechTimer,
+    check_script,
+    compile_routine,
+    estimate_speech_samples,
+    spoken_texts,
+)
+from voicecoach.cuescript import SAMPLE_RATE, Cue, CueScript, CueType, to_samples
+from voicecoach.errors import VoicecoachError
+from voicecoach.routine import Exercise, Routine, WorkKind
+
+HALF = to_samples(0.5)
+
+
+def constant(seconds: float) -> SpeechTimer:
+    """Every phrase takes ``seconds``: timings can be worked out by hand."""
+    return lambda text: to_samples(seconds)
+
+
+def lengths(table: dict[str, float], default: float = 0.5) -> SpeechTimer:
+    """Chosen phrases take chosen times; everything else ``default``."""
+    return lambda text: to_samples(table.get(text, default))
+
+
+def said(script: CueScript) -> list[str]:
+    """The session as heard: speech as text, chimes in brackets."""
+    return [c.text if c.type is CueType.SPEECH else f"[{c.sound}]" for c in script.cues]
+
+
+def role(script: CueScript, name: str) -> list[Cue]:
+    return [c for c in script.cues if c.role == name]
+
+
+def only(script: CueScript, name: str) -> Cue:
+    (cue,) = role(script, name)
+    return cue
+
+
+def routine(*exercises: Exercise, **fields: object) -> Routine:
+    defaults: dict[str, object] = {"id": "test", "name": "Test routine"}
+    defaults.update(fields)
+    return Routine(exercises=exercises, **defaults)  # type: ignore[arg-type]
+
+
+def hold(name: str = "Child's pose", seconds: float = 20.0, **fields: object) -> Exercise:
+    return Exercise(name, WorkKind.HOLD, hold=seconds, **fields)  # type: ignore[arg-type]
+
+
+def reps(name: str = "Cat-cow", n: int = 3, **fields: object) -> Exercise:
+    return Exercise(name, WorkKind.REPS, reps=n, **fields)  # type: ignore[arg-type]
+
+
+def clean(script: CueScript, source: Routine) -> CueScript:
+    """``script`` after asserting it keeps every rule."""
+    assert check_script(script, source) == []
+    return script
+
+
+SMALL = routine(
+    reps(
+        "Cat-cow",
+        2,
+        cue=("On hands and knees.",),
+        tempo=(3.0, 3.0),
+        phases=("Round up", "Sink down"),
+    ),
+    hold("Hip stretch", 20.0, sides=("left", "right")),
+    name="Morning stretch",
+    intro="Breathe slowly.",
+    outro="See you tomorrow.",
+)
+
+
+def test_small_routine_says_everything_in_order() -> None:
+    script = clean(compile_routine(SMALL, constant(0.5)), SMALL)
+    countdown = ["Three.", "Two.", "One."]
+    assert said(script) == [
+        "Morning stretch.",
+        "Breathe slowly.",
+        "Cat-cow.",
+        "On hands and knees.",
+        "Get ready.",
+        "One. Round up.",
+        "Sink down.",
+        "Last one. Round up.",
+        "Sink down.",
+        "Rest.",
+        "Next up: Hip stretch.",
+        "Hip stretch.",
+        "Left side first.",
+        "Get ready.",
+        *countdown,
+        "[hold]",
+        "10 seconds left.",
+        *countdown,
+        "[release]",
+        "[switch]",
+        "Switch sides. Right side.",
+        *countdown,
+        "[hold]",
+        "10 seconds left.",
+        *countdown,
+        "[release]",
+        "Well done.",
+        "See you tomorrow.",
+        "[done]",
+    ]
+    assert [c.role for c in script.cues][:12] == [
+        "title",
+        "intro",
+        "name",
+        "cue",
+        "get-ready",
+        "count",
+        "phase",
+        "count",
+        "phase",
+        "rest",
+        "next-up",
+        "name",
+    ]
+
+
+def test_small_routine_timing_by_hand() -> None:
+    script = compile_routine(SMALL, constant(0.5))
+    cue = only(script, "cue")
+    first, last = role(script, "count")
+    sink = role(script, "phase")
+    # The lead-in starts after the cue and ends exactly where the first rep starts.
+    assert first.start == cue.end + GAP + 5 * SECOND
+    assert sink[0].start == first.start + 3 * SECOND
+    assert last.start == first.start + 6 * SECOND
+    rest = only(script, "rest")
+    assert rest.start == last.start + 6 * SECOND
+    assert only(script, "next-up").start == rest.end + GAP
+    name = role(script, "name")[1]
+    assert name.start == rest.start + 10 * SECOND
+    holds = [c for c in script.cues if c.sound == "hold"]
+    releases = [c for c in script.cues if c.sound == "release"]
+    assert holds[0].start == name.end + GAP + 5 * SECOND
+    assert [r.start - h.start for h, r in zip(holds, releases, strict=True)] == [20 * SECOND] * 2
+    switch = next(c for c in script.cues if c.sound == "switch")
+    side = role(script, "side")[1]
+    assert switch.start == releases[0].end + GAP
+    assert side.start == switch.end + GAP
+    assert holds[1].start == side.end + GAP + 5 * SECOND
+    done = script.cues[-1]
+    assert done.sound == "done" and script.length == done.end
+
+
+def test_cue_lengths_come_from_the_timers() -> None:
+    speech = lengths({"Cat-cow.": 1.25, "Sink down.": 0.75})
+    chimes = {"hold": 1000, "release": 2000, "switch": 3000, "done": 4000}
+    script = compile_routine(SMALL, speech, chimes.__getitem__)
+    for cue in script.cues:
+        if cue.type is CueType.SPEECH:
+            assert cue.length == speech(cue.text)
+        else:
+            assert cue.length == chimes[cue.sound]
+    assert check_script(script, SMALL) == []
+
+
+@pytest.mark.parametrize("seconds", [30.0, 7.3333, 2.5, 1.0, 61.77, 600.0])
+def test_holds_are_exact_to_the_sample(seconds: float) -> None:
+    source = routine(hold(seconds=seconds))
+    script = clean(compile_routine(source, constant(0.5)), source)
+    h = next(c for c in script.cues if c.sound == "hold")
+    r = next(c for c in script.cues if c.sound == "release")
+    assert r.start - h.start == round(seconds * SAMPLE_RATE)
+    for cue in script.cues:
+        if h.start < cue.start < r.start:
+            assert cue.role in {"callout", "countdown"}
+
+
+def test_hold_countdown_lands_in_the_last_seconds_before_release() -> None:
+    source = routine(hold(seconds=30.0))
+    script = compile_routine(source, constant(0.5))
+    release = next(c for c in script.cues if c.sound == "release")
+    inside = [c for c in role(script, "countdown") if c.start > role(script, "name")[0].end]
+    counts = [c for c in inside if c.start > release.start - 4 * SECOND]
+    assert [c.text for c in counts] == ["Three.", "Two.", "One."]
+    assert [release.start - c.start for c in counts] == [3 * SECOND, 2 * SECOND, SECOND]
+    assert counts[-1].end <= release.start
+
+
+def test_long_holds_get_time_callouts() -> None:
+    source = routine(hold(seconds=150.0))
+    script = compile_routine(source, constant(0.5))
+    h = next(c for c in script.cues if c.sound == "hold")
+    release = h.start + 150 * SECOND
+    callouts = {c.text: c.start for c in role(script, "callout")}
+    assert callouts == {
+        "2 minutes left.": release - 120 * SECOND,
+        "Halfway.": h.start + 75 * SECOND,
+        "1 minute left.": release - 60 * SECOND,
+        "30 seconds left.": release - 30 * SECOND,
+        "10 seconds left.": release - 10 * SECOND,
+    }
+
+
+def test_short_holds_get_no_halfway() -> None:
+    for seconds, expected in [(10.0, []), (20.0, ["10 seconds left."])]:
+        script = compile_routine(routine(hold(seconds=seconds)), constant(0.5))
+        assert [c.text for c in role(script, "callout")] == expected
+
+
+def test_duration_work_is_framed_like_a_hold() -> None:
+    source = routine(Exercise("Marching", WorkKind.DURATION, duration=45.0))
+    script = clean(compile_routine(source, constant(0.5)), source)
+    h = next(c for c in script.cues if c.sound == "hold")
+    r = next(c for c in script.cues if c.sound == "release")
+    assert r.start - h.start == 45 * SECOND
+    assert {c.text for c in role(script, "callout")} == {"Halfway.", "10 seconds left."}
+
+
+def test_reps_are_counted_with_last_one() -> None:
+    script = compile_routine(routine(reps(n=4)), constant(0.5))
+    assert [c.text for c in role(script, "count")] == ["One.", "Two.", "Three.", "Last one."]
+    starts = [c.start for c in role(script, "count")]
+    assert [b - a for a, b in itertools.pairwise(starts)] == [3 * SECOND] * 3
+
+
+def test_a_single_rep_is_just_one() -> None:
+    script = compile_routine(routine(reps(n=1)), constant(0.5))
+    assert [c.text for c in role(script, "count")] == ["One."]
+
+
+def test_counts_past_a_hundred_use_digits() -> None:
+    source = routine(reps(n=102, tempo=(1.0,)))
+    script = clean(compile_routine(source, constant(0.5)), source)
+    counts = [c.text for c in role(script, "count")]
+    assert counts[99:] == ["One hundred.", "101.", "Last one."]
+
+
+def test_tempo_without_phases_is_silent_between_counts() -> None:
+    script = compile_routine(routine(reps(n=2, tempo=(2.0, 1.5))), constant(0.5))
+    assert said(script)[3:5] == ["One.", "Last one."]
+    first, second = role(script, "count")
+    assert second.start - first.start == to_samples(2.0) + to_samples(1.5)
+
+
+def test_a_count_longer_than_its_tempo_stretches_the_phase() -> None:
+    source = routine(reps(n=3, tempo=(1.0,)))
+    script = clean(compile_routine(source, constant(2.0)), source)
+    counts = role(script, "count")
+    for a, b in itertools.pairwise(counts):
+        assert b.start == a.end + GAP
+
+
+def test_reps_with_a_hold_at_the_top() -> None:
+    source = routine(reps("Bridge", 2, hold=5.0, tempo=(2.0, 2.0), phases=("Lift", "Lower")))
+    script = clean(compile_routine(source, constant(0.5)), source)
+    work = said(script)[said(script).index("One. Lift.") :]
+    per_rep = ["[hold]", "Three.", "Two.", "One.", "[release]", "Lower."]
+    assert work[: 2 * 7] == ["One. Lift.", *per_rep, "Last one. Lift.", *per_rep]
+    holds = [c for c in script.cues if c.sound == "hold"]
+    releases = [c for c in script.cues if c.sound == "release"]
+    assert [r.start - h.start for h, r in zip(holds, releases, strict=True)] == [5 * SECOND] * 2
+    assert holds[0].start == role(script, "count")[0].start + 2 * SECOND
+
+
+def test_custom_side_labels() -> None:
+    source = routine(hold(sides=("front", "back")))
+    script = clean(compile_routine(source, constant(0.5)), source)
+    assert [c.text for c in role(script, "side")] == ["Front first.", "Switch sides. Back."]
+    assert {c.side for c in script.cues if c.role in {"hold", "release"}} == {"front", "back"}
+
+
+def test_sided_reps_switch_between_sides() -> None:
+    source = routine(reps(n=2, sides=("left", "right")))
+    script = clean(compile_routine(source, constant(0.5)), source)
+    heard = said(script)
+    i = heard.index("[switch]")
+    assert heard[i - 1 : i + 3] == ["Last one.", "[switch]", "Switch sides. Right side.", "One."]
+    assert [c.side for c in role(script, "count")] == ["left", "left", "right", "right"]
+
+
+def test_sets_are_announced_and_rested() -> None:
+    source = routine(hold(seconds=10.0, sets=3, set_rest=12.0, sides=("left", "right")))
+    script = clean(compile_routine(source, constant(0.5)), source)
+    heard = [c.text for c in script.cues if c.role in {"plan", "rest", "set", "side"}]
+    assert heard == [
+        "3 sets.",
+        "Left side first.",
+        "Switch sides. Right side.",
+        "Rest.",
+        "Set 2 of 3.",
+        "Left side first.",
+        "Switch sides. Right side.",
+        "Rest.",
+        "Set 3 of 3.",
+        "Left side first.",
+        "Switch sides. Right side.",
+    ]
+    assert [c.set for c in role(script, "set")] == [2, 3]
+    releases = [c for c in script.cues if c.sound == "release"]
+    holds = [c for c in script.cues if c.sound == "hold"]
+    assert holds[2].start - releases[1].end - GAP == 12 * SECOND
+
+
+def test_zero_set_rest_still_announces_the_set() -> None:
+    source = routine(reps(n=2, sets=2, set_rest=0.0))
+    script = clean(compile_routine(source, constant(0.5)), source)
+    assert [c.text for c in script.cues if c.role in {"rest", "set"}] == ["Set 2 of 2."]
+
+
+def test_rounds_are_announced_and_chaptered() -> None:
+    source = routine(hold("Bridge", 5.0), reps("Cat-cow", 2), rounds=3)
+    script = clean(compile_routine(source, constant(0.5)), source)
+    rounds = role(script, "round")
+    assert [c.text for c in rounds] == ["Round 1 of 3.", "Round 2 of 3.", "Round 3 of 3."]
+    chapters = script.chapters
+    assert [(c.title, c.round) for c in chapters] == [
+        (title, n) for n in (1, 2, 3) for title in ("Bridge", "Cat-cow")
+    ]
+    assert chapters[0].start == 0
+    assert chapters[2].start == rounds[1].start
+    assert chapters[4].start == rounds[2].start
+    assert chapters[-1].end == script.length
+    # The rest at the end of a round names the exercise that opens the next one.
+    assert [c.text for c in role(script, "next-up")] == [
+        "Next up: Cat-cow.",
+        "Next up: Bridge.",
+    ] * 2 + ["Next up: Cat-cow."]
+
+
+def test_rests_name_the_next_exercise_and_last_has_none() -> None:
+    source = routine(hold("Bridge", 5.0, rest=20.0), hold("Plank", 5.0, rest=0.0), hold("Sphinx"))
+    script = clean(compile_routine(source, constant(0.5)), source)
+    assert [c.text for c in script.cues if c.role in {"rest", "next-up"}] == [
+        "Rest.",
+        "Next up: Plank.",
+    ]
+    names = role(script, "name")
+    assert names[1].start == only(script, "rest").start + 20 * SECOND
+    # No rest after Plank: Sphinx is named right after Plank's release chime.
+    release = [c for c in script.cues if c.sound == "release"][1]
+    assert names[2].start == release.end + GAP
+
+
+def test_chapters_start_at_the_name() -> None:
+    script = compile_routine(SMALL, constant(0.5))
+    names = role(script, "name")
+    assert [c.title for c in script.chapters] == ["Cat-cow", "Hip stretch"]
+    assert script.chapters[0].start == 0
+    assert script.chapters[1].start == names[1].start
+    assert script.chapters[0].end == script.chapters[1].start
+    assert script.chapters[1].end == script.length
+
+
+def test_explain_speaks_why_after_the_cue() -> None:
+    ex = hold(cue=("Kneel.",), why="It loosens the hips.")
+    plain = compile_routine(routine(ex), constant(0.5))
+    explained = compile_routine(routine(ex), constant(0.5), options=CompileOptions(explain=True))
+    assert "It loosens the hips." not in said(plain)
+    heard = said(explained)
+    assert heard[heard.index("Kneel.") + 1] == "It loosens the hips."
+    assert only(explained, "why").exercise == 0
+
+
+def test_title_first_then_well_done_outro_and_done_last() -> None:
+    script = compile_routine(SMALL, constant(0.5))
+    assert script.cues[0].role == "title" and script.cues[0].start == 0
+    assert said(script)[-3:] == ["Well done.", "See you tomorrow.", "[done]"]
+
+
+def test_cues_carry_their_place_in_the_routine() -> None:
+    source = routine(hold("A", 5.0), hold("B", 5.0, sides=("left", "right"), sets=2), rounds=2)
+    script = compile_routine(source, constant(0.5))
+    b_holds = [c for c in script.cues if c.sound == "hold" and c.exercise == 1]
+    assert [(c.round, c.set, c.side) for c in b_holds] == [
+        (rnd, s, side) for rnd in (1, 2) for s in (1, 2) for side in ("left", "right")
+    ]
+    assert only(script, "title").exercise is None
+
+
+def test_unknown_language_is_a_user_error() -> None:
+    with pytest.raises(VoicecoachError, match="language 'xx'"):
+        compile_routine(routine(hold(), language="xx"))
+
+
+def test_work_without_its_length_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="has no hold"):
+        compile_routine(routine(Exercise("Broken", WorkKind.HOLD)))
+
+
+# -- pressure: short holds, long speech, nothing may collide ----------------------------
+
+
+def test_a_two_second_hold_keeps_its_chimes_and_only_the_last_count() -> None:
+    source = routine(hold(seconds=2.0))
+    script = clean(compile_routine(source, constant(0.5)), source)
+    h = next(c for c in script.cues if c.sound == "hold")
+    r = next(c for c in script.cues if c.sound == "release")
+    assert r.start - h.start == 2 * SECOND
+    inside = [c.text for c in script.cues if h.start < c.start < r.start]
+    assert inside == ["One."]
+
+
+def test_a_two_second_hold_with_slow_speech_drops_the_countdown() -> None:
+    source = routine(hold(seconds=2.0, sides=("left", "right")))
+    script = clean(compile_routine(source, constant(1.5)), source)
+    h = next(c for c in script.cues if c.sound == "hold")
+    r = next(c for c in script.cues if c.sound == "release")
+    assert [c for c in script.cues if h.start < c.start < r.start] == []
+    assert [c.text for c in role(script, "side")] == [
+        "Left side first.",
+        "Switch sides. Right side.",
+    ]
+
+
+def test_a_hold_shorter_than_its_chime_cuts_the_chime() -> None:
+    source = routine(hold(seconds=0.3))
+    script = clean(compile_routine(source, constant(0.5)), source)
+    h = next(c for c in script.cues if c.sound == "hold")
+    r = next(c for c in script.cues if c.sound == "release")
+    assert r.start - h.start == to_samples(0.3)
+    assert h.length < sounds.chime_samples("hold")
+    assert h.end <= r.start
+
+
+def test_halfway_gives_way_to_seconds_left() -> None:
+    source = routine(hold(seconds=30.0))
+    script = clean(compile_routine(source, lengths({"Halfway.": 6.0})), source)
+    assert [c.text for c in role(script, "callout")] == ["10 seconds left."]
+
+
+def test_seconds_left_gives_way_to_the_countdown() -> None:
+    source = routine(hold(seconds=30.0))
+    script = clean(compile_routine(source, lengths({"10 seconds left.": 7.5})), source)
+    assert [c.text for c in role(script, "callout")] == ["Halfway."]
+    r = next(c for c in script.cues if c.sound == "release")
+    tail = [c.text for c in role(script, "countdown") if c.start > r.start - 4 * SECOND]
+    assert tail == ["Three.", "Two.", "One."]
+
+
+def test_countdown_drops_from_the_earliest_number_and_never_skips() -> None:
+    source = routine(hold(seconds=30.0))
+    script = clean(compile_routine(source, lengths({"Two.": 1.2})), source)
+    r = next(c for c in script.cues if c.sound == "release")
+    tail = [c.text for c in role(script, "countdown") if c.start > r.start - 4 * SECOND]
+    assert tail == ["One."]
+
+
+def test_a_sixty_word_name_is_spoken_in_full_and_pushes_the_timeline() -> None:
+    long_name = " ".join(f"word{k}" for k in range(60))
+    source = routine(hold(long_name, 5.0, lead_in=0.0), hold("Next", 5.0))
+    script = clean(compile_routine(source), source)
+    name = role(script, "name")[0]
+    assert name.text == long_name + "."
+    assert name.length == estimate_speech_samples(long_name + ".")
+    h = next(c for c in script.cues if c.sound == "hold")
+    assert h.start == name.end + GAP
+    assert only(script, "next-up").text == "Next up: Next."
+
+
+def test_mandatory_speech_stretches_a_short_lead_in() -> None:
+    source = routine(hold(lead_in=1.0, sides=("left", "right")))
+    script = clean(compile_routine(source, lengths({"Left side first.": 3.0})), source)
+    h = next(c for c in script.cues if c.sound == "hold")
+    assert h.start == role(script, "side")[0].end + GAP
+
+
+def test_zero_rests_and_lead_ins_keep_the_rules() -> None:
+    zero = {"lead_in": 0.0, "rest": 0.0, "switch": 0.0, "set_rest": 0.0}
+    source = routine(
+        hold("A", 1.0, sides=("left", "right"), sets=2, **zero),
+        reps("B", 2, hold=0.5, **zero),
+        Exercise("C", WorkKind.DURATION, duration=3.0, **zero),  # type: ignore[arg-type]
+        rounds=2,
+    )
+    script = clean(compile_routine(source, constant(0.5)), source)
+    assert role(script, "rest") == []
+
+
+# -- check_script finds what is wrong -------------------------------------------------
+
+
+def broken(script: CueScript, index: int, **changes: object) -> CueScript:
+    cues = list(script.cues)
+    cues[index] = replace(cues[index], **changes)  # type: ignore[arg-type]
+    return replace(script, cues=tuple(cues))
+
+
+def without(script: CueScript, keep: object) -> CueScript:
+    return replace(script, cues=tuple(c for c in script.cues if keep(c)))  # type: ignore[operator]
+
+
+def index_of(script: CueScript, sound: str, nth: int = 0) -> int:
+    return [k for k, c in enumerate(script.cues) if c.sound == sound][nth]
+
+
+@pytest.fixture
+def good() -> CueScript:
+    return compile_routine(SMALL, constant(0.5))
+
+
+def test_check_script_passes_a_good_script(good: CueScript) -> None:
+    assert check_script(good) == []
+    assert check_script(good, SMALL) == []
+
+
+def test_check_script_finds_an_overlap(good: CueScript) -> None:
+    k = 5
+    bad = broken(good, k, length=good.cues[k + 1].start - good.cues[k].start + 1)
+    assert any(p.startswith("rule 1:") for p in check_script(bad))
+
+
+def test_check_script_finds_cues_out_of_order(good: CueScript) -> None:
+    bad = replace(good, cues=(good.cues[1], good.cues[0], *good.cues[2:]))
+    assert any("out of order" in p for p in check_script(bad))
+
+
+def test_check_script_finds_an_instruction_inside_a_hold(good: CueScript) -> None:
+    k = index_of(good, "hold") + 1
+    bad = broken(good, k, role="cue")
+    assert any(p.startswith("rule 2:") for p in check_script(bad))
+
+
+def test_check_script_finds_an_inexact_hold(good: CueScript) -> None:
+    k = index_of(good, "release")
+    bad = broken(good, k, start=good.cues[k].start + 1)
+    assert check_script(bad) == []  # only the routine knows how long the hold is
+    assert any(p.startswith("rule 2:") for p in check_script(bad, SMALL))
+
+
+def test_check_script_finds_an_unreleased_hold(good: CueScript) -> None:
+    bad = without(good, lambda c: c.sound != "release")
+    assert any("never released" in p or "inside the hold" in p for p in check_script(bad))
+
+
+def test_check_script_finds_an_unannounced_side(good: CueScript) -> None:
+    for bad in (
+        without(good, lambda c: c.sound != "switch"),
+        without(good, lambda c: c.text != "Switch sides. Right side."),
+    ):
+        assert any(p.startswith("rule 3:") for p in check_script(bad))
+
+
+def test_check_script_finds_an_unnamed_exercise(good: CueScript) -> None:
+    k = [i for i, c in enumerate(good.cues) if c.role == "name"][1]
+    problems = check_script(broken(good, k, text="Something else."))
+    assert any(p.startswith("rule 4:") for p in problems)
+    problems = check_script(without(good, lambda c: c.role != "name"))
+    assert any("not named before it starts" in p for p in problems)
+
+
+def test_check_script_finds_a_missing_chapter(good: CueScript) -> None:
+    bad = replace(good, chapters=good.chapters[:1])
+    assert any("has no chapter" in p for p in check_script(bad))
+
+
+def test_check_script_finds_a_missing_done_chime(good: CueScript) -> None:
+    assert any(p.startswith("rule 5:") for p in check_script(replace(good, cues=good.cues[:-1])))
+
+
+def test_check_script_finds_a_short_length(good: CueScript) -> None:
+    assert any("length" in p for p in check_script(replace(good, length=good.length - 1)))
+
+
+def test_check_script_finds_an_uncounted_rep(good: CueScript) -> None:
+    k = next(i for i, c in enumerate(good.cues) if c.role == "count")
+    bad = broken(good, k, role="phase")
+    assert check_script(bad) == []
+    assert any("counts 1 reps of 2" in p for p in check_script(bad, SMALL))
+
+
+def test_check_script_finds_a_rest_that_does_not_say_what_is_next(good: CueScript) -> None:
+    bad = without(good, lambda c: c.role != "next-up")
+    assert any("does not say what comes next" in p for p in check_script(bad, SMALL))
+
+
+# -- the speech-length estimate -------------------------------------------------------
+
+# Lengths in samples that espeak-ng 1.51 (default voice, 175 words a minute) produced here.
+MEASURED = {
+    "One.": 14073,
+    "Last one.": 20144,
+    "10 seconds left.": 30865,
+    "Switch sides. Right side.": 46521,
+    "Next up: Hip flexor stretch.": 49994,
+    "Round 2 of 3.": 27639,
+    "Move slowly and breathe. Stop if you feel sharp pain.": 75769,
+    "On hands and knees, round your back up, then let your belly sink.": 89633,
+    "Lie on your back with your knees bent and feet flat on the floor, arms by your sides.": 103751,
+}
+
+
+@pytest.mark.parametrize(("text", "samples"), MEASURED.items())
+def test_estimate_is_close_to_espeak(text: str, samples: int) -> None:
+    assert abs(estimate_speech_samples(text) / samples - 1) < 0.25
+
+
+def test_estimate_reads_digits_as_words() -> None:
+    assert estimate_speech_samples("10 seconds left.") == estimate_speech_samples(
+        "Ten seconds left."
+    )
+    assert estimate_speech_samples("Set 1234 of 5678.") > estimate_speech_samples("Set 1 of 5.")
+
+
+def test_estimate_grows_with_words_and_pauses() -> None:
+    short = estimate_speech_samples("Lift your hips")
+    assert estimate_speech_samples("Lift your hips and hold them up") > short
+    assert estimate_speech_samples("Lift, your hips") > short
+    assert estimate_speech_samples("Lift. Your hips") > estimate_speech_samples("Lift, your hips")
+    assert estimate_speech_samples("") > 0
+
+
+@pytest.mark.engine
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
+def test_estimate_against_the_real_voice(tmp_path: Path) -> None:
+    texts = [
+        "Get ready.",
+        "Halfway.",
+        "Set 3 of 4.",
+        "Next up: Knee to chest.",
+        "Slowly bring one knee toward your chest, keeping the other foot on the floor.",
+        "Keep breathing; relax your shoulders, and let your knees fall to one side.",
+    ]
+    for k, text in enumerate(texts):
+        out = tmp_path / f"{k}.wav"
+        subprocess.run(["espeak-ng", "-w", str(out), "--", text], check=True, timeout=60)
+        frames = soundfile.info(str(out)).frames
+        assert abs(estimate_speech_samples(text) / frames - 1) < 0.3, text
+
+
+def test_spoken_texts_cover_every_phrase_whatever_the_lengths() -> None:
+    source = routine(
+        hold("A", 40.0, sides=("left", "right"), sets=2),
+        reps("B", 3, hold=4.0, phases=("Up",)),
+        rounds=2,
+        intro="Hello.",
+    )
+    texts = set(spoken_texts(source))
+    for speech in (constant(0.1), constant(0.5), constant(3.0), estimate_speech_samples):
+        script = compile_routine(source, speech)
+        assert {c.text for c in script.cues if c.type is CueType.SPEECH} <= texts
+    assert {"Three.", "Two.", "One.", "Halfway.", "Get ready."} <= texts
