@@ -401,11 +401,15 @@ def test_describe_routine_wraps_long_text() -> None:
     routine = Routine(
         id="demo",
         name="Demo",
+        description=long_cue,
         language="de",
         exercises=(Exercise("Rest", WorkKind.HOLD, hold=5.0, cue=(long_cue,), lead_in=0),),
     )
     lines = describe_routine(routine, _script(5, (), ())).splitlines()
     assert lines[1] == "1 exercise, 0:05 in all; language: de"
+    description = lines[2 : lines.index("")]
+    assert len(description) > 1
+    assert " ".join(description) == long_cue  # no hanging indent without a label
     cue_lines = [line for line in lines if line.startswith("   ") and "Pauses" not in line][1:]
     assert len(cue_lines) > 1
     assert all(len(line) <= 88 for line in cue_lines)

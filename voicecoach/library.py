@@ -286,7 +286,7 @@ def _para(label: str, text: str, indent: str = "") -> list[str]:
         f"{label}{body}",
         width=WRAP,
         initial_indent=indent,
-        subsequent_indent=indent + "  ",
+        subsequent_indent=indent + ("  " if label else ""),
         break_on_hyphens=False,
     )
 
