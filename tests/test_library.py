@@ -108,6 +108,15 @@ def test_unknown_ids_suggest_known_ones(library: Library, given: str, message: s
     assert str(caught.value) == message
 
 
+@pytest.mark.parametrize("given", ["a" * 300, "a/" * 3000, "b" * 300 + ".yaml"])
+def test_names_too_long_for_the_file_system_are_simply_not_found(
+    library: Library, given: str
+) -> None:
+    with pytest.raises(RoutineNotFound):
+        library.resolve(given)
+    assert library.expand([given]) == [given]
+
+
 def test_only_a_path_reaches_a_file_outside_the_folders(
     library: Library, routine_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -35,13 +35,28 @@ def user_routines_dir() -> Path:
     return settings.config_dir() / "routines"
 
 
+def _is_file(path: Path) -> bool:
+    """``Path.is_file`` that says no, rather than raising, for a name too long to exist."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
 def looks_like_path(routine: str) -> bool:
     """Whether a ROUTINE argument means a file rather than an id."""
     separators = {os.sep, "/"} | ({os.altsep} if os.altsep else set())
     return (
         any(sep in routine for sep in separators)
         or routine.lower().endswith(SUFFIXES)
-        or Path(routine).is_file()
+        or _is_file(Path(routine))
     )
 
 
@@ -82,11 +97,11 @@ class Library:
         """The file a ROUTINE argument names; raises RoutineNotFound with a hint."""
         if looks_like_path(routine):
             path = Path(routine).expanduser()
-            if path.is_dir():
+            if _is_dir(path):
                 raise RoutineNotFound(
                     f"{routine} is a folder; give a routine file (.yaml or .yml) inside it"
                 )
-            if not path.is_file():
+            if not _is_file(path):
                 raise RoutineNotFound(f"no such routine file: {routine}")
             return path
         if ID_PATTERN.fullmatch(routine):
@@ -149,7 +164,7 @@ class Library:
         """
         out: list[str] = []
         for target in targets:
-            by_id, misnamed = _scan(Path(target)) if Path(target).is_dir() else ({}, [])
+            by_id, misnamed = _scan(Path(target)) if _is_dir(Path(target)) else ({}, [])
             out.extend(sorted(str(f) for f in [*by_id.values(), *misnamed]) or [target])
         return out
 
@@ -190,7 +205,7 @@ def _find(folder: Path, routine_id: str) -> Path | None:
     """The file for an id in one folder, refusing a link that leads out of it."""
     for suffix in SUFFIXES:
         candidate = folder / f"{routine_id}{suffix}"
-        if candidate.is_file():
+        if _is_file(candidate):
             real = candidate.resolve()
             if real.parent != folder.resolve():
                 raise RoutineNotFound(
