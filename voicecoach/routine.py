@@ -15,6 +15,7 @@ import enum
 import math
 import re
 import stat
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -134,7 +135,9 @@ _ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]+)*")
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
 _SECONDS_TEXT = re.compile(rf"[+-]?{_NUMBER}")
-_UNITS_TEXT = re.compile(rf"(?:(?P<m>{_NUMBER})\s*m)?\s*(?:(?P<s>{_NUMBER})\s*s)?", re.IGNORECASE)
+_UNITS_TEXT = re.compile(
+    rf"(?P<sign>[+-]?)\s*(?:(?P<m>{_NUMBER})\s*m)?\s*(?:(?P<s>{_NUMBER})\s*s)?", re.IGNORECASE
+)
 _HOURS_TEXT = re.compile(rf"\s*{_NUMBER}\s*h.*", re.IGNORECASE)
 _DURATION_HINT = "a duration such as `30s`, `1m` or `1m30s`"
 
@@ -164,6 +167,8 @@ def parse_duration(value: object) -> float:
             if units is None or (units["m"] is None and units["s"] is None):
                 raise ValueError(f"not a duration: {value!r}")
             seconds = 60.0 * float(units["m"] or 0) + float(units["s"] or 0)
+            if units["sign"] == "-":
+                seconds = -seconds
     else:
         try:
             seconds = float(value)
@@ -306,33 +311,41 @@ class _RoutineComposer(Composer):
     """
 
     found: list[tuple[Any, str]]
+    alias_marks: list[Any]
+    anchor_marks: list[Any]
     depth: int
 
     def _start_checks(self) -> None:
         self.found = []
+        self.alias_marks = []
+        self.anchor_marks = []
         self.depth = 0
+
+    def refusals(self) -> list[tuple[Any, str]]:
+        """Everything refused while composing; aliases and anchors once each, counted."""
+        found = list(self.found)
+        for marks, what, fix in (
+            (self.alias_marks, "aliases (`*name`)", "write the value out"),
+            (self.anchor_marks, "anchors (`&name`)", "remove them"),
+        ):
+            if marks:
+                counted = f" ({len(marks)} in this file)" if len(marks) > 1 else ""
+                found.append(
+                    (marks[0], f"{what} are not allowed in a routine file{counted}; {fix}")
+                )
+        return found
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         events: Any = self  # the parser half of the loader (pure Python or libyaml)
         if events.check_event(AliasEvent):
             event = events.get_event()
-            self.found.append(
-                (
-                    event.start_mark,
-                    "aliases (`*name`) are not allowed in a routine file; write the value out",
-                )
-            )
+            self.alias_marks.append(event.start_mark)
             return _Rejected(event.start_mark, event.end_mark)
         event = events.peek_event()
         if self.depth >= MAX_DEPTH:
             raise _TooDeep(event.start_mark)
         if getattr(event, "anchor", None) is not None:
-            self.found.append(
-                (
-                    event.start_mark,
-                    "anchors (`&name`) are not allowed in a routine file; remove the anchor",
-                )
-            )
+            self.anchor_marks.append(event.start_mark)
             event.anchor = None
         self.depth += 1
         try:
@@ -396,6 +409,8 @@ def _syntax_problem(err: MarkedYAMLError, text: str, path: str) -> Problem:
     lines = text.splitlines()
     if 0 < line <= len(lines) and lines[line - 1][column - 1 : column] == "\t":
         message += "; indent with spaces, not tabs"
+    elif "mapping values are not allowed" in message:
+        message += "; check this line's indentation, or put text containing `: ` in quotes"
     return Problem(path, line, column, message)
 
 
@@ -417,7 +432,7 @@ def _compose(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         _fail(path, f"YAML syntax error: {err}")
     finally:
         loader.dispose()
-    found = [Problem(path, *_line_col(mark), message) for mark, message in loader.found]
+    found = [Problem(path, *_line_col(mark), message) for mark, message in loader.refusals()]
     return node, found
 
 
@@ -436,13 +451,25 @@ def _describe(node: Node) -> str:
         return "a mapping"
     if isinstance(node, SequenceNode):
         return "a list"
+    if node.tag == _NULL:
+        return "an empty value"
     text = str(node.value)
     if len(text) > 40:
         text = text[:37] + "..."
-    return f"`{text}`" if node.tag != _NULL else "an empty value"
+    if isinstance(node, ScalarNode) and node.style in ("'", '"'):
+        return f"the quoted text `{node.style}{text}{node.style}`"
+    return f"`{text}`"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _describe_seconds(seconds: float) -> str:
+    if not math.isfinite(seconds) or seconds >= 3600 * 10**6:
+        return "over a million hours"
+    if seconds >= 100 * 3600:
+        return f"about {seconds / 3600:,.0f} hours"
     whole = round(seconds)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
@@ -635,9 +662,7 @@ class _Checker:
             )
         value = self._int(scalar, label)
         if value not in SUPPORTED_VERSIONS:
-            self.invalid(
-                node, f"{label} {value} is not supported; supported versions: {supported}"
-            )
+            self.invalid(node, f"{label} {value} is not supported; supported versions: {supported}")
         return value
 
     def language(self, node: Node, label: str) -> str:
@@ -803,7 +828,7 @@ def _exercise(checker: _Checker, node: Node, number: int, defaults: _Defaults) -
                 origin = " (the default, 3s a rep)"
             checker.add(
                 entries["phases"].value,
-                f"`phases` has {len(phases)} items but `tempo` has {len(tempo)}{origin}; "
+                f"`phases` has {_count(len(phases), 'item')} but `tempo` has {len(tempo)}{origin}; "
                 f"give one phase per tempo entry",
             )
 
@@ -839,7 +864,12 @@ def _work_seconds(exercise: Exercise) -> float:
     if exercise.work is WorkKind.DURATION:
         return exercise.duration or 0.0
     per_rep = sum(exercise.tempo) + (exercise.hold or 0.0)
-    return float(min(exercise.reps or 0, 10**12)) * per_rep
+    return _as_float(exercise.reps or 0) * per_rep
+
+
+def _as_float(count: int) -> float:
+    """A count as a float; counts too big for one are infinitely long anyway."""
+    return float(count) if count < 10**300 else math.inf
 
 
 def nominal_seconds(routine: Routine) -> float:
@@ -856,9 +886,9 @@ def _nominal(exercises: tuple[Exercise, ...], rounds: int) -> float:
     for ex in exercises:
         sides = 2 if ex.sides else 1
         per_set = sides * _work_seconds(ex) + (sides - 1) * ex.switch
-        sets = float(min(ex.sets, 10**12))
+        sets = _as_float(ex.sets)
         one_round += ex.lead_in + sets * per_set + (sets - 1) * ex.set_rest + ex.rest
-    total = float(min(rounds, 10**12)) * one_round
+    total = _as_float(rounds) * one_round
     return total - (exercises[-1].rest if exercises else 0.0)
 
 
@@ -944,7 +974,8 @@ def _id_problem(routine_id: str, path: str) -> Problem | None:
         f"routine id `{routine_id}` (from the file name) may use only lower-case letters, "
         f"digits and hyphens"
     )
-    slug = re.sub(r"[^a-z0-9]+", "-", routine_id.lower()).strip("-")
+    ascii_id = unicodedata.normalize("NFKD", routine_id).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_id.lower()).strip("-")
     if slug:
         message += f"; rename the file to `{slug}.yaml`"
     return Problem(path, 1, 1, message)
@@ -962,8 +993,8 @@ def load_routine_text(text: str | bytes, path: str, routine_id: str) -> Routine:
         text = _decode(text, path)
     text = _check_text(text, path)
     root, found = _compose(text, path)
-    if root is None:
-        _fail(path, "the file holds no YAML content; a routine needs a `name` and `exercises`")
+    if root is None or (isinstance(root, ScalarNode) and root.tag == _NULL and not root.value):
+        _fail(path, "the file is empty; a routine needs at least a `name` and `exercises`")
     checker = _Checker(path)
     id_problem = _id_problem(routine_id, path)
     if id_problem is not None:
