@@ -165,6 +165,15 @@ def test_small_routine_timing_by_hand() -> None:
     assert done.sound == "done" and script.length == done.end
 
 
+def test_long_holds_at_the_top_of_a_rep_get_callouts_but_no_countdown() -> None:
+    source = routine(reps("Wall sit", 1, hold=40.0))
+    script = clean(compile_routine(source, constant(0.5)), source)
+    h = next(c for c in script.cues if c.sound == "hold")
+    inside = [c.text for c in script.cues if c.start > h.start and c.role != "release"]
+    assert inside[:2] == ["Halfway.", "10 seconds left."]
+    assert role(script, "countdown") == []
+
+
 def test_cue_lengths_come_from_the_timers() -> None:
     speech = lengths({"Cat-cow.": 1.25, "Sink down.": 0.75})
     chimes = {"hold": 1000, "release": 2000, "switch": 3000, "done": 4000}
@@ -268,8 +277,9 @@ def test_reps_with_a_hold_at_the_top() -> None:
     source = routine(reps("Bridge", 2, hold=5.0, tempo=(2.0, 2.0), phases=("Lift", "Lower")))
     script = clean(compile_routine(source, constant(0.5)), source)
     work = said(script)[said(script).index("One. Lift.") :]
-    per_rep = ["[hold]", "Three.", "Two.", "One.", "[release]", "Lower."]
-    assert work[: 2 * 7] == ["One. Lift.", *per_rep, "Last one. Lift.", *per_rep]
+    # No 3-2-1 in a rep's hold: it would be taken for the rep count.
+    per_rep = ["[hold]", "[release]", "Lower."]
+    assert work[:9] == ["One. Lift.", *per_rep, "Last one. Lift.", *per_rep, "Well done."]
     holds = [c for c in script.cues if c.sound == "hold"]
     releases = [c for c in script.cues if c.sound == "release"]
     assert [r.start - h.start for h, r in zip(holds, releases, strict=True)] == [5 * SECOND] * 2

@@ -303,24 +303,28 @@ class _Timeline:
         self.t = work
         return work
 
-    def timed(self, seconds: float, ctx: _Ctx) -> None:
+    def timed(self, seconds: float, ctx: _Ctx, countdown: bool = True) -> None:
         """A hold (or timed work) at the cursor: ``hold`` chime, exactly ``seconds``, then
-        the ``release`` chime, with only time call-outs between them."""
+        the ``release`` chime, with only time call-outs between them.
+
+        The hold at the top of a rep gets no 3-2-1: its numbers would be taken for the
+        rep count that follows."""
         start = self.t
         span = max(1, to_samples(seconds))
         release = start + span
         # A hold shorter than its chime gets the chime cut short; the two never overlap.
         hold_len = min(self.chime_len("hold"), max(span - GAP, (span + 1) // 2))
         hold = self._add(self.chime_cue(start, "hold", "hold", ctx, hold_len))
-        self.fill(hold.end + GAP, release, self._time_callouts(span, release), ctx)
+        wanted = self._time_callouts(span, release, countdown)
+        self.fill(hold.end + GAP, release, wanted, ctx)
         self.t = release
         self.ring("release", "release", ctx)
 
-    def _time_callouts(self, span: int, release: int) -> list[_Optional]:
+    def _time_callouts(self, span: int, release: int, countdown: bool) -> list[_Optional]:
         p = self.phrases
         wanted = [
             _Optional(_PRIORITY_COUNTDOWN + k, release - k * SECOND, p.count(k), "countdown")
-            for k in (1, 2, 3)
+            for k in ((1, 2, 3) if countdown else ())
         ]
         if span >= SECONDS_LEFT_AFTER:
             wanted.append(
@@ -369,7 +373,7 @@ class _Timeline:
                     self.say(word, "phase", ctx)
                 self.t = max(self.t, start + to_samples(seconds))
                 if i == 0 and ex.hold is not None:
-                    self.timed(ex.hold, ctx)
+                    self.timed(ex.hold, ctx, countdown=False)
 
     def work(self, ex: Exercise, ctx: _Ctx) -> None:
         if ex.work is WorkKind.REPS:
