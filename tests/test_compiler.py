@@ -118,7 +118,6 @@ def test_small_routine_says_everything_in_order() -> None:
         "10 seconds left.",
         *countdown,
         "[release]",
-        "Well done.",
         "See you tomorrow.",
         "[done]",
     ]
@@ -385,10 +384,17 @@ def test_explain_speaks_why_after_the_cue() -> None:
     assert only(explained, "why").exercise == 0
 
 
-def test_title_first_then_well_done_outro_and_done_last() -> None:
+def test_title_first_then_the_outro_and_done_last() -> None:
     script = compile_routine(SMALL, constant(0.5))
     assert script.cues[0].role == "title" and script.cues[0].start == 0
-    assert said(script)[-3:] == ["Well done.", "See you tomorrow.", "[done]"]
+    assert said(script)[-3:] == ["[release]", "See you tomorrow.", "[done]"]
+    assert script.cues[-2].role == "outro"
+
+
+def test_without_an_outro_the_session_ends_with_well_done() -> None:
+    script = compile_routine(routine(hold()), constant(0.5))
+    assert said(script)[-3:] == ["[release]", "Well done.", "[done]"]
+    assert script.cues[-2].role == "end"
 
 
 def test_cues_carry_their_place_in_the_routine() -> None:

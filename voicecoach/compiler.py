@@ -456,9 +456,10 @@ class _Timeline:
                 else:
                     chapter_start = name.start
                 starts.append((chapter_start, ex, index, rnd))
-        self.say(sentence(p.well_done), "end", whole)
         if routine.outro and routine.outro.strip():
             self.say(sentence(routine.outro), "outro", whole)
+        else:
+            self.say(sentence(p.well_done), "end", whole)
         done = self.ring("done", "done", whole)
         length = done.end
         chapters = tuple(
