@@ -417,6 +417,69 @@ def test_work_without_its_length_is_a_programming_error() -> None:
         compile_routine(routine(Exercise("Broken", WorkKind.HOLD)))
 
 
+# -- without a voice: chimes only ------------------------------------------------------
+
+
+def no_speech(text: str) -> int:
+    raise AssertionError(f"asked the voice for {text!r} with voice=False")
+
+
+CHIMES_ONLY = CompileOptions(voice=False)
+
+
+def test_without_a_voice_the_session_is_chimes_only() -> None:
+    script = clean(compile_routine(SMALL, no_speech, options=CHIMES_ONLY), SMALL)
+    ticks = ["[tick]"] * 3
+    assert said(script) == [
+        "[next]",
+        "[tick]",  # rep 1, then its second phase
+        "[tick]",
+        "[tick]",  # rep 2
+        "[tick]",
+        "[next]",
+        *ticks,
+        "[hold]",
+        *ticks,
+        "[release]",
+        "[switch]",
+        *ticks,
+        "[hold]",
+        *ticks,
+        "[release]",
+        "[done]",
+    ]
+    assert {c.type for c in script.cues} == {CueType.CHIME}
+    assert [c.role for c in script.cues[:3]] == ["name", "count", "phase"]
+
+
+def test_without_a_voice_timings_and_chapters_still_hold() -> None:
+    script = compile_routine(SMALL, no_speech, options=CHIMES_ONLY)
+    first = role(script, "count")[0]
+    assert first.start == script.cues[0].end + GAP + 5 * SECOND
+    names = role(script, "name")
+    assert script.chapters[1].start == names[1].start
+    # The rest keeps its length although nothing is said in it.
+    last_phase = role(script, "phase")[-1]
+    assert names[1].start == last_phase.start + 3 * SECOND + 10 * SECOND
+    holds = [c for c in script.cues if c.sound == "hold"]
+    releases = [c for c in script.cues if c.sound == "release"]
+    assert [r.start - h.start for h, r in zip(holds, releases, strict=True)] == [20 * SECOND] * 2
+    countdown = [c for c in role(script, "countdown") if c.start > holds[0].start]
+    assert [releases[0].start - c.start for c in countdown[:3]] == [3 * SECOND, 2 * SECOND, SECOND]
+
+
+def test_without_a_voice_a_new_set_rings_back_to_the_first_side() -> None:
+    source = routine(hold(seconds=5.0, sides=("left", "right"), sets=2), rounds=2)
+    script = clean(compile_routine(source, no_speech, options=CHIMES_ONLY), source)
+    marks = [c.sound for c in script.cues if c.sound in {"hold", "switch", "next"}]
+    per_round = ["next", "hold", "switch", "hold", "switch", "hold", "switch", "hold"]
+    assert marks == per_round * 2
+
+
+def test_without_a_voice_spoken_texts_is_empty() -> None:
+    assert spoken_texts(SMALL, CHIMES_ONLY) == []
+
+
 # -- pressure: short holds, long speech, nothing may collide ----------------------------
 
 

@@ -15,7 +15,7 @@ from voicecoach.compiler import (
     compile_routine,
     estimate_speech_samples,
 )
-from voicecoach.cuescript import SAMPLE_RATE
+from voicecoach.cuescript import SAMPLE_RATE, CueType
 from voicecoach.phrases import sentence
 from voicecoach.routine import Exercise, Routine, WorkKind
 
@@ -139,3 +139,15 @@ def test_moving_any_hold_chime_is_caught(
     cues = list(script.cues)
     cues[k] = earlier
     assert check_script(replace(script, cues=tuple(cues)), routine) != []
+
+
+def _no_voice(text: str) -> int:
+    raise AssertionError(f"the voice was asked for {text!r}")
+
+
+@PROPERTY_SETTINGS
+@given(routine=routines)
+def test_random_routines_keep_every_rule_without_a_voice(routine: Routine) -> None:
+    script = compile_routine(routine, _no_voice, options=CompileOptions(voice=False))
+    assert check_script(script, routine) == []
+    assert all(c.type is CueType.CHIME for c in script.cues)

@@ -67,9 +67,16 @@ _DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight
 
 @dataclass(frozen=True)
 class CompileOptions:
-    """How to compile: ``explain`` also speaks each exercise's ``why``."""
+    """How to compile: ``explain`` also speaks each exercise's ``why``; ``voice=False``
+    gives a session of chimes only (see ``TONES``)."""
 
     explain: bool = False
+    voice: bool = True
+
+
+TONES: dict[str, str] = {"name": "next", "count": "tick", "phase": "tick", "countdown": "tick"}
+"""Without a voice, the roles that still sound, and the chime each becomes; every other
+spoken role is left out. Side changes keep their ``switch`` chime, holds their chimes."""
 
 
 def _number_words(digits: str) -> str:
@@ -215,8 +222,12 @@ class _Timeline:
             set=ctx.set,
         )
 
-    def say(self, text: str, role: str, ctx: _Ctx) -> Cue:
-        """Speak ``text`` at the cursor and move the cursor past it."""
+    def say(self, text: str, role: str, ctx: _Ctx) -> Cue | None:
+        """Speak ``text`` at the cursor and move the cursor past it (without a voice, ring
+        the role's tone instead, or nothing)."""
+        if not self.options.voice:
+            tone = TONES.get(role)
+            return self.ring(tone, role, ctx) if tone else None
         cue = self._add(self.speech_cue(self.t, text, role, ctx))
         self.t = cue.end + GAP
         return cue
@@ -232,14 +243,20 @@ class _Timeline:
         once a number is dropped, the earlier ones are too."""
         taken: list[Cue] = []
         countdown_broken = False
+        voice = self.options.voice
         for item in sorted(wanted, key=lambda o: o.priority):
-            end = item.start + self.speech_len(item.text)  # asked even if dropped
+            start = item.start
+            if voice:
+                cue = self.speech_cue(start, item.text, item.role, ctx)  # asked even if dropped
+            elif item.role in TONES:
+                cue = self.chime_cue(start, TONES[item.role], item.role, ctx)
+            else:
+                continue
             if item.role == "countdown" and countdown_broken:
                 continue
-            start = item.start
-            fits = start >= lo and end + GAP <= hi
-            if fits and not any(end + GAP > c.start and c.end + GAP > start for c in taken):
-                taken.append(self._add(self.speech_cue(start, item.text, item.role, ctx)))
+            fits = start >= lo and cue.end + GAP <= hi
+            if fits and not any(cue.end + GAP > c.start and c.end + GAP > start for c in taken):
+                taken.append(self._add(cue))
             elif item.role == "countdown":
                 countdown_broken = True
         return taken
@@ -284,7 +301,7 @@ class _Timeline:
                 ),
                 ctx,
             )
-        if ready:
+        if ready and self.options.voice:
             text = sentence(self.phrases.get_ready)
             before = min((c.start for c in placed), default=work - SECOND // 2)
             self.fill(
@@ -385,11 +402,11 @@ class _Timeline:
 
     # -- the session ------------------------------------------------------------------
 
-    def exercise(self, index: int, ex: Exercise, rnd: int, next_up: Exercise | None) -> Cue:
-        """One exercise in one round; returns its name cue."""
+    def exercise(self, index: int, ex: Exercise, rnd: int, next_up: Exercise | None) -> None:
+        """One exercise in one round, from its name to the end of its rest."""
         p = self.phrases
         ctx = _Ctx(exercise=index, round=rnd)
-        name = self.say(sentence(ex.name), "name", ctx)
+        self.say(sentence(ex.name), "name", ctx)
         for line in ex.cue:
             if line.strip():
                 self.say(sentence(line), "cue", ctx)
@@ -409,8 +426,10 @@ class _Timeline:
                 if ex.set_rest > 0:
                     mandatory.append(_Say("rest", sentence(p.rest)))
                 mandatory.append(_Say("set", p.set_announcement(set_no, ex.sets)))
-            if sides[0] is not None:
+            if sides[0] is not None and self.options.voice:
                 mandatory.append(_Say("side", p.side_first(sides[0])))
+            elif sides[0] is not None and set_no > 1:
+                mandatory.append(_Say("switch", sound="switch"))  # back to the first side
             self.approach(minimum, mandatory, set_ctx, countdown=timed, ready=True)
             self.work(ex, set_ctx)
             for side in sides[1:]:
@@ -425,7 +444,6 @@ class _Timeline:
             self.say(sentence(p.rest), "rest", ctx)
             self.say(p.next_exercise(next_up.name), "next-up", ctx)
             self.t = max(self.t, start + to_samples(ex.rest))
-        return name
 
     def session(self) -> CueScript:
         routine = self.routine
@@ -437,10 +455,9 @@ class _Timeline:
         starts: list[tuple[int, Exercise, int, int]] = []
         count = len(routine.exercises)
         for rnd in range(1, routine.rounds + 1):
-            round_start: int | None = None
+            round_start = self.t
             if routine.rounds > 1:
-                cue = self.say(p.round_announcement(rnd, routine.rounds), "round", _Ctx(round=rnd))
-                round_start = cue.start
+                self.say(p.round_announcement(rnd, routine.rounds), "round", _Ctx(round=rnd))
             for index, ex in enumerate(routine.exercises):
                 if index + 1 < count:
                     next_up: Exercise | None = routine.exercises[index + 1]
@@ -448,14 +465,11 @@ class _Timeline:
                     next_up = routine.exercises[0]
                 else:
                     next_up = None
-                name = self.exercise(index, ex, rnd, next_up)
-                if index == 0 and rnd == 1:
-                    chapter_start = 0
-                elif index == 0 and round_start is not None:
-                    chapter_start = round_start
-                else:
-                    chapter_start = name.start
-                starts.append((chapter_start, ex, index, rnd))
+                # A round's first chapter takes in the round's announcement (and the
+                # session's title and intro); every other one starts at its name.
+                first = 0 if rnd == 1 else round_start
+                starts.append((first if index == 0 else self.t, ex, index, rnd))
+                self.exercise(index, ex, rnd, next_up)
         if routine.outro and routine.outro.strip():
             self.say(sentence(routine.outro), "outro", whole)
         else:
@@ -537,15 +551,17 @@ def check_script(script: CueScript, routine: Routine | None = None) -> list[str]
 
     Without ``routine`` the rules are checked from the script alone; with it, also that
     holds last exactly as written, every rep is counted, every rest and set announced.
+    A script without any speech (compiled with ``voice=False``) is held to its chimes.
     """
     problems: list[str] = []
+    voiced = any(c.type is CueType.SPEECH for c in script.cues)
     _check_order(script, problems)
     spans = _check_holds(script, problems)
-    _check_sides(script, problems)
+    _check_sides(script, voiced, problems)
     _check_chapters(script, problems)
     _check_end(script, problems)
     if routine is not None:
-        _check_against(script, routine, spans, problems)
+        _check_against(script, routine, spans, voiced, problems)
     return problems
 
 
@@ -595,7 +611,7 @@ def _check_holds(script: CueScript, problems: list[str]) -> list[int]:
     return spans
 
 
-def _check_sides(script: CueScript, problems: list[str]) -> None:
+def _check_sides(script: CueScript, voiced: bool, problems: list[str]) -> None:
     """Rule 3: between two sides of one set, a switch chime, then speech naming the side."""
     cues = script.cues
     last: dict[tuple[int | None, int | None, int | None], tuple[int, str | None]] = {}
@@ -609,9 +625,12 @@ def _check_sides(script: CueScript, problems: list[str]) -> None:
             continue
         between = cues[previous[0] + 1 : k]
         switch = next((i for i, c in enumerate(between) if _is_chime(c, "switch")), None)
-        named = switch is not None and any(
-            c.type is CueType.SPEECH and c.role == "side" and c.side == cue.side
-            for c in between[switch + 1 :]
+        named = switch is not None and (
+            not voiced
+            or any(
+                c.type is CueType.SPEECH and c.role == "side" and c.side == cue.side
+                for c in between[switch + 1 :]
+            )
         )
         if not named:
             problems.append(
@@ -683,7 +702,7 @@ def _expected_spans(routine: Routine) -> list[int]:
 
 
 def _check_against(
-    script: CueScript, routine: Routine, spans: list[int], problems: list[str]
+    script: CueScript, routine: Routine, spans: list[int], voiced: bool, problems: list[str]
 ) -> None:
     """Rules 2, 4 and 6 measured against the routine the script was compiled from."""
     expected = _expected_spans(routine)
@@ -728,8 +747,8 @@ def _check_against(
                                 f"rule 6: {where} counts {counts.get(key, 0)} reps "
                                 f"of {ex.reps} (set {set_no}, side {side})"
                             )
-            if sets.get((rnd, i), 0) != ex.sets - 1:
+            if voiced and sets.get((rnd, i), 0) != ex.sets - 1:
                 problems.append(f"rule 6: {where} does not announce each set after the first")
             last = (rnd - 1) * len(routine.exercises) + i + 1 == total
-            if ex.rest > 0 and not last and (rnd, i) not in rests:
+            if voiced and ex.rest > 0 and not last and (rnd, i) not in rests:
                 problems.append(f"rule 6: the rest after {where} does not say what comes next")
