@@ -185,10 +185,15 @@ class Pyttsx3Engine:
                 return known
             wanted = query.strip().lower()
             voices = self.voices()
+            # Most exact first: "gmw/en-us", "English (America)", "en-us", then "en" (the
+            # voice with that file name, gmw/en), "fr" (a French voice), "english".
             tests = (
                 lambda v: v.id.lower() == wanted,
                 lambda v: v.name.lower() == wanted,
                 lambda v: wanted in (lang.lower() for lang in v.languages),
+                lambda v: v.id.lower().rsplit("/", 1)[-1] == wanted,
+                lambda v: any(lang.lower().startswith(wanted + "-") for lang in v.languages),
+                lambda v: v.name.lower().startswith(wanted),
             )
             for test in tests:
                 for voice in voices:
@@ -198,6 +203,23 @@ class Pyttsx3Engine:
         raise SettingsError(
             f"unknown voice {query!r}: `voicecoach voices` lists the installed ones"
         )
+
+    def _wait_idle(self) -> None:
+        """Let espeak-ng apply queued property changes before the next phrase.
+
+        In the asynchronous mode pyttsx3 runs it in, espeak-ng queues voice and rate changes
+        behind the synthesis thread, and ``runAndWait`` cancels whatever is still queued when
+        it starts (its ``stop()`` runs whenever espeak reports it is busy). Starting a phrase
+        while changes were pending lost them and, now and then, emptied the phrase itself:
+        both stopped once runs began only on an idle engine.
+        """
+        if self._driver != "espeak":
+            return
+        from pyttsx3.drivers import _espeak
+
+        deadline = time.monotonic() + 2.0
+        while _espeak.IsPlaying() and time.monotonic() < deadline:
+            time.sleep(0.0005)
 
     def synthesize(self, text: str, path: Path, settings: VoiceSettings) -> None:
         with self._lock:
@@ -214,6 +236,7 @@ class Pyttsx3Engine:
                     engine.setProperty("rate", rate)
                 engine.setProperty("volume", settings.volume)
                 state.current = wanted
+            self._wait_idle()
             state.finished.clear()
             state.errors.clear()
             # The espeak driver synthesizes on its own thread and prints "Audio saved to ..."
