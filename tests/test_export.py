@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
+import signal
 import subprocess
-from collections.abc import Iterator
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -272,3 +277,279 @@ def test_long_audio_is_written_in_small_slices(tmp_path: Path) -> None:
 
     export_session(script, big_chunks(), ExportTargets(tmp_path / "long.ogg"))
     assert sf.info(str(tmp_path / "long.ogg")).frames == length
+
+
+# -- end to end: the real command, voice engine, chimes and encoders ----------------------
+
+SMALL_ROUTINE = """\
+version: 1
+name: Small session
+intro: Lie down and breathe.
+defaults:
+  lead_in: 2s
+  rest: 3s
+exercises:
+  - name: Pelvic tilt
+    reps: 2
+    tempo: [2s, 2s]
+    phases: [Tilt, Release]
+  - name: Knee hug
+    cue: Hug one knee to your chest.
+    hold: 20s
+    sides: true
+    switch: 3s
+"""
+
+
+@pytest.fixture
+def cli_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Private cache, config and data folders for the voicecoach processes of one test."""
+    home = tmp_path_factory.mktemp("home")
+    env = dict(os.environ)
+    for name in ("CACHE", "CONFIG", "DATA", "STATE"):
+        env[f"XDG_{name}_HOME"] = str(home / name.lower())
+    env.pop("VOICECOACH_CACHE_DIR", None)
+    return env
+
+
+def voicecoach(
+    args: Sequence[str], env: dict[str, str], timeout: float = 240
+) -> subprocess.CompletedProcess[str]:
+    """The real command with its real error boundary, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "voicecoach", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture
+def small_routine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("routines") / "small-session.yaml"
+    path.write_text(SMALL_ROUTINE, encoding="utf-8")
+    return path
+
+
+@dataclass(frozen=True)
+class Exported:
+    """One real export of the small routine, with its cue JSON and captions."""
+
+    folder: Path
+    audio: Path
+    script: dict[str, Any]
+    captions: str
+
+
+def export_small(folder: Path, ending: str, routine: Path, env: dict[str, str]) -> Exported:
+    audio = folder / f"small{ending}"
+    cues, captions = folder / "small.json", folder / "small.vtt"
+    result = voicecoach(
+        [
+            "export",
+            str(routine),
+            "-o",
+            str(audio),
+            "--cues",
+            str(cues),
+            "--captions",
+            str(captions),
+        ],
+        env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    return Exported(folder, audio, json.loads(cues.read_text()), captions.read_text())
+
+
+@pytest.fixture(scope="module")
+def small_wav(tmp_path_factory: pytest.TempPathFactory) -> Exported:
+    folder = tmp_path_factory.mktemp("wav")
+    routine = folder / "small-session.yaml"
+    routine.write_text(SMALL_ROUTINE, encoding="utf-8")
+    env = dict(os.environ, XDG_CACHE_HOME=str(folder / "cache"))
+    env["XDG_CONFIG_HOME"] = str(folder / "config")
+    env["XDG_DATA_HOME"] = str(folder / "data")
+    return export_small(folder, ".wav", routine, env)
+
+
+def samples_of(item: dict[str, Any]) -> tuple[int, int]:
+    start = round(item["at"] * SR)
+    return start, start + round(item["duration"] * SR)
+
+
+@pytest.mark.engine
+def test_wav_length_equals_the_script(small_wav: Exported) -> None:
+    info = sf.info(str(small_wav.audio))
+    assert (info.samplerate, info.channels, info.subtype) == (SR, 1, "PCM_16")
+    assert info.frames == round(small_wav.script["duration"] * SR)
+
+
+@pytest.mark.engine
+def test_every_chime_is_in_the_wav_at_its_cue_time(small_wav: Exported) -> None:
+    from voicecoach.sounds import load_chime
+
+    audio, _ = sf.read(small_wav.audio, dtype="float32")
+    chimes = [c for c in small_wav.script["cues"] if c["type"] == "chime"]
+    assert {c["sound"] for c in chimes} >= {"hold", "release", "switch", "done"}
+    search = SR // 20  # look 50 ms either side of where the script puts it
+    for cue in chimes:
+        reference = np.asarray(load_chime(cue["sound"]), dtype=np.float32)
+        start, _ = samples_of(cue)
+        lo = max(0, start - search)
+        window = audio[lo : start + len(reference) + search]
+        score = np.correlate(window, reference, mode="valid")
+        found = lo + int(np.argmax(score))
+        assert abs(found - start) <= SR // 1000, (cue, found - start)
+
+
+@pytest.mark.engine
+def test_speech_sounds_where_the_script_speaks(small_wav: Exported) -> None:
+    audio, _ = sf.read(small_wav.audio, dtype="float32")
+    spoken = [c for c in small_wav.script["cues"] if c["type"] == "speech"]
+    assert len(spoken) > 10
+    for cue in spoken:
+        start, end = samples_of(cue)
+        clip = audio[start:end]
+        rms_db = 10 * np.log10(np.mean(clip.astype(np.float64) ** 2))
+        assert rms_db > -40, (cue["text"], rms_db)
+
+
+@pytest.mark.engine
+def test_holds_are_silent_between_call_outs(small_wav: Exported) -> None:
+    audio, _ = sf.read(small_wav.audio, dtype="int16")
+    cues = small_wav.script["cues"]
+    holds = [i for i, c in enumerate(cues) if c.get("sound") == "hold"]
+    assert len(holds) == 2  # one per side
+    for index in holds:
+        release = next(j for j in range(index + 1, len(cues)) if cues[j].get("sound") == "release")
+        inside = cues[index : release + 1]
+        assert all(c["type"] == "chime" or c["role"] in {"callout", "countdown"} for c in inside)
+        for before, after in itertools.pairwise(inside):
+            gap_start, gap_end = samples_of(before)[1], samples_of(after)[0]
+            assert gap_end > gap_start
+            assert not audio[gap_start:gap_end].any(), (before, after)
+        span = samples_of(cues[release])[0] - samples_of(cues[index])[0]
+        assert span == 20 * SR
+
+
+@pytest.mark.engine
+def test_silence_everywhere_the_script_is_silent(small_wav: Exported) -> None:
+    audio, _ = sf.read(small_wav.audio, dtype="int16")
+    covered = np.zeros(len(audio), dtype=bool)
+    for cue in small_wav.script["cues"]:
+        start, end = samples_of(cue)
+        covered[start:end] = True
+    assert not audio[~covered].any()
+
+
+@pytest.mark.engine
+def test_captions_have_one_entry_per_speech_cue(small_wav: Exported) -> None:
+    blocks = small_wav.captions.strip("\n").split("\n\n")
+    assert blocks[0] == "WEBVTT"
+    spoken = [c for c in small_wav.script["cues"] if c["type"] == "speech"]
+    assert len(blocks) - 1 == len(spoken)
+    for index, (block, cue) in enumerate(zip(blocks[1:], spoken, strict=True), start=1):
+        number, timing, text = block.split("\n")
+        assert number == str(index)
+        begin, arrow, end = timing.split(" ")
+        assert arrow == "-->"
+        assert begin == timestamp(samples_of(cue)[0])
+        assert end == timestamp(samples_of(cue)[1])
+        assert text == cue["text"]
+
+
+@pytest.mark.engine
+def test_cues_json_equals_the_script_command(small_wav: Exported, cli_env: dict[str, str]) -> None:
+    env = dict(cli_env, XDG_CACHE_HOME=str(small_wav.folder / "cache"))
+    result = voicecoach(["script", str(small_wav.folder / "small-session.yaml"), "--json"], env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == small_wav.script
+
+
+@pytest.mark.engine
+@needs_ffprobe
+@pytest.mark.parametrize("ending", [".mp3", ".ogg", ".flac"])
+def test_real_exports_carry_their_chapters(
+    tmp_path: Path, ending: str, small_routine: Path, cli_env: dict[str, str]
+) -> None:
+    exported = export_small(tmp_path, ending, small_routine, cli_env)
+    probe = ffprobe(exported.audio)
+    chapters = exported.script["chapters"]
+    assert [c["tags"]["title"] for c in probe["chapters"]] == [c["title"] for c in chapters]
+    assert [c["title"] for c in chapters] == ["Pelvic tilt", "Knee hug"]
+    frame = 1152 / SR
+    for found, chapter in zip(probe["chapters"], chapters, strict=True):
+        assert float(found["start_time"]) == pytest.approx(chapter["start"], abs=frame)
+    duration = float(probe["format"]["duration"])
+    assert duration == pytest.approx(exported.script["duration"], abs=4 * frame)
+    assert folder_listing(tmp_path) == sorted([exported.audio.name, "small.json", "small.vtt"])
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+def test_ctrl_c_during_an_export_leaves_the_old_file(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    target = tmp_path / "session.mp3"
+    target.write_bytes(b"the previous session")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "voicecoach", "export", "lower-back-essentials", "-o", str(target)],
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob(".session.mp3.*")) and proc.poll() is None:
+        assert time.monotonic() < deadline, "the export never started writing"
+        time.sleep(0.01)
+    assert proc.poll() is None, "the export finished before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert out == ""
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert target.read_bytes() == b"the previous session"
+    assert folder_listing(tmp_path) == ["session.mp3"]
+
+
+@pytest.mark.parametrize(
+    ("make_target", "message"),
+    [
+        (lambda tmp: tmp / "missing" / "s.wav", "does not exist; create it first"),
+        (lambda tmp: tmp, "is a folder; give a file name inside it"),
+        (lambda tmp: tmp / "s.aiff", "name the file with one of: .wav, .flac, .ogg, .mp3"),
+        (lambda tmp: unwritable_folder(tmp) / "s.wav", "permission denied"),
+    ],
+    ids=["missing-folder", "folder", "unknown-format", "unwritable"],
+)
+def test_bad_targets_exit_1_with_one_error_line(
+    tmp_path: Path,
+    cli_env: dict[str, str],
+    make_target: Callable[[Path], Path],
+    message: str,
+    small_routine: Path,
+) -> None:
+    target = make_target(tmp_path)
+    result = voicecoach(["export", str(small_routine), "-o", str(target)], cli_env, timeout=60)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: ")
+    assert message in lines[0]
+
+
+def unwritable_folder(tmp: Path) -> Path:
+    """A folder this process cannot create files in (root ignores modes; sysfs stops root)."""
+    if os.geteuid() == 0:
+        if not Path("/sys/kernel").is_dir():
+            pytest.skip("needs sysfs to have a folder root cannot write")
+        return Path("/sys")
+    folder = tmp / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    return folder

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import tracemalloc
 from collections.abc import Iterator
 
@@ -11,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from voicecoach.cuescript import Chapter, Cue, CueScript, CueType
-from voicecoach.render import Audio, RenderError, chime_source, first_cue, render
+from voicecoach.render import Audio, RenderError, chime_source, first_cue, read_ahead, render
 
 
 def tone(length: int, value: float) -> Audio:
@@ -257,3 +259,38 @@ def test_any_script_renders_to_its_reference(
     script = make_script(cues, at + tail)
     audio = joined(render(script, fake_speech, fake_chime, start=start, chunk=chunk))
     np.testing.assert_array_equal(audio, expected_audio(script)[start:])
+
+
+def test_read_ahead_yields_the_same_chunks() -> None:
+    direct = list(render(SCRIPT, fake_speech, fake_chime, chunk=1000))
+    ahead = list(read_ahead(render(SCRIPT, fake_speech, fake_chime, chunk=1000), depth=2))
+    assert len(ahead) == len(direct)
+    for a, b in zip(ahead, direct, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_read_ahead_raises_a_render_error_in_the_consumer() -> None:
+    def longer(text: str) -> Audio:
+        return tone(SPEECH_LENGTHS[text] + 1, 0.1)
+
+    with pytest.raises(RenderError, match="samples long"):
+        list(read_ahead(render(SCRIPT, longer, fake_chime)))
+
+
+def test_closing_read_ahead_stops_its_thread() -> None:
+    produced: list[int] = []
+
+    def endless() -> Iterator[Audio]:
+        index = 0
+        while True:
+            produced.append(index)
+            index += 1
+            yield tone(10, 0.0)
+
+    stream = read_ahead(endless(), depth=3)
+    next(stream)
+    stream.close()
+    assert not any(t.name == "voicecoach-render" for t in threading.enumerate())
+    count = len(produced)
+    time.sleep(0.1)
+    assert len(produced) == count <= 6

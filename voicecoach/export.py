@@ -24,9 +24,12 @@ from mutagen import MutagenError
 
 from voicecoach.cuescript import SAMPLE_RATE, CueScript, CueType
 from voicecoach.errors import ExportError
+from voicecoach.render import Session, read_ahead
 
 #: Frames per write: one huge write of long audio segfaults libsndfile's OGG encoder.
 WRITE_FRAMES = 4096
+#: Frames per rendered chunk: larger than a write, to keep Python's per-chunk cost low.
+RENDER_FRAMES = 65536
 
 ARTIST = "voicecoach"
 
@@ -208,8 +211,13 @@ def _write_audio(
             out.title = script.routine_name
             out.artist = ARTIST
         for chunk in chunks:
-            for offset in range(0, len(chunk), WRITE_FRAMES):
-                out.write(chunk[offset : offset + WRITE_FRAMES])
+            if fmt.subtype == "PCM_16":
+                # The same rounding libsndfile applies, done for the whole chunk at once.
+                data: np.ndarray = np.rint(chunk * np.float32(32767)).astype(np.int16)
+            else:
+                data = chunk
+            for offset in range(0, len(data), WRITE_FRAMES):
+                out.write(data[offset : offset + WRITE_FRAMES])
             written += len(chunk)
             if progress is not None:
                 progress(len(chunk))
@@ -303,6 +311,30 @@ def export_session(
     (re-raised), every temp file is removed and the targets keep their old contents.
     """
     fmt = check_targets(targets)
+    try:
+        _export(script, chunks, targets, fmt, progress)
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:  # stop a renderer running ahead, also on error
+            close()
+
+
+def write_session(
+    session: Session, targets: ExportTargets, progress: Progress | None = None
+) -> None:
+    """Export a prepared session: rendered in large chunks on a thread, encoded meanwhile."""
+    export_session(
+        session.script, read_ahead(session.chunks(chunk=RENDER_FRAMES)), targets, progress
+    )
+
+
+def _export(
+    script: CueScript,
+    chunks: Iterable[np.ndarray],
+    targets: ExportTargets,
+    fmt: AudioFormat,
+    progress: Progress | None,
+) -> None:
     current = targets.audio
     try:
         with _staging() as stage:

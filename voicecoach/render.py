@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import bisect
 import functools
-from collections.abc import Callable, Iterator
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
+from voicecoach import sounds
+from voicecoach.compiler import CompileOptions, compile_routine, spoken_texts
 from voicecoach.cuescript import SAMPLE_RATE, Cue, CueScript, CueType
 from voicecoach.errors import VoicecoachError
+from voicecoach.routine import Routine
+from voicecoach.speech import Speech
 
 Audio = npt.NDArray[np.float32]
 ClipSource = Callable[[str], Audio]
@@ -133,17 +139,102 @@ def _render(
                 audio = audio * np.float32(gain)
             active.append(_Active(cue.start, audio))
         out = np.zeros(end - position, dtype=np.float32)
+        mixed = 0
         for clip in active:
             lo = max(clip.start, position)
             hi = min(clip.end, end)
             if lo < hi:
                 out[lo - position : hi - position] += clip.audio[lo - clip.start : hi - clip.start]
+                mixed += 1
         active = [clip for clip in active if clip.end > end]
-        np.clip(out, -1.0, 1.0, out=out)
+        if mixed:  # silence needs no clipping; two ufuncs cost less than np.clip's wrapper
+            np.minimum(out, 1.0, out=out)
+            np.maximum(out, -1.0, out=out)
         yield out
         position = end
+
+
+def read_ahead(chunks: Iterable[Audio], depth: int = 8) -> Iterator[Audio]:
+    """Yield ``chunks`` produced on a background thread, up to ``depth`` ahead.
+
+    Rendering then overlaps whatever the consumer does outside the GIL (an encoder, a
+    sound device). An error in rendering is raised in the consumer; closing the iterator
+    (or an exception in the consumer) stops the thread.
+    """
+    items: queue.Queue[Audio | Exception | None] = queue.Queue(maxsize=max(1, depth))
+    stop = threading.Event()
+
+    def put(item: Audio | Exception | None) -> bool:
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                if not put(chunk):
+                    return
+        except Exception as err:  # handed to the consumer, which raises it
+            put(err)
+            return
+        put(None)
+
+    thread = threading.Thread(target=produce, name="voicecoach-render", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = items.get()
+            if item is None:
+                return
+            if isinstance(item, Exception):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=1.0)
 
 
 def chime_source(load: ClipSource) -> ClipSource:
     """Memoize a chime loader: a session reuses a handful of short chimes many times."""
     return functools.lru_cache(maxsize=None)(load)
+
+
+@dataclass(frozen=True)
+class Session:
+    """A compiled script with the sources that voice it: what ``play`` and ``export`` need."""
+
+    script: CueScript
+    speech: ClipSource
+    chime: ClipSource
+
+    def chunks(
+        self,
+        start: int = 0,
+        chunk: int = DEFAULT_CHUNK,
+        voice_gain: float = 1.0,
+        chime_gain: float = 1.0,
+    ) -> Iterator[Audio]:
+        """The session's audio from sample ``start`` (see ``render``)."""
+        return render(self.script, self.speech, self.chime, start, chunk, voice_gain, chime_gain)
+
+
+def prepare_session(
+    routine: Routine,
+    speech: Speech,
+    options: CompileOptions | None = None,
+    load_chime: ClipSource | None = None,
+) -> Session:
+    """Compile ``routine`` with the engine's real phrase lengths, so audio and script agree.
+
+    Every phrase the routine may speak is synthesized first, so a cold cache costs its
+    time up front rather than in the middle of the audio.
+    ``load_chime`` defaults to the shipped chimes.
+    """
+    options = options or CompileOptions()
+    speech.prepare(spoken_texts(routine, options))
+    script = compile_routine(routine, speech.samples, options=options)
+    return Session(script, speech.clip, chime_source(load_chime or sounds.load_chime))
