@@ -217,6 +217,54 @@ def history_command(limit: int, target: int | None) -> None:
         click.echo(line)
 
 
+# --- export ------------------------------------------------------------------------------
+
+
+@cli.command()
+@routine_argument()
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(),
+    help="The audio file to write; its ending picks the format: .wav, .flac, .ogg, .mp3.",
+)
+@click.option("--cues", type=click.Path(), help="Also write the cue script as JSON.")
+@click.option("--captions", type=click.Path(), help="Also write WebVTT captions of the speech.")
+def export(routine: str, output: str, cues: str | None, captions: str | None) -> None:
+    """Write the guided session of ROUTINE as an audio file, to play anywhere.
+
+    MP3, OGG and FLAC files get a chapter per exercise; WAV files have none. The file
+    appears only when it is complete: an error or Ctrl-C leaves what was there before.
+    --cues writes the cue script (as `script --json`) and --captions the spoken text,
+    both timed to the sample with the audio.
+
+    \b
+    Examples:
+        voicecoach export lower-back-essentials -o back.mp3
+        voicecoach export quick-start -o quick.ogg --cues quick.json --captions quick.vtt
+    """
+    from pathlib import Path
+
+    from voicecoach.export import ExportTargets, check_targets, write_session
+    from voicecoach.render import prepare_session
+    from voicecoach.speech import Speech
+
+    targets = ExportTargets(
+        Path(output),
+        Path(cues) if cues is not None else None,
+        Path(captions) if captions is not None else None,
+    )
+    check_targets(targets)
+    session = prepare_session(current_library().load(routine), Speech())
+    length = session.script.length
+    if sys.stderr.isatty():
+        with click.progressbar(length=length, label="Exporting", file=sys.stderr) as bar:
+            write_session(session, targets, progress=bar.update)
+    else:
+        write_session(session, targets)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point and the one error boundary: user errors exit 1, Ctrl-C exits 130."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
