@@ -89,24 +89,37 @@ def audio_format(path: Path) -> AudioFormat:
 
 
 def check_targets(targets: ExportTargets) -> AudioFormat:
-    """Reject bad targets before any audio is made: format, folders, permissions."""
-    fmt = audio_format(targets.audio)
+    """Reject bad targets before any audio is made: folders, permissions, format.
+
+    Each folder is probed by creating (and removing) a temp file there, the same way the
+    export writes, so the answer holds where permission bits do not tell (root, read-only
+    mounts).
+    """
     seen: set[Path] = set()
     for path in targets.paths():
+        if path.is_dir():
+            raise ExportError(f"{path} is a folder; give a file name inside it")
         resolved = path.resolve()
         if resolved in seen:
             raise ExportError(f"{path}: the same file is given for two outputs")
         seen.add(resolved)
-        if path.is_dir():
-            raise ExportError(f"{path} is a folder; give a file name inside it")
-        folder = path.parent
-        if not folder.exists():
-            raise ExportError(f"{path}: the folder {folder} does not exist; create it first")
-        if not folder.is_dir():
-            raise ExportError(f"{path}: {folder} is not a folder")
-        if not os.access(folder, os.W_OK | os.X_OK):
-            raise ExportError(f"{path}: permission denied; choose a folder you can write to")
+    fmt = audio_format(targets.audio)
+    for folder in dict.fromkeys(path.parent for path in targets.paths()):
+        _probe_folder(folder, next(p for p in targets.paths() if p.parent == folder))
     return fmt
+
+
+def _probe_folder(folder: Path, path: Path) -> None:
+    if not folder.exists():
+        raise ExportError(f"{path}: the folder {folder} does not exist; create it first")
+    if not folder.is_dir():
+        raise ExportError(f"{path}: {folder} is not a folder")
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    except OSError as err:
+        raise ExportError(_describe(path, err)) from err
+    os.close(fd)
+    os.unlink(name)
 
 
 def timestamp(samples: int) -> str:
