@@ -461,3 +461,90 @@ def test_an_unknown_voice_says_how_to_find_one(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="voicecoach voices"):
         Speech(VoiceSettings(voice="no-such-voice"), tmp_path).clip("Hold")
     assert not tmp_path.exists() or list(tmp_path.glob("*.wav")) == []
+
+
+# --- the command line -----------------------------------------------------------------------
+
+
+def run_main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """The real entry point, with its error boundary: exit code, stdout, stderr."""
+    from voicecoach.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    out, err = capsys.readouterr()
+    code = exited.value.code
+    assert isinstance(code, int)
+    return code, out, err
+
+
+@pytest.mark.engine
+def test_voices_command_lists_id_name_and_language(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_main(["voices", "--language", "en-us"], capsys) == (
+        0,
+        "gmw/en-us      English (America)                 en-us\n"
+        "gmw/en-us-nyc  English (America, New York City)  en-us-nyc\n",
+        "",
+    )
+    code, out, err = run_main(["voices"], capsys)
+    assert (code, err) == (0, "")
+    assert len(out.splitlines()) == len(list_voices())
+    assert "gmw/de  " in out
+
+
+@pytest.mark.engine
+def test_voices_command_with_an_unknown_language(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_main(["voices", "--language", "xx"], capsys) == (
+        1,
+        "",
+        "Error: no installed voice speaks 'xx': `voicecoach voices` lists them all\n",
+    )
+
+
+def test_voices_command_without_an_engine(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyttsx3
+
+    def no_library(driver: str | None = None, debug: bool = False) -> object:
+        raise RuntimeError("This means you probably do not have eSpeak or eSpeak-ng installed!")
+
+    monkeypatch.setattr(Pyttsx3Engine, "_states", {})
+    monkeypatch.setattr(pyttsx3, "init", no_library)
+    monkeypatch.setattr(sys, "platform", "linux")
+    code, out, err = run_main(["voices"], capsys)
+    assert (code, out) == (1, "")
+    assert err.startswith("Error: no voice engine: pyttsx3 could not start its espeak driver")
+    assert "sudo apt-get install espeak-ng" in err
+    assert err.count("\n") == 1
+
+
+def test_voice_options_override_the_settings_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import click
+    from click.testing import CliRunner
+
+    from voicecoach.cli import voice_options
+
+    monkeypatch.setenv("VOICECOACH_CONFIG_DIR", str(tmp_path))
+    (tmp_path / "settings.toml").write_text('voice = "en-us"\nrate = 150\nvolume = 0.8\n')
+    seen: list[VoiceSettings] = []
+
+    @click.command()
+    @click.argument("name")
+    @voice_options
+    def speak(name: str, voice_settings: VoiceSettings) -> None:
+        seen.append(voice_settings)
+
+    runner = CliRunner()
+    assert runner.invoke(speak, ["x"]).exit_code == 0
+    assert runner.invoke(speak, ["x", "--voice", "de", "--rate", "120"]).exit_code == 0
+    assert runner.invoke(speak, ["x", "--volume", "0.5"]).exit_code == 0
+    assert seen == [
+        VoiceSettings("en-us", 150, 0.8),
+        VoiceSettings("de", 120, 0.8),
+        VoiceSettings("en-us", 150, 0.5),
+    ]
+    bad = runner.invoke(speak, ["x", "--volume", "0"])
+    assert bad.exit_code == 2 and "--volume" in bad.output

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 import traceback
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 from click.shell_completion import CompletionItem
 
 from voicecoach.compiler import SpeechTimer, compile_routine, estimate_speech_samples
-from voicecoach.errors import ExitCode, RoutineError, RoutineNotFound, VoicecoachError
+from voicecoach.errors import (
+    ExitCode,
+    RoutineError,
+    RoutineNotFound,
+    SettingsError,
+    VoicecoachError,
+)
 from voicecoach.library import (
     Library,
     describe_routine,
@@ -21,6 +28,7 @@ from voicecoach.library import (
     format_timeline,
     looks_like_path,
 )
+from voicecoach.speech import VoiceSettings
 
 FC = TypeVar("FC", bound=Callable[..., Any])
 
@@ -81,6 +89,50 @@ def _complete_routine(ctx: click.Context, param: click.Parameter, incomplete: st
 def routine_argument(required: bool = True) -> Callable[[FC], FC]:
     """The ROUTINE argument: an id, completed in the shell, or a path to a routine file."""
     return click.argument("routine", required=required, shell_complete=_complete_routine)
+
+
+def voice_settings(
+    voice: str | None = None, rate: int | None = None, volume: float | None = None
+) -> VoiceSettings:
+    """The voice to speak with: each option given on the command line, else the settings
+    file's value, else the engine's default."""
+    from voicecoach import settings
+
+    saved = settings.load_settings()
+    return VoiceSettings(
+        voice=voice if voice is not None else saved.voice,
+        rate=rate if rate is not None else saved.rate,
+        volume=volume if volume is not None else saved.volume,
+    )
+
+
+def voice_options(func: FC) -> FC:
+    """--voice, --rate and --volume, handed to the command as one ``voice_settings``
+    argument (a VoiceSettings, see ``voice_settings``)."""
+
+    @click.option(
+        "--voice",
+        metavar="VOICE",
+        help="Voice to speak with: an id, name or language from `voicecoach voices`.",
+    )
+    @click.option(
+        "--rate",
+        type=click.IntRange(50, 500),
+        help="Speaking rate in words per minute (50 to 500).",
+    )
+    @click.option(
+        "--volume",
+        type=click.FloatRange(0.0, 1.0, min_open=True),
+        help="Loudness of the voice, above 0 up to 1.0 (full).",
+    )
+    @functools.wraps(func)
+    def wrapper(
+        *args: Any, voice: str | None, rate: int | None, volume: float | None, **kwargs: Any
+    ) -> Any:
+        kwargs["voice_settings"] = voice_settings(voice, rate, volume)
+        return func(*args, **kwargs)
+
+    return cast(FC, wrapper)
 
 
 # --- routines: list, show, script, validate ----------------------------------------------
@@ -217,6 +269,40 @@ def history_command(limit: int, target: int | None) -> None:
         click.echo(line)
 
 
+# --- voices ------------------------------------------------------------------------------
+
+
+@cli.command("voices")
+@click.option(
+    "--language",
+    metavar="CODE",
+    help="Only voices speaking this language, e.g. en, en-us, de.",
+)
+def voices_command(language: str | None) -> None:
+    """List the installed voices: id, name and language.
+
+    Any of the three picks a voice, as the `voice` setting (see `voicecoach config`) or a
+    command's --voice option.
+
+    \b
+    Examples:
+        voicecoach voices
+        voicecoach voices --language en
+    """
+    from voicecoach.speech import list_voices
+
+    voices = list_voices(language)
+    if not voices:
+        raise SettingsError(
+            f"no installed voice speaks {language!r}: `voicecoach voices` lists them all"
+        )
+    id_width = max(len(v.id) for v in voices)
+    name_width = max(len(v.name) for v in voices)
+    for v in voices:
+        line = f"{v.id:<{id_width}}  {v.name:<{name_width}}  {', '.join(v.languages)}"
+        click.echo(line.rstrip())
+
+
 # --- export ------------------------------------------------------------------------------
 
 
@@ -263,6 +349,19 @@ def export(routine: str, output: str, cues: str | None, captions: str | None) ->
             write_session(session, targets, progress=bar.update)
     else:
         write_session(session, targets)
+
+
+@cli.command("schema")
+def schema_command() -> None:
+    """Print a JSON Schema of the routine format, for completion and checks in editors.
+
+    \b
+    Example:
+        voicecoach schema > ~/.config/voicecoach/routines/routine.schema.json
+    """
+    from voicecoach.schema import schema_json
+
+    click.echo(schema_json(), nl=False)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -172,7 +172,7 @@ class Pyttsx3Engine:
             if state.voices is None:
                 raw = state.engine.getProperty("voices") or []
                 state.voices = sorted(
-                    (_voice(v) for v in raw), key=lambda v: (v.id.lower(), v.name)
+                    (_voice(v) for v in raw), key=lambda v: (v.name.lower(), v.id)
                 )
             return list(state.voices)
 
@@ -196,10 +196,12 @@ class Pyttsx3Engine:
                 lambda v: v.name.lower().startswith(wanted),
             )
             for test in tests:
-                for voice in voices:
-                    if test(voice):
-                        state.resolved[query] = voice.id
-                        return voice.id
+                found = [v.id for v in voices if test(v)]
+                if found:
+                    # Of several, the engine's default voice if it is one (``english``).
+                    chosen = state.default_voice if state.default_voice in found else found[0]
+                    state.resolved[query] = chosen
+                    return chosen
         raise SettingsError(
             f"unknown voice {query!r}: `voicecoach voices` lists the installed ones"
         )
