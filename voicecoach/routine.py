@@ -220,19 +220,23 @@ def _too_big(size: int) -> str:
     )
 
 
+# YAML's line breaks, as its parsers count lines.
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
 def _position_in_bytes(data: bytes, offset: int) -> tuple[int, int]:
     """1-based line and column (in characters) of a byte offset."""
-    line = data.count(b"\n", 0, offset) + 1
-    start = data.rfind(b"\n", 0, offset) + 1
-    prefix = data[start:offset]
-    if start == 0 and prefix.startswith(codecs.BOM_UTF8):
-        prefix = prefix[len(codecs.BOM_UTF8) :]
-    return line, len(prefix.decode("utf-8", "replace")) + 1
+    prefix = data[:offset].removeprefix(codecs.BOM_UTF8)
+    text = prefix.decode("utf-8", "replace")
+    return _position_in_text(text, len(text))
 
 
 def _position_in_text(text: str, index: int) -> tuple[int, int]:
-    line = text.count("\n", 0, index) + 1
-    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+    """1-based line and column of a character index."""
+    line, start = 1, 0
+    for brk in _LINE_BREAK.finditer(text, 0, index):
+        line, start = line + 1, brk.end()
+    return line, index - start + 1
 
 
 _WIDE_BOMS: Final = (
