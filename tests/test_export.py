@@ -503,7 +503,7 @@ def test_ctrl_c_during_an_export_leaves_the_old_file(
         text=True,
     )
     deadline = time.monotonic() + 120
-    while not list(tmp_path.glob(".session.mp3.*")) and proc.poll() is None:
+    while not list(tmp_path.glob(".session.mp3.*.part")) and proc.poll() is None:
         assert time.monotonic() < deadline, "the export never started writing"
         time.sleep(0.01)
     assert proc.poll() is None, "the export finished before it could be interrupted"

@@ -317,13 +317,21 @@ def voices_command(language: str | None) -> None:
 )
 @click.option("--cues", type=click.Path(), help="Also write the cue script as JSON.")
 @click.option("--captions", type=click.Path(), help="Also write WebVTT captions of the speech.")
-def export(routine: str, output: str, cues: str | None, captions: str | None) -> None:
+@voice_options
+def export(
+    routine: str,
+    output: str,
+    cues: str | None,
+    captions: str | None,
+    voice_settings: VoiceSettings,
+) -> None:
     """Write the guided session of ROUTINE as an audio file, to play anywhere.
 
     MP3, OGG and FLAC files get a chapter per exercise; WAV files have none. The file
     appears only when it is complete: an error or Ctrl-C leaves what was there before.
     --cues writes the cue script (as `script --json`) and --captions the spoken text,
-    both timed to the sample with the audio.
+    both timed to the sample with the audio. --voice, --rate and --volume override the
+    settings file.
 
     \b
     Examples:
@@ -342,7 +350,7 @@ def export(routine: str, output: str, cues: str | None, captions: str | None) ->
         Path(captions) if captions is not None else None,
     )
     check_targets(targets)
-    session = prepare_session(current_library().load(routine), Speech())
+    session = prepare_session(current_library().load(routine), Speech(voice_settings))
     length = session.script.length
     if sys.stderr.isatty():
         with click.progressbar(length=length, label="Exporting", file=sys.stderr) as bar:

@@ -26,9 +26,11 @@ from voicecoach.cuescript import SAMPLE_RATE, CueScript, CueType
 from voicecoach.errors import ExportError
 from voicecoach.render import Session, read_ahead
 
-#: Frames per write: one huge write of long audio segfaults libsndfile's OGG encoder.
+#: Frames per write to an encoder: one huge write of long audio segfaults libsndfile's
+#: OGG encoder, while 4,096-frame writes are safe.
 WRITE_FRAMES = 4096
-#: Frames per rendered chunk: larger than a write, to keep Python's per-chunk cost low.
+#: Frames per rendered chunk, and per write of PCM (WAV, FLAC), which has no encoder to
+#: upset: larger writes keep soundfile's per-call cost low.
 RENDER_FRAMES = 65536
 
 ARTIST = "voicecoach"
@@ -50,11 +52,12 @@ class AudioFormat:
     format: str
     subtype: str
     chapters: str  # "id3", "vorbis" or "" (none)
+    write_frames: int = WRITE_FRAMES
 
 
 FORMATS: dict[str, AudioFormat] = {
-    ".wav": AudioFormat(".wav", "WAV", "PCM_16", ""),
-    ".flac": AudioFormat(".flac", "FLAC", "PCM_16", "vorbis"),
+    ".wav": AudioFormat(".wav", "WAV", "PCM_16", "", RENDER_FRAMES),
+    ".flac": AudioFormat(".flac", "FLAC", "PCM_16", "vorbis", RENDER_FRAMES),
     ".ogg": AudioFormat(".ogg", "OGG", "VORBIS", "vorbis"),
     ".mp3": AudioFormat(".mp3", "MP3", "MPEG_LAYER_III", "id3"),
 }
@@ -115,7 +118,7 @@ def _probe_folder(folder: Path, path: Path) -> None:
     if not folder.is_dir():
         raise ExportError(f"{path}: {folder} is not a folder")
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=folder)
     except OSError as err:
         raise ExportError(_describe(path, err)) from err
     os.close(fd)
@@ -215,7 +218,7 @@ def _write_audio(
     chunks: Iterable[np.ndarray],
     progress: Progress | None,
 ) -> int:
-    """Write the chunks in slices of WRITE_FRAMES; returns the frames written."""
+    """Write the chunks in slices of the format's ``write_frames``; returns the frames written."""
     written = 0
     with sf.SoundFile(
         path, "w", samplerate=SAMPLE_RATE, channels=1, format=fmt.format, subtype=fmt.subtype
@@ -229,8 +232,9 @@ def _write_audio(
                 data: np.ndarray = np.rint(chunk * np.float32(32767)).astype(np.int16)
             else:
                 data = chunk
-            for offset in range(0, len(data), WRITE_FRAMES):
-                out.write(data[offset : offset + WRITE_FRAMES])
+            step = fmt.write_frames
+            for offset in range(0, len(data), step):
+                out.write(data[offset : offset + step])
             written += len(chunk)
             if progress is not None:
                 progress(len(chunk))

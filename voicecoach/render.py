@@ -12,7 +12,7 @@ import bisect
 import functools
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -154,7 +154,7 @@ def _render(
         position = end
 
 
-def read_ahead(chunks: Iterable[Audio], depth: int = 8) -> Iterator[Audio]:
+def read_ahead(chunks: Iterable[Audio], depth: int = 8) -> Generator[Audio, None, None]:
     """Yield ``chunks`` produced on a background thread, up to ``depth`` ahead.
 
     Rendering then overlaps whatever the consumer does outside the GIL (an encoder, a
