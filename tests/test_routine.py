@@ -958,3 +958,26 @@ def test_a_large_file_loads(tmp_path: Path) -> None:
     path = tmp_path / "big.yaml"
     path.write_text(text, encoding="utf-8")
     assert len(load_routine(path).exercises) == count
+
+
+# --- the authors' reference -----------------------------------------------------------------
+
+REFERENCE = Path(__file__).parent.parent / "docs" / "routine-format.md"
+
+
+def test_the_reference_example_is_a_valid_routine() -> None:
+    text = REFERENCE.read_text(encoding="utf-8")
+    example = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    loaded = load_routine_text(example, "morning-back-care.yaml", "morning-back-care")
+    assert [e.work for e in loaded.exercises] == [
+        WorkKind.REPS,
+        WorkKind.HOLD,
+        WorkKind.REPS,
+        WorkKind.DURATION,
+    ]
+
+
+def test_the_reference_documents_every_key() -> None:
+    text = REFERENCE.read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip() for line in text.splitlines() if line.startswith("| `")}
+    assert {f"`{key}`" for key in routine_module.TOP_KEYS + routine_module.EXERCISE_KEYS} <= rows
