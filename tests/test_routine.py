@@ -411,6 +411,21 @@ def test_duplicate_keys_are_reported_at_the_second() -> None:
     ]
 
 
+def test_quoted_text_keeps_each_problem_on_one_line() -> None:
+    long_key = "k" * 60
+    assert exercise_problems(f'hold: 5\n"a\\nb": 1\n{long_key}: 2\nsides: ["x\\ny", "X\\nY"]') == [
+        f"6:5: unknown key `a b`; the keys allowed here are {EXERCISE_KEYS_LISTED}",
+        f"7:5: unknown key `{'k' * 37}...`; the keys allowed here are {EXERCISE_KEYS_LISTED}",
+        "8:12: `sides` must name two different sides, not `x y` twice",
+    ]
+    assert problems("name: R\nintro: [two\n  lines, x]\n" + ONE_HOLD) == [
+        "2:8: `intro` must be text, not a list"
+    ]
+    assert problems('name: R\nrounds: "many\\nmany"\n' + ONE_HOLD) == [
+        '2:9: `rounds` must be a whole number of at least 1, not the quoted text `"many many"`'
+    ]
+
+
 def test_keys_must_be_plain_text() -> None:
     assert exercise_problems("hold: 5\n? [a]\n: b\n'': c\n7: d") == [
         "6:7: a key must be plain text, not a list",

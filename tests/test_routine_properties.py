@@ -265,6 +265,7 @@ def assert_located(source: str | bytes, result: Routine | RoutineError) -> None:
         assert 1 <= problem.line <= last_line
         assert problem.column >= 1
         assert problem.message.strip()
+        assert len(str(problem).splitlines()) == 1, "one problem, one line"
         assert str(problem).startswith(f"{PATH}:{problem.line}:{problem.column}: ")
 
 

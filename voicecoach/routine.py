@@ -182,8 +182,18 @@ def parse_duration(value: object) -> float:
 # --- reading bytes and text -------------------------------------------------------------
 
 
+def _problem(path: str, line: int, column: int, message: str) -> Problem:
+    """A problem whose message stays on one line, whatever text from the file it quotes."""
+    return Problem(path, line, column, " ".join(message.splitlines()))
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    """Text from the file, short enough to quote in a message."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _fail(path: str, message: str, line: int = 1, column: int = 1) -> NoReturn:
-    raise RoutineError([Problem(path, line, column, message)])
+    raise RoutineError([_problem(path, line, column, message)])
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -403,7 +413,7 @@ def _syntax_problem(err: MarkedYAMLError, text: str, path: str) -> Problem:
     mark = err.problem_mark or err.context_mark
     line, column = _line_col(mark)
     if "single document" in str(err.context):
-        return Problem(
+        return _problem(
             path, line, column, "a routine file holds one YAML document; remove this second one"
         )
     message = f"YAML syntax error: {err.problem or err.context or 'cannot parse'}"
@@ -415,7 +425,7 @@ def _syntax_problem(err: MarkedYAMLError, text: str, path: str) -> Problem:
         message += "; indent with spaces, not tabs"
     elif "mapping values are not allowed" in message:
         message += "; check this line's indentation, or put text containing `: ` in quotes"
-    return Problem(path, line, column, message)
+    return _problem(path, line, column, message)
 
 
 def _compose(text: str, path: str) -> tuple[Node | None, list[Problem]]:
@@ -436,7 +446,7 @@ def _compose(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         _fail(path, f"YAML syntax error: {err}")
     finally:
         loader.dispose()
-    found = [Problem(path, *_line_col(mark), message) for mark, message in loader.refusals()]
+    found = [_problem(path, *_line_col(mark), message) for mark, message in loader.refusals()]
     return node, found
 
 
@@ -457,9 +467,7 @@ def _describe(node: Node) -> str:
         return "a list"
     if node.tag == _NULL:
         return "an empty value"
-    text = str(node.value)
-    if len(text) > 40:
-        text = text[:37] + "..."
+    text = _clip(str(node.value))
     if isinstance(node, ScalarNode) and node.style in ("'", '"'):
         return f"the quoted text `{node.style}{text}{node.style}`"
     return f"`{text}`"
@@ -502,7 +510,7 @@ class _Checker:
 
     def add(self, node_or_mark: Any, message: str) -> None:
         mark = getattr(node_or_mark, "start_mark", node_or_mark)
-        self.problems.append(Problem(self.path, *_line_col(mark), message))
+        self.problems.append(_problem(self.path, *_line_col(mark), message))
 
     def invalid(self, node: Node, message: str) -> NoReturn:
         self.add(node, message)
@@ -528,7 +536,10 @@ class _Checker:
                 continue
             if key in seen:
                 first_line = _line_col(seen[key].start_mark)[0]
-                self.add(key_node, f"duplicate key `{key}`; it is already set on line {first_line}")
+                self.add(
+                    key_node,
+                    f"duplicate key `{_clip(key)}`; it is already set on line {first_line}",
+                )
                 continue
             seen[key] = key_node
             if key not in known:
@@ -648,7 +659,7 @@ class _Checker:
                 self.invalid(node, f"{label} must list exactly two side labels, not {len(labels)}")
             if labels[0].casefold() == labels[1].casefold():
                 self.invalid(
-                    node, f"{label} must name two different sides, not `{labels[0]}` twice"
+                    node, f"{label} must name two different sides, not `{_clip(labels[0])}` twice"
                 )
             return labels[0], labels[1]
         scalar = self._scalar(node, label, expected)
@@ -681,6 +692,7 @@ class _Checker:
 def _unknown_key(key: str, known: tuple[str, ...], where: str) -> str:
     """The message for an unknown key, pointing to where it belongs or what was meant."""
     normal = key.strip().lower().replace("-", "_").replace(" ", "_")
+    key = _clip(key)
     if normal in known:
         return f"unknown key `{key}`; did you mean `{normal}`?"
     if where == "top" and normal in EXERCISE_KEYS:
@@ -975,14 +987,14 @@ def _id_problem(routine_id: str, path: str) -> Problem | None:
     if _ID.fullmatch(routine_id):
         return None
     message = (
-        f"routine id `{routine_id}` (from the file name) may use only lower-case letters, "
+        f"routine id `{_clip(routine_id)}` (from the file name) may use only lower-case letters, "
         f"digits and hyphens"
     )
     ascii_id = unicodedata.normalize("NFKD", routine_id).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_id.lower()).strip("-")
     if slug:
         message += f"; rename the file to `{slug}.yaml`"
-    return Problem(path, 1, 1, message)
+    return _problem(path, 1, 1, message)
 
 
 # --- public API ---------------------------------------------------------------------------
