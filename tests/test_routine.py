@@ -611,6 +611,10 @@ def test_lengths_are_told_in_hours_minutes_and_seconds() -> None:
     assert length("9" * 400) == [
         "2:1: the routine runs over a million hours without speech, more than the 4-hour limit"
     ]
+    endless_sets = "name: R\nexercises:\n  - name: E\n    hold: 1\n    set_rest: 0\n    sets: "
+    assert problems(endless_sets + "9" * 400) == [
+        "2:1: the routine runs over a million hours without speech, more than the 4-hour limit"
+    ]
 
 
 # --- ids and files -----------------------------------------------------------------------
@@ -648,6 +652,20 @@ def test_a_missing_file_is_not_found(tmp_path: Path) -> None:
 
 def located(err: pytest.ExceptionInfo[RoutineError]) -> list[Problem]:
     return list(err.value.problems)
+
+
+def test_odd_paths_are_located_errors(tmp_path: Path) -> None:
+    with pytest.raises(RoutineError) as err:
+        load_routine(tmp_path / "bad\0name.yaml")
+    assert located(err) == [
+        Problem(str(tmp_path / "bad\0name.yaml"), 1, 1, "not a valid file name")
+    ]
+    long_name = tmp_path / ("x" * 300 + ".yaml")
+    with pytest.raises(RoutineError) as err:
+        load_routine(long_name)
+    assert located(err) == [
+        Problem(str(long_name), 1, 1, "cannot read the file: File name too long")
+    ]
 
 
 def test_a_folder_is_not_a_routine(tmp_path: Path) -> None:

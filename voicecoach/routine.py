@@ -205,6 +205,8 @@ def _read_bytes(path: Path) -> bytes:
         raise RoutineNotFound(f"no routine file at {shown}") from None
     except OSError as err:
         _fail(shown, f"cannot read the file: {err.strerror or err}")
+    except ValueError:  # a NUL in the name, which no file system allows
+        _fail(shown, "not a valid file name")
     if stat.S_ISDIR(info.st_mode):
         _fail(shown, "this is a folder, not a routine file")
     if not stat.S_ISREG(info.st_mode):
@@ -822,7 +824,7 @@ def _exercise(checker: _Checker, node: Node, number: int, defaults: _Defaults) -
     else:
         kinds = frozenset(k for k in KIND_KEYS if k in defaults.entries)
         if not kinds:
-            called = f"{where} (`{own['name']}`)" if "name" in own else where
+            called = f"{where} (`{_clip(own['name'])}`)" if "name" in own else where
             checker.add(node, f"{called} needs one of `hold`, `reps` or `duration`")
     work = _WORK_BY_KINDS.get(kinds)  # None after a conflict, which is already reported
 
@@ -904,8 +906,8 @@ def _nominal(exercises: tuple[Exercise, ...], rounds: int) -> float:
         per_set = sides * _work_seconds(ex) + (sides - 1) * ex.switch
         sets = _as_float(ex.sets)
         one_round += ex.lead_in + sets * per_set + (sets - 1) * ex.set_rest + ex.rest
-    total = _as_float(rounds) * one_round
-    return total - (exercises[-1].rest if exercises else 0.0)
+    total = _as_float(rounds) * one_round - (exercises[-1].rest if exercises else 0.0)
+    return math.inf if math.isnan(total) else total  # an endless count times a zero pause
 
 
 def _routine(checker: _Checker, root: Node, routine_id: str) -> Routine:
