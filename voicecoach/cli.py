@@ -372,6 +372,29 @@ def schema_command() -> None:
     click.echo(schema_json(), nl=False)
 
 
+@cli.command("new")
+@click.argument("name")
+@click.option("--force", is_flag=True, help="Replace a routine of that name in your folder.")
+def new_command(name: str, force: bool) -> None:
+    """Write a commented starter routine NAME.yaml into your routine folder.
+
+    It plays as written; edit it to make it yours. NAME is the routine's id: lower-case
+    letters, digits and hyphens.
+
+    \b
+    Example:
+        voicecoach new evening-stretch
+    """
+    from voicecoach.starter import write_starter
+
+    library = current_library()
+    written = write_starter(name, library.user_dir, force=force)
+    click.echo(f"Wrote {written.path}")
+    if any((library.shipped_dir / f"{name}{suffix}").exists() for suffix in (".yaml", ".yml")):
+        click.echo(f"A routine {name} also ships with voicecoach; yours now takes its place.")
+    click.echo(f"Edit it, then hear it with `voicecoach play {name}`.")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point and the one error boundary: user errors exit 1, Ctrl-C exits 130."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
