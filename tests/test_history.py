@@ -16,8 +16,12 @@ from pathlib import Path
 import pytest
 
 from voicecoach.cli import main
-from voicecoach.errors import HistoryError
-from voicecoach.history import History, history_path, report, week_start
+from voicecoach.compiler import compile_routine
+from voicecoach.cuescript import CueScript, to_seconds
+from voicecoach.errors import AudioDeviceError, HistoryError
+from voicecoach.history import History, history_path, record_play, report, week_start
+from voicecoach.player import PlaybackInterrupted, PlayResult
+from voicecoach.routine import load_routine
 
 UTC = timezone.utc
 EST = timezone(timedelta(hours=-5))
@@ -359,6 +363,80 @@ def test_a_killed_player_leaves_its_session_unfinished(path: Path) -> None:
         False,
         False,
     )
+
+
+# -- recording a play ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def script() -> CueScript:
+    return compile_routine(
+        load_routine(Path(__file__).parent / "data" / "cli" / "stretch-break.yaml")
+    )
+
+
+def test_a_completed_play_is_recorded(path: Path, script: CueScript) -> None:
+    warnings: list[str] = []
+    done = PlayResult(completed=True, position=script.length, chapter=len(script.chapters) - 1)
+    assert record_play(History(path), script, lambda: done, warnings.append) is done
+    (session,) = History(path).recent(5)
+    assert (session.routine_id, session.routine_name) == ("stretch-break", script.routine_name)
+    assert session.completed
+    assert session.reached_seconds == session.total_seconds == script.duration
+    assert session.chapter == script.chapters[-1].title
+    assert warnings == []
+
+
+def test_a_play_stopped_with_ctrl_c_records_how_far_it_got(path: Path, script: CueScript) -> None:
+    position = script.chapters[1].start + 1000
+    stop = PlaybackInterrupted(PlayResult(completed=False, position=position, chapter=1))
+
+    def play() -> PlayResult:
+        raise stop
+
+    with pytest.raises(PlaybackInterrupted):
+        record_play(History(path), script, play, print)
+    (session,) = History(path).recent(5)
+    assert session.finished and not session.completed
+    assert session.reached_seconds == to_seconds(position)
+    assert session.chapter == script.chapters[1].title
+
+
+def test_a_play_quit_before_the_first_exercise_has_no_chapter(
+    path: Path, script: CueScript
+) -> None:
+    quit_early = PlayResult(completed=False, position=10, chapter=None)
+    record_play(History(path), script, lambda: quit_early, print)
+    (session,) = History(path).recent(5)
+    assert (session.completed, session.chapter) == (False, None)
+
+
+def test_a_play_that_never_started_leaves_no_session(path: Path, script: CueScript) -> None:
+    History(path).recent(1)
+
+    def play() -> PlayResult:
+        raise AudioDeviceError("no sound device")
+
+    with pytest.raises(AudioDeviceError):
+        record_play(History(path), script, play, print)
+    assert History(path).recent(5) == []
+
+
+def test_a_broken_history_never_stops_a_session(path: Path, script: CueScript) -> None:
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a database" * 100)
+    warnings: list[str] = []
+    done = PlayResult(completed=True, position=script.length, chapter=0)
+    assert record_play(History(path), script, lambda: done, warnings.append) is done
+    assert len(warnings) == 1
+    assert warnings[0].startswith(
+        f"this session will not be recorded: the history database at {path} is damaged"
+    )
+
+
+def test_no_history_just_plays(script: CueScript) -> None:
+    done = PlayResult(completed=True, position=script.length, chapter=0)
+    assert record_play(None, script, lambda: done, print) is done
 
 
 # -- the command -----------------------------------------------------------------------------

@@ -19,9 +19,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Protocol, TypeVar, runtime_checkable
 
 import platformdirs
 
+from voicecoach.cuescript import CueScript, to_seconds
 from voicecoach.errors import HistoryError
 
 APP_NAME = "voicecoach"
@@ -121,6 +123,11 @@ class History:
             )
             if cursor.rowcount != 1:
                 raise HistoryError(f"no session {session_id} in the history at {self.path}")
+
+    def discard(self, session_id: int) -> None:
+        """Forget a session that never really played (its player failed to start)."""
+        with self._write() as db:
+            db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
 
     def recent(self, n: int = 10) -> list[Session]:
         """The ``n`` latest sessions, newest first."""
@@ -284,6 +291,66 @@ class History:
 
 def _parse(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp)
+
+
+@runtime_checkable
+class Outcome(Protocol):
+    """How far a session got, as the player reports it."""
+
+    @property
+    def completed(self) -> bool: ...
+    @property
+    def position(self) -> int: ...
+    @property
+    def chapter(self) -> int | None: ...
+
+
+Result = TypeVar("Result", bound=Outcome)
+
+
+def record_play(
+    history: History | None,
+    script: CueScript,
+    play: Callable[[], Result],
+    warn: Callable[[str], None],
+) -> Result:
+    """Run ``play()`` and record the session: a row at the start, how it ended at the end.
+
+    Ctrl-C arrives as an exception carrying the player's result (``.result``), which is
+    recorded before it goes on. A session whose player fails without one (no sound device)
+    never played, so its row is removed again. A history that cannot be written never
+    stops a session: ``warn`` says so and the session plays unrecorded.
+    """
+    session_id: int | None = None
+    if history is not None:
+        try:
+            session_id = history.start(script.routine_id, script.routine_name, script.duration)
+        except HistoryError as err:
+            warn(f"this session will not be recorded: {err}")
+
+    def finish(outcome: Outcome | None) -> None:
+        if history is None or session_id is None:
+            return
+        try:
+            if outcome is None:
+                history.discard(session_id)
+                return
+            chapter = (
+                script.chapters[outcome.chapter].title if outcome.chapter is not None else None
+            )
+            reached = to_seconds(min(outcome.position, script.length))
+            history.finish(session_id, outcome.completed, reached, chapter)
+        except HistoryError as err:
+            warn(f"this session's end was not recorded: {err}")
+
+    try:
+        result = play()
+    except BaseException as exc:
+        carried = getattr(exc, "result", None)
+        finish(carried if isinstance(carried, Outcome) else None)
+        raise
+    finish(result)
+    return result
 
 
 def _clock_text(seconds: float) -> str:
