@@ -90,7 +90,7 @@ _UNSET: dict[str, str] = {
 
 # The example values the commented file shows for keys whose default is "not set".
 _EXAMPLE: dict[str, str] = {
-    "voice": '"english"',
+    "voice": '"English (Great Britain)"',
     "rate": "160",
     "lead_in": '"5s"',
     "default_routine": '"lower-back-essentials"',
