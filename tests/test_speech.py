@@ -174,6 +174,21 @@ def test_an_engine_that_keeps_failing_is_an_error_and_caches_nothing(
     assert not tmp_path.exists() or list(tmp_path.iterdir()) == []
 
 
+class SilentEngine(FakeEngine):
+    """An engine that reports success but writes no file."""
+
+    def synthesize(self, text: str, path: Path, settings: VoiceSettings) -> None:
+        self.calls.append(text)
+
+
+def test_an_engine_that_writes_nothing_is_an_error(tmp_path: Path) -> None:
+    engine = SilentEngine(tone(0.1))
+    with pytest.raises(VoiceEngineError, match="unreadable file") as info:
+        Speech(cache_dir=tmp_path, engine=engine).clip("Hold")
+    assert "4 times in a row" in str(info.value)
+    assert len(engine.calls) == speech.ATTEMPTS
+
+
 def test_other_sample_rates_and_stereo_are_brought_to_mono_22050(tmp_path: Path) -> None:
     engine = FakeEngine(tone(0.5, rate=16000, freq=300.0), rate=16000, channels=2)
     clip = Speech(cache_dir=tmp_path, engine=engine).clip("Breathe")
@@ -370,6 +385,37 @@ def test_nothing_reaches_stdout(tmp_path: Path, capfd: pytest.CaptureFixture[str
     out, _ = capfd.readouterr()
     assert out == ""
     assert voice.synthesized == 2
+
+
+@pytest.mark.engine
+def test_threads_share_the_engine_safely(tmp_path: Path) -> None:
+    import threading
+
+    engine = CountingEngine()
+    phrases = [f"Hold for {n} breaths" for n in range(2, 10)]
+    clips: dict[str, Audio] = {}
+    errors: list[BaseException] = []
+
+    def work(part: list[str]) -> None:
+        voice = Speech(cache_dir=tmp_path / "threads", engine=engine)
+        try:
+            for phrase in part:
+                clips[phrase] = voice.clip(phrase)
+        except BaseException as err:  # reported below, not lost in the thread
+            errors.append(err)
+
+    threads = [threading.Thread(target=work, args=(phrases[n::4],), daemon=True) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "the engine deadlocked"
+    assert errors == []
+    assert sorted(clips) == sorted(phrases)
+    for clip in clips.values():
+        assert 0.8 < len(clip) / SAMPLE_RATE < 3.0 and peak_db(clip) > -20.0
+    # Each phrase once; an overlapping run loop would have failed and been tried again.
+    assert len(engine.calls) <= len(phrases) + 1
 
 
 WRITER = textwrap.dedent(

@@ -21,11 +21,13 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import struct
 import sys
 import tempfile
 import threading
 import time
+import weakref
 import zlib
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -463,6 +465,7 @@ class Speech:
         self._clips: OrderedDict[str, Audio] = OrderedDict()
         self._memory: dict[str, npt.NDArray[np.int16]] = {}  # when the cache cannot be written
         self._swept = False
+        self._scratch_dir: Path | None = None
         self.synthesized = 0  # phrases synthesized by this instance (for tests and benchmarks)
 
     def key(self, text: str) -> str:
@@ -538,26 +541,37 @@ class Speech:
             # An unwritable cache must not stop a session: keep the clip for this run.
             self._memory[key] = pcm
 
+    def _scratch(self) -> Path:
+        """A private temp folder for the engine's files, made once and removed with self
+        (one per phrase cost almost a millisecond)."""
+        if self._scratch_dir is None:
+            folder = tempfile.mkdtemp(prefix="voicecoach-")
+            weakref.finalize(self, shutil.rmtree, folder, ignore_errors=True)
+            self._scratch_dir = Path(folder)
+        return self._scratch_dir
+
     def _synthesize(self, text: str) -> npt.NDArray[np.int16]:
         """A checked clip from the engine, trying again on an empty or silent one."""
         problems: list[str] = []
-        with tempfile.TemporaryDirectory(prefix="voicecoach-") as tmp:
-            for attempt in range(ATTEMPTS):
-                path = Path(tmp) / f"clip{attempt}.wav"
-                try:
-                    self.engine.synthesize(text, path, self.settings)
-                    audio = read_engine_file(path)
-                except (OSError, RuntimeError) as err:
-                    problems.append(f"an unreadable file ({err})")
-                    continue
-                problem = silence_problem(audio)
+        for attempt in range(ATTEMPTS):
+            path = self._scratch() / f"{threading.get_ident()}-{attempt}.wav"
+            try:
+                self.engine.synthesize(text, path, self.settings)
+                audio = read_engine_file(path)
+            except (OSError, RuntimeError) as err:
+                problems.append(f"an unreadable file ({err})")
+                continue
+            finally:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            problem = silence_problem(audio)
+            if problem is None:
+                pcm = to_pcm16(audio)  # and checked again as it will be stored
+                problem = silence_problem(from_pcm16(pcm))
                 if problem is None:
-                    pcm = to_pcm16(audio)
-                    problem = silence_problem(from_pcm16(pcm))
-                    if problem is None:
-                        self.synthesized += 1
-                        return pcm
-                problems.append(problem)
+                    self.synthesized += 1
+                    return pcm
+            problems.append(problem)
         raise VoiceEngineError(
             f"the voice engine ({self.engine.name}) gave {problems[-1]} for {text!r} "
             f"{ATTEMPTS} times in a row; check that it works (on Linux: espeak-ng 'hello') "
