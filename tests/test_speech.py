@@ -139,6 +139,15 @@ def test_cache_dir_comes_from_the_environment(cache_env: Path) -> None:
     assert Speech(engine=FakeEngine(tone(0.1))).cache_dir == cache_env
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="the XDG cache folder is Linux's")
+def test_cache_dir_defaults_to_the_user_cache_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(speech.CACHE_ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert speech.default_cache_dir() == tmp_path / "voicecoach" / "speech"
+
+
 # --- logic with a fake engine -------------------------------------------------------------
 
 

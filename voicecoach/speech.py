@@ -295,7 +295,7 @@ def default_cache_dir() -> Path:
         return Path(override)
     import platformdirs
 
-    return Path(platformdirs.user_cache_dir("voicecoach")) / "speech"
+    return Path(platformdirs.user_cache_dir("voicecoach", appauthor=False)) / "speech"
 
 
 def silence_problem(audio: Audio) -> str | None:
