@@ -176,6 +176,12 @@ def test_every_invalid_fixture_is_sorted_into_one_list() -> None:
         ("-0", False, True),
         ("-0.0", False, True),
         ("-5s", False, False),
+        ("-0s", False, True),
+        ("- 0m 0s", False, True),
+        ("-0s", True, False),
+        ("+5s", True, True),
+        ("+ 1m", True, True),
+        ("- 1m", False, False),
         ("-1", False, False),
         ("30s", False, True),
         (0, True, False),
@@ -217,9 +223,10 @@ GOOD_TEXT = st.one_of(
 )
 BAD_TEXT = st.sampled_from(["", "   ", None, ["a list"], {"a": "map"}])
 
-WORK_TEXTS = ["30s", "0.5m", "0m5s", "20", " 12 ", "+7", ".5s", "5.s", "10S", "2.5", "1M"]
-ZERO_TEXTS = ["0", "0s", "0m", "0m0s", "-0", ".0s", "0.0"]
-BAD_TEXTS = ["-5", "-1s", "1h", "abc", "", " ", "m", "s", "5x", "1 m 30", "30 sec", "--5"]
+WORK_TEXTS = ["30s", "0.5m", "0m5s", "20", " 12 ", "+7", ".5s", "5.s", "10S", "2.5", "1M", "+ 5s"]
+ZERO_TEXTS = ["0", "0s", "0m", "0m0s", "-0", ".0s", "0.0", "-0s", "- 0m0s", "+0s"]
+BAD_TEXTS = ["-5", "-1s", "- 1m", "1h", "abc", "", " ", "m", "s", "-", "5x", "1 m 30", "30 sec"]
+BAD_TEXTS += ["--5", "+-5s", "-+0s"]
 GOOD_WORK = st.one_of(
     st.integers(1, 30),
     st.floats(0.25, 30, allow_nan=False),

@@ -109,7 +109,14 @@ def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
             'lead_in = "soon"',
             's.toml:1:11: `lead_in` "soon" is not a duration; write it like "5s", "1m" or "1m30s"',
         ),
-        ("lead_in = nan", "s.toml:1:11: `lead_in` must be 0 seconds or more"),
+        (
+            "lead_in = nan",
+            's.toml:1:11: `lead_in` must be a number of seconds or a duration like "5s"',
+        ),
+        (
+            ("lead_in = '-2s'", "s.toml:1:11: `lead_in` must be 0 seconds or more"),
+            's.toml:1:11: `lead_in` "-2s" is not a duration; write it like "5s", "1m" or "1m30s"',
+        ),
         ('voice = ""', "s.toml:1:9: `voice` must not be empty; remove the line to use the default"),
         ("voice = 3", "s.toml:1:9: `voice` must be a string in quotes"),
         ("default_routine = []", "s.toml:1:19: `default_routine` must be a string in quotes"),
@@ -196,6 +203,8 @@ def test_an_unreadable_file_says_what_to_do(config_dir: Path) -> None:
 def test_check_value_validates_one_override() -> None:
     assert check_value("volume", 1) == 1.0
     assert check_value("lead_in", "2m") == 120.0
+    assert check_value("lead_in", "1M 5S") == 65.0
+    assert check_value("lead_in", 0) == 0.0
     with pytest.raises(SettingsError, match=r"^rate must be between 50 and 500"):
         check_value("rate", 10)
     with pytest.raises(SettingsError, match="did you mean `volume`"):

@@ -27,14 +27,20 @@ Schema = dict[str, Any]
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 # A duration as text, as the loader reads it after trimming spaces: a plain number of
-# seconds, or minutes and/or seconds with units (`1m30s`, `1m 30s`, `90s`), in any case.
+# seconds, or minutes and/or seconds with units (`1m30s`, `1m 30s`, `90s`), in any case,
+# with an optional sign.
 _NUM = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
-_UNITS = rf"(?:{_NUM}\s*[mM](?:\s*{_NUM}\s*[sS])?|{_NUM}\s*[sS])"
 _ZERO = r"(?:0+(?:\.0*)?|\.0+)"
-# Pauses may be 0 (`-0` is 0 too); work must be longer than 0, which for text means at
-# least one digit that is not 0.
-PAUSE_TEXT = rf"^\s*(?:\+?{_NUM}|-{_ZERO}|{_UNITS})\s*$"
-WORK_TEXT = rf"^(?=[^1-9]*[1-9])\s*(?:\+?{_NUM}|{_UNITS})\s*$"
+
+
+def _units(num: str) -> str:
+    return rf"(?:{num}\s*[mM](?:\s*{num}\s*[sS])?|{num}\s*[sS])"
+
+
+# Pauses may be 0, and a negative zero (`-0`, `-0s`) is 0 too; work must be longer than 0,
+# which for text means at least one digit that is not 0.
+PAUSE_TEXT = rf"^\s*(?:\+?{_NUM}|-{_ZERO}|\+?\s*{_units(_NUM)}|-\s*{_units(_ZERO)})\s*$"
+WORK_TEXT = rf"^(?=[^1-9]*[1-9])\s*(?:\+?{_NUM}|\+?\s*{_units(_NUM)})\s*$"
 
 _EXERCISE_HELP: dict[str, str] = {
     "name": "Spoken before the exercise starts; also the chapter title.",

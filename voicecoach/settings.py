@@ -9,7 +9,6 @@ every problem located as ``PATH:LINE:COLUMN: message``, like a broken routine.
 from __future__ import annotations
 
 import difflib
-import math
 import os
 import re
 import sys
@@ -21,6 +20,7 @@ from pathlib import Path
 import platformdirs
 
 from voicecoach.errors import Problem, SettingsError
+from voicecoach.routine import parse_duration
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -98,20 +98,16 @@ _EXAMPLE: dict[str, str] = {
 
 
 def _seconds(value: object) -> float:
-    """A duration as in routine files: a number of seconds, or "1m30s", "45s", "2m"."""
-    if isinstance(value, bool):
-        raise ValueError('must be a number of seconds or a duration like "5s"')
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-    elif isinstance(value, str):
-        match = re.fullmatch(r"\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s)?\s*", value)
-        if not value.strip() or match is None or not any(match.groups()):
-            raise ValueError(f'"{value}" is not a duration; write it like "5s", "1m" or "1m30s"')
-        minutes, secs = match.groups()
-        seconds = float(minutes or 0) * 60 + float(secs or 0)
-    else:
-        raise ValueError('must be a number of seconds or a duration like "5s"')
-    if not math.isfinite(seconds) or seconds < 0:
+    """A duration written as in routine files: seconds (``8``, ``2.5``) or ``"1m30s"``."""
+    try:
+        seconds = parse_duration(value)
+    except ValueError:
+        if isinstance(value, str):
+            raise ValueError(
+                f'"{value}" is not a duration; write it like "5s", "1m" or "1m30s"'
+            ) from None
+        raise ValueError('must be a number of seconds or a duration like "5s"') from None
+    if seconds < 0:
         raise ValueError("must be 0 seconds or more")
     if seconds > MAX_LEAD_IN:
         raise ValueError(f"must be at most {MAX_LEAD_IN:g} seconds")
