@@ -113,9 +113,10 @@ def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
             "lead_in = nan",
             's.toml:1:11: `lead_in` must be a number of seconds or a duration like "5s"',
         ),
+        ("lead_in = '-2s'", "s.toml:1:11: `lead_in` must be 0 seconds or more"),
         (
-            ("lead_in = '-2s'", "s.toml:1:11: `lead_in` must be 0 seconds or more"),
-            's.toml:1:11: `lead_in` "-2s" is not a duration; write it like "5s", "1m" or "1m30s"',
+            "lead_in = '2h'",
+            's.toml:1:11: `lead_in` "2h" is not a duration; write it like "5s", "1m" or "1m30s"',
         ),
         ('voice = ""', "s.toml:1:9: `voice` must not be empty; remove the line to use the default"),
         ("voice = 3", "s.toml:1:9: `voice` must be a string in quotes"),
