@@ -554,19 +554,27 @@ class Speech:
             self._memory[key] = pcm
 
     def _scratch(self) -> Path:
-        """A private temp folder for the engine's files, made once and removed with self
-        (one per phrase cost almost a millisecond)."""
+        """Where the engine writes: the cache folder itself, whose ``.tmp-`` files a later
+        run sweeps if this one is killed, or a private temp folder if the cache cannot be
+        written (made once and removed with self)."""
         if self._scratch_dir is None:
-            folder = tempfile.mkdtemp(prefix="voicecoach-")
-            weakref.finalize(self, shutil.rmtree, folder, ignore_errors=True)
-            self._scratch_dir = Path(folder)
+            try:
+                self.cache_dir.mkdir(parents=True, exist_ok=True)
+                if not os.access(self.cache_dir, os.W_OK):
+                    raise PermissionError(self.cache_dir)
+                self._scratch_dir = self.cache_dir
+            except OSError:
+                folder = tempfile.mkdtemp(prefix="voicecoach-")
+                weakref.finalize(self, shutil.rmtree, folder, ignore_errors=True)
+                self._scratch_dir = Path(folder)
         return self._scratch_dir
 
     def _synthesize(self, text: str) -> npt.NDArray[np.int16]:
         """A checked clip from the engine, trying again on an empty or silent one."""
         problems: list[str] = []
         for attempt in range(ATTEMPTS):
-            path = self._scratch() / f"{threading.get_ident()}-{attempt}.wav"
+            name = f".tmp-{os.getpid()}-{threading.get_ident()}-{attempt}-engine.wav"
+            path = self._scratch() / name
             try:
                 self.engine.synthesize(text, path, self.settings)
                 audio = read_engine_file(path)
