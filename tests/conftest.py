@@ -25,7 +25,21 @@ def config_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
     home = tmp_path_factory.mktemp("config")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
     monkeypatch.setenv("VOICECOACH_CONFIG_DIR", str(home / "voicecoach"))
+    monkeypatch.setenv("VOICECOACH_DATA_DIR", str(home / "data"))
     return home
+
+
+@pytest.fixture(scope="session")
+def speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One speech cache for the whole run: phrases are synthesized once, never into the
+    developer's own cache."""
+    return tmp_path_factory.mktemp("speech-cache")
+
+
+@pytest.fixture(autouse=True)
+def isolated_speech_cache(speech_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(speech_cache))
+    return speech_cache
 
 
 @pytest.fixture
