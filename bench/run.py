@@ -38,10 +38,11 @@ SAMPLE_RATE = 22050
 
 @dataclass(frozen=True)
 class Run:
-    """One measured process: wall time and peak resident memory."""
+    """One measured process: wall time, CPU time (user + system) and peak resident memory."""
 
     seconds: float
     peak_mb: float
+    cpu: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,7 @@ class Row:
     """One line of the results table."""
 
     measure: str
-    seconds: float
-    peak_mb: float | None = None
+    run: Run
     goal: str = ""
     met: bool | None = None
 
@@ -63,7 +63,7 @@ def voicecoach_command() -> list[str]:
 
 def environment(home: Path) -> dict[str, str]:
     """A private cache, config and data folder: a cold cache is an empty ``home``."""
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOICECOACH_")}
     for name in ("CACHE", "CONFIG", "DATA", "STATE"):
         folder = home / name.lower()
         folder.mkdir(parents=True, exist_ok=True)
@@ -71,24 +71,40 @@ def environment(home: Path) -> dict[str, str]:
     return env
 
 
+# Runs the command and reports its wall time and peak RSS. A forked child starts with its
+# parent's peak RSS (Linux keeps ru_maxrss across exec), so the launcher is a bare
+# interpreter (no site, a few MB) rather than this process with its numpy and audio.
+_LAUNCHER = """
+import os, sys, time
+start = time.perf_counter()
+quiet = [(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)]
+pid = os.posix_spawnp(sys.argv[1], sys.argv[1:], os.environ, file_actions=quiet)
+_, status, usage = os.wait4(pid, 0)
+cpu = usage.ru_utime + usage.ru_stime
+print(time.perf_counter() - start, usage.ru_maxrss, cpu, os.waitstatus_to_exitcode(status))
+"""
+
+
 def measured(command: Sequence[str], env: dict[str, str]) -> Run:
     """Run ``command`` to completion; its wall time and peak RSS, or fail loudly."""
+    launcher = [sys.executable, "-I", "-S", "-c", _LAUNCHER, *command]
     with tempfile.TemporaryFile() as errors:
-        start = time.perf_counter()
-        proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode != 0:
+        proc = subprocess.run(
+            launcher, env=env, stdout=subprocess.PIPE, stderr=errors, text=True, check=False
+        )
+        seconds, peak_kb, cpu, code = proc.stdout.split()
+        if proc.returncode != 0 or int(code) != 0:
             errors.seek(0)
             message = errors.read().decode(errors="replace")
-            raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{message}")
-    return Run(seconds, usage.ru_maxrss / 1024)
+            raise SystemExit(f"{' '.join(command)} failed ({code}):\n{message}")
+    return Run(float(seconds), int(peak_kb) / 1024, float(cpu))
 
 
 def median(runs: Sequence[Run]) -> Run:
     return Run(
-        statistics.median(r.seconds for r in runs), statistics.median(r.peak_mb for r in runs)
+        statistics.median(r.seconds for r in runs),
+        statistics.median(r.peak_mb for r in runs),
+        statistics.median(r.cpu for r in runs),
     )
 
 
@@ -96,34 +112,22 @@ def export_command(routine: str, output: Path, *extra: str) -> list[str]:
     return [*voicecoach_command(), "export", routine, "-o", str(output), *extra]
 
 
-def cold_exports(work: Path, routine: str, output: Path, repeat: int) -> Run:
-    """Each run starts with an empty speech cache."""
-    runs = []
-    for index in range(repeat):
-        home = work / f"cold-{output.suffix[1:]}-{index}"
-        runs.append(measured(export_command(routine, output), environment(home)))
-        shutil.rmtree(home)
-    return median(runs)
+def cold_export(work: Path, output: Path) -> Run:
+    """One export starting from an empty speech cache."""
+    home = work / f"cold-{output.suffix[1:]}"
+    try:
+        return measured(export_command(ROUTINE, output), environment(home))
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
-def warm_exports(home: Path, routine: str, output: Path, repeat: int) -> Run:
-    """Runs on a cache that already holds every phrase (warmed by one untimed export)."""
-    env = environment(home)
-    measured(export_command(routine, output), env)
-    return median([measured(export_command(routine, output), env) for _ in range(repeat)])
-
-
-def encoder_seconds(wav: Path, mp3: Path, repeat: int) -> float:
+def encoder_alone(audio: np.ndarray, mp3: Path) -> Run:
     """The MP3 encoder alone: soundfile writing already rendered audio, in 4,096 frames."""
-    audio, rate = sf.read(wav, dtype="float32")
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        with sf.SoundFile(mp3, "w", rate, 1, format="MP3", subtype="MPEG_LAYER_III") as out:
-            for offset in range(0, len(audio), 4096):
-                out.write(audio[offset : offset + 4096])
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    start, cpu = time.perf_counter(), time.process_time()
+    with sf.SoundFile(mp3, "w", SAMPLE_RATE, 1, format="MP3", subtype="MPEG_LAYER_III") as out:
+        for offset in range(0, len(audio), 4096):
+            out.write(audio[offset : offset + 4096])
+    return Run(time.perf_counter() - start, 0.0, time.process_time() - cpu)
 
 
 def baseline_cues(script: dict[str, Any], path: Path) -> int:
@@ -140,19 +144,13 @@ def baseline_cues(script: dict[str, Any], path: Path) -> int:
     return len(lines)
 
 
-def baseline(work: Path, script: dict[str, Any], repeat: int) -> tuple[Run, int]:
+def baseline_command(work: Path, script: dict[str, Any]) -> tuple[list[str], int]:
     """The hand-made pipeline (bench/baseline.sh) on the same cue script."""
     cues = work / "baseline.tsv"
     count = baseline_cues(script, cues)
-    command = [
-        "bash",
-        str(BENCH / "baseline.sh"),
-        str(cues),
-        str(sounds_dir()),
-        str(work / "b.wav"),
-    ]
-    runs = [measured(command, dict(os.environ)) for _ in range(repeat)]
-    return median(runs), count
+    output = work / "baseline.wav"
+    command = ["bash", str(BENCH / "baseline.sh"), str(cues), str(sounds_dir()), str(output)]
+    return command, count
 
 
 def sounds_dir() -> Path:
@@ -178,19 +176,18 @@ def audio_minutes(cues_json: Path) -> float:
     return duration / 60
 
 
-def verdict(value: float, limit: float) -> bool:
-    return value <= limit
-
-
 def table(rows: Sequence[Row], notes: Sequence[str]) -> str:
     lines = [
-        "| measure | time (s) | peak memory (MB) | goal | met |",
-        "|---|---:|---:|---|---|",
+        "| measure | time (s) | CPU (s) | peak memory (MB) | goal | met |",
+        "|---|---:|---:|---:|---|---|",
     ]
     for row in rows:
-        peak = f"{row.peak_mb:.0f}" if row.peak_mb is not None else ""
+        run = row.run
+        peak = f"{run.peak_mb:.0f}" if run.peak_mb else ""
         met = "" if row.met is None else ("yes" if row.met else "**no**")
-        lines.append(f"| {row.measure} | {row.seconds:.2f} | {peak} | {row.goal} | {met} |")
+        lines.append(
+            f"| {row.measure} | {run.seconds:.2f} | {run.cpu:.2f} | {peak} | {row.goal} | {met} |"
+        )
     return "\n".join(lines) + "\n\n" + "\n".join(f"- {note}" for note in notes) + "\n"
 
 
@@ -200,96 +197,115 @@ def machine() -> str:
     return f"{system}, {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}"
 
 
-def run(repeat: int, lengths: Sequence[int], log: Callable[[str], None]) -> str:
+def session_rows(
+    work: Path, repeat: int, log: Callable[[str], None]
+) -> tuple[list[Row], dict[str, Any]]:
+    """The benchmark routine: cold and warm, WAV and MP3, the encoder and the baseline.
+
+    The runs are interleaved (one of each per round) so that a busy machine slows every
+    figure alike and the comparisons stay fair.
+    """
+    warm = environment(work / "warm")
+    wav, mp3, cues = work / "session.wav", work / "session.mp3", work / "session.json"
+    measured(export_command(ROUTINE, wav, "--cues", str(cues)), warm)  # warms the cache
+    script: dict[str, Any] = json.loads(cues.read_text())
+    audio, _ = sf.read(wav, dtype="float32")
+    base_command, count = baseline_command(work, script)
+    names = ["baseline", "cold wav", "warm wav", "cold mp3", "warm mp3", "encoder"]
+    runs: dict[str, list[Run]] = {name: [] for name in names}
+    for round_ in range(repeat):
+        log(f"  round {round_ + 1} of {repeat}")
+        runs["baseline"].append(measured(base_command, dict(os.environ)))
+        runs["cold wav"].append(cold_export(work, wav))
+        runs["warm wav"].append(measured(export_command(ROUTINE, wav), warm))
+        runs["cold mp3"].append(cold_export(work, mp3))
+        runs["warm mp3"].append(measured(export_command(ROUTINE, mp3), warm))
+        runs["encoder"].append(encoder_alone(audio, work / "encoder.mp3"))
+    m = {name: median(values) for name, values in runs.items()}
+    base, encoder = m["baseline"].seconds, m["encoder"].seconds
+    rows = [
+        Row(f"baseline: espeak-ng + sox, {count} cues", m["baseline"]),
+        Row(
+            "export to WAV, cold cache",
+            m["cold wav"],
+            f"≤ baseline / 2 = {base / 2:.2f}",
+            m["cold wav"].seconds <= base / 2,
+        ),
+        Row(
+            "export to WAV, warm cache",
+            m["warm wav"],
+            f"≤ baseline / 5 = {base / 5:.2f}",
+            m["warm wav"].seconds <= base / 5,
+        ),
+        Row("export to MP3, cold cache", m["cold mp3"]),
+        Row(
+            "export to MP3, warm cache",
+            m["warm mp3"],
+            f"≤ 1.2 × encoder = {1.2 * encoder:.2f}",
+            m["warm mp3"].seconds <= 1.2 * encoder,
+        ),
+        Row("MP3 encoder alone (soundfile, in-process, same audio)", m["encoder"]),
+    ]
+    return rows, script
+
+
+def long_rows(
+    work: Path, base_minutes: float, lengths: Sequence[int], repeat: int
+) -> tuple[list[Row], str]:
+    """Long sessions to WAV on a warm cache: time against length, and peak memory."""
     rows: list[Row] = []
-    notes: list[str] = []
+    series: list[tuple[float, Run]] = []
+    env = environment(work / "long")
+    longest = max(lengths)
+    for target in lengths:
+        path = long_routine(work, target, base_minutes)
+        output, side = work / f"long-{target}.wav", work / f"long-{target}.json"
+        measured(export_command(str(path), output, "--cues", str(side)), env)  # warms the cache
+        result = median([measured(export_command(str(path), output), env) for _ in range(repeat)])
+        real = audio_minutes(side)
+        series.append((real, result))
+        goal = target == longest
+        rows.append(
+            Row(
+                f"{real:.0f}-minute session to WAV, warm cache",
+                result,
+                "< 200 MB" if goal else "",
+                result.peak_mb < 200 if goal else None,
+            )
+        )
+        output.unlink()
+    if len(series) < 2:
+        return rows, ""
+    xs = np.array([minutes for minutes, _ in series])
+    ys = np.array([run.seconds for _, run in series])
+    slope, intercept = np.polyfit(xs, ys, 1)
+    worst = float(np.max(np.abs(slope * xs + intercept - ys) / ys))
+    note = (
+        f"Time against length: {slope * 60:.2f} s per hour of audio plus {intercept:.2f} s "
+        f"fixed; the straight line is within {worst:.0%} of every point."
+    )
+    return rows, note
+
+
+def run(repeat: int, lengths: Sequence[int], log: Callable[[str], None]) -> str:
     with tempfile.TemporaryDirectory(prefix="voicecoach-bench-") as name:
         work = Path(name)
-        warm_home = work / "warm"
-
-        log("cold and warm exports ...")
-        wav, mp3 = work / "session.wav", work / "session.mp3"
-        cold_wav = cold_exports(work, ROUTINE, wav, repeat)
-        cold_mp3 = cold_exports(work, ROUTINE, mp3, repeat)
-        warm_wav = warm_exports(warm_home, ROUTINE, wav, repeat)
-        warm_mp3 = warm_exports(warm_home, ROUTINE, mp3, repeat)
-        cues = work / "session.json"
-        measured(export_command(ROUTINE, wav, "--cues", str(cues)), environment(warm_home))
-        script = json.loads(cues.read_text())
+        log(f"{ROUTINE}: cold and warm exports, encoder, baseline ...")
+        rows, script = session_rows(work, repeat, log)
         minutes = script["duration"] / 60
-
-        log("MP3 encoder alone ...")
-        encoder = encoder_seconds(wav, work / "encoder.mp3", repeat)
-
-        log("hand-made baseline ...")
-        base, count = baseline(work, script, repeat)
-
-        rows += [
-            Row(f"baseline: espeak-ng + sox, {count} cues", base.seconds, base.peak_mb),
-            Row(
-                "export to WAV, cold cache",
-                cold_wav.seconds,
-                cold_wav.peak_mb,
-                f"≤ baseline / 2 = {base.seconds / 2:.2f}",
-                verdict(cold_wav.seconds, base.seconds / 2),
-            ),
-            Row(
-                "export to WAV, warm cache",
-                warm_wav.seconds,
-                warm_wav.peak_mb,
-                f"≤ baseline / 5 = {base.seconds / 5:.2f}",
-                verdict(warm_wav.seconds, base.seconds / 5),
-            ),
-            Row("export to MP3, cold cache", cold_mp3.seconds, cold_mp3.peak_mb),
-            Row(
-                "export to MP3, warm cache",
-                warm_mp3.seconds,
-                warm_mp3.peak_mb,
-                f"≤ 1.2 × encoder = {1.2 * encoder:.2f}",
-                verdict(warm_mp3.seconds, 1.2 * encoder),
-            ),
-            Row("MP3 encoder alone (soundfile, in-process)", encoder),
-        ]
-        notes.append(
+        speech = {c["text"] for c in script["cues"] if c["type"] == "speech"}
+        notes = [
             f"`{ROUTINE}`: {minutes:.1f} minutes of audio, {len(script['cues'])} cues, "
-            f"{len({c['text'] for c in script['cues'] if c['type'] == 'speech'})} distinct phrases."
-        )
-
-        log("long sessions ...")
-        base_minutes = minutes
-        series: list[tuple[float, Run]] = []
-        long_home = work / "long"
-        for target in lengths:
-            path = long_routine(work, target, base_minutes)
-            output = work / f"long-{target}.wav"
-            side = work / f"long-{target}.json"
-            env = environment(long_home)
-            measured(export_command(str(path), output, "--cues", str(side)), env)  # warm up
-            real = audio_minutes(side)
-            runs = [measured(export_command(str(path), output), env) for _ in range(repeat)]
-            result = median(runs)
-            series.append((real, result))
-            is_longest = target == max(lengths)
-            rows.append(
-                Row(
-                    f"{real:.0f}-minute session to WAV, warm cache",
-                    result.seconds,
-                    result.peak_mb,
-                    "< 200 MB" if is_longest else "",
-                    result.peak_mb < 200 if is_longest else None,
-                )
-            )
-            output.unlink()
-        if len(series) >= 2:
-            xs = np.array([m for m, _ in series])
-            ys = np.array([r.seconds for _, r in series])
-            slope, intercept = np.polyfit(xs, ys, 1)
-            fitted = slope * xs + intercept
-            worst = float(np.max(np.abs(fitted - ys) / ys))
-            notes.append(
-                f"Time against length: {slope * 60:.2f} s per hour of audio plus "
-                f"{intercept:.2f} s fixed; the straight line is within {worst:.0%} of every point."
-            )
+            f"{len(speech)} distinct phrases. Time is wall clock from the command to its "
+            "exit, as a user runs it; CPU is user + system time of the process and its "
+            "children; memory is the peak resident set."
+        ]
+        if lengths:
+            log("long sessions ...")
+            more, note = long_rows(work, minutes, lengths, repeat)
+            rows += more
+            if note:
+                notes.append(note)
         notes.append(f"Median of {repeat} runs each, on {machine()}.")
     return table(rows, notes)
 

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile as sf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from voicecoach.cuescript import Chapter, Cue, CueScript, CueType
-from voicecoach.render import Audio, RenderError, chime_source, first_cue, read_ahead, render
+from voicecoach.render import (
+    Audio,
+    RenderError,
+    chime_source,
+    first_cue,
+    read_ahead,
+    render,
+    synthesize_in_parallel,
+)
+from voicecoach.speech import Speech, Voice, VoiceSettings
 
 
 def tone(length: int, value: float) -> Audio:
@@ -294,3 +307,58 @@ def test_closing_read_ahead_stops_its_thread() -> None:
     count = len(produced)
     time.sleep(0.1)
     assert len(produced) == count <= 6
+
+
+class ToneEngine:
+    """A stand-in engine: a short tone per phrase, written as the real one writes files."""
+
+    name = "tone"
+
+    def synthesize(self, text: str, path: Path, settings: VoiceSettings) -> None:
+        length = 2000 + 100 * len(text)
+        sf.write(path, tone(length, 0.3), 22050, subtype="PCM_16")
+
+    def voices(self) -> list[Voice]:
+        return []
+
+
+def test_parallel_synthesis_leaves_other_engines_to_prepare(tmp_path: Path) -> None:
+    speech = Speech(cache_dir=tmp_path, engine=ToneEngine())
+    assert synthesize_in_parallel(speech, [f"phrase {i}" for i in range(40)]) == 0
+
+
+def test_parallel_synthesis_is_skipped_for_a_few_phrases(tmp_path: Path) -> None:
+    assert synthesize_in_parallel(Speech(cache_dir=tmp_path), ["one", "two", "three"]) == 0
+
+
+PARALLEL_CHECK = """
+import sys
+from pathlib import Path
+from voicecoach.render import synthesize_in_parallel
+from voicecoach.speech import Speech
+texts = [f"Hold for {n} seconds, then rest." for n in range(1, 31)]
+parallel = Speech(cache_dir=Path(sys.argv[1]))
+print(synthesize_in_parallel(parallel, texts + texts[:5]))
+parallel.prepare(texts)
+print(parallel.synthesized)
+serial = Speech(cache_dir=Path(sys.argv[2]))
+serial.prepare(texts)
+# espeak-ng's length for a phrase varies by some samples from one synthesis to the next.
+print(all(abs(parallel.samples(t) - serial.samples(t)) < 0.05 * serial.samples(t) for t in texts))
+print(all(len(parallel.clip(t)) == parallel.samples(t) for t in texts))
+"""
+
+
+@pytest.mark.engine
+def test_parallel_synthesis_fills_the_cache_as_one_process_would(tmp_path: Path) -> None:
+    # A fresh process: forking is refused once this one has started the engine.
+    result = subprocess.run(
+        [sys.executable, "-c", PARALLEL_CHECK, str(tmp_path / "a"), str(tmp_path / "b")],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["30", "0", "True", "True"]
+    assert not [p for p in (tmp_path / "a").iterdir() if p.name.startswith(".")]
