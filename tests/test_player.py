@@ -3,9 +3,16 @@ through a PulseAudio null sink in real time (marked ``audio``)."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import itertools
+import json
 import os
 import pty
+import signal
+import struct
+import subprocess
+import sys
 import termios
 import threading
 import time
@@ -13,16 +20,19 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import audio_env
 import numpy as np
 import pytest
+import soundfile as sf
 from hypothesis import given
 from hypothesis import strategies as st
 
 from voicecoach import player
 from voicecoach.compiler import compile_routine, estimate_speech_samples
 from voicecoach.cuescript import SAMPLE_RATE, CueScript, CueType
-from voicecoach.errors import AudioDeviceError, VoiceEngineError
+from voicecoach.errors import AudioDeviceError, ExitCode, VoiceEngineError
 from voicecoach.player import (
     Audio,
     Pcm,
@@ -41,7 +51,7 @@ from voicecoach.player import (
 )
 from voicecoach.render import render
 from voicecoach.routine import load_routine
-from voicecoach.sounds import chime_samples
+from voicecoach.sounds import chime_samples, load_chime
 
 SR = SAMPLE_RATE
 MINI = Path(__file__).parent / "data" / "player" / "mini.yaml"
@@ -108,16 +118,21 @@ class FakeVoice:
 
 @dataclass
 class FakeOutput:
+    """Records blocks as played; like PulseAudio, a new stream loses its first 5 ms."""
+
     clock: FakeClock
     dies_after: float | None = None
     fail: AudioDeviceError | None = None
     voices: list[FakeVoice] = field(default_factory=list)
     stopped_all: int = 0
+    openings: list[bool] = field(default_factory=list)
 
     def play(self, samples: Pcm) -> FakeVoice:
         if self.fail is not None:
             raise self.fail
+        self.openings.append(not samples[: round(player.STREAM_PAD * SR)].any())
         voice = FakeVoice(self.clock, self.clock.now, samples.copy(), self.dies_after)
+        voice.samples[: SR // 200] = 0
         self.voices.append(voice)
         return voice
 
@@ -180,7 +195,10 @@ def run_player(
         status=status,
         clock=clock,
     )
-    return play.run(), device
+    result = play.run()
+    # Every stream opens in silence, so what a new stream loses is never heard.
+    assert all(device.openings)
+    return result, device
 
 
 def session_time(sample: int) -> float:
@@ -285,11 +303,14 @@ def test_plays_the_session_sample_for_sample_after_a_lead_in(
     assert not heard[:LEAD].any()
     assert np.array_equal(heard[LEAD : LEAD + mini.length], reference)
     assert result == PlayResult(True, mini.length, len(mini.chapters) - 1)
-    blocks = device.voices[1:]
-    assert len(blocks) >= 2
     assert device.voices[0].samples.size == LEAD and not device.voices[0].samples.any()
-    first_block = blocks[0].samples.size
-    assert first_block < 4 * SR  # short, so the first words come quickly
+    # Blocks end only in silences, the first one soon, so the first words come quickly.
+    pad = round(player.STREAM_PAD * SR)  # silence in front of the first block
+    ends = [end - pad for end in itertools.accumulate(v.samples.size for v in device.voices[1:])]
+    cuts = cut_points(mini, round(player.MIN_CUT_GAP * SR))
+    assert len(ends) >= 2 and ends[-1] == mini.length
+    assert all(end in cuts for end in ends[:-1])
+    assert round(player.FIRST_BLOCK * SR) <= ends[0] < round(player.BLOCK * SR)
     assert device.stopped_all == 1
 
 
@@ -441,3 +462,414 @@ def test_only_a_foreground_terminal_counts_as_one(tmp_path: Path) -> None:
     with (tmp_path / "file").open("w") as handle:
         assert not in_foreground(handle)
     assert not in_foreground(None)
+
+
+# --- end to end: the real stack, in real time, through a PulseAudio null sink ------------
+
+QUICK = "quick-start"
+WINDOW = round(0.3 * SR)
+SETTLE = round(0.6 * SR)  # a skip first lets the device play out what it holds (< 0.4 s)
+TOLERANCE = round(0.020 * SR)  # the contract: cues within 20 ms of their place
+
+
+@dataclass(frozen=True)
+class Exported:
+    """The export of a routine: its audio, cues and chapters (in samples)."""
+
+    audio: Pcm
+    cues: list[RefCue]
+    chapters: list[tuple[str, int]]
+
+    def first_sound(self) -> int:
+        found = audio_env.first_loud(self.audio)
+        assert found is not None
+        return found
+
+
+@dataclass(frozen=True)
+class RefCue:
+    start: int
+    length: int
+    what: str
+    chime: bool
+
+    def template(self, audio: Pcm) -> Pcm:
+        return audio[self.start : self.start + self.length]
+
+
+@pytest.fixture(scope="session")
+def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[audio_env.PulseServer]:
+    """A private PulseAudio server with a null sink, for the whole test session."""
+    missing = audio_env.missing_tools()
+    if missing:
+        pytest.skip(
+            f"PulseAudio is not installed (no {', '.join(missing)}); `make test` installs it"
+        )
+    with audio_env.pulse_server(tmp_path_factory.mktemp("pulse")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def play_env(
+    pulse: audio_env.PulseServer, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
+    """Environment for a ``voicecoach`` child: our sound server, private cache and config."""
+    env = dict(pulse.env)
+    env["VOICECOACH_CACHE_DIR"] = str(tmp_path_factory.mktemp("speech-cache"))
+    env["VOICECOACH_CONFIG_DIR"] = str(tmp_path_factory.mktemp("config"))
+    return env
+
+
+def voicecoach(*args: str) -> list[str]:
+    return [sys.executable, "-m", "voicecoach", *args]
+
+
+@pytest.fixture(scope="session")
+def quick(play_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Exported:
+    """quick-start exported to WAV with its cues, by the CLI (this also warms the cache)."""
+    folder = tmp_path_factory.mktemp("export")
+    wav, cues = folder / "quick.wav", folder / "quick.json"
+    done = subprocess.run(
+        voicecoach("export", QUICK, "-o", str(wav), "--cues", str(cues)),
+        env=play_env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr
+    audio, rate = sf.read(wav, dtype="int16")
+    assert rate == SR
+    data = json.loads(cues.read_text())
+    ref = [
+        RefCue(
+            round(c["at"] * SR),
+            round(c["duration"] * SR),
+            c.get("text") or c.get("sound"),
+            c["type"] == "chime",
+        )
+        for c in data["cues"]
+    ]
+    chapters = [(c["title"], round(c["start"] * SR)) for c in data["chapters"]]
+    return Exported(np.asarray(audio, dtype=np.int16), ref, chapters)
+
+
+def wait_until(recording: audio_env.Recording, index: int, timeout: float = 120.0) -> None:
+    """Wait until the recording holds sample ``index``."""
+    deadline = time.monotonic() + timeout
+    while recording.frames() <= index:
+        assert time.monotonic() < deadline, "the recording stalled"
+        time.sleep(0.005)
+
+
+def cue_named(ref: Exported, what: str, after: int = 0) -> RefCue:
+    return next(c for c in ref.cues if c.what == what and c.start >= after)
+
+
+def first_cue_after(ref: Exported, position: int) -> RefCue:
+    return next(c for c in ref.cues if c.start >= position)
+
+
+@dataclass
+class TerminalChild:
+    """A ``voicecoach`` process whose controlling terminal is a pseudo-terminal we type into."""
+
+    process: subprocess.Popen[bytes]
+    master: int
+    slave: int
+    before: list[Any]
+    output: bytearray = field(default_factory=bytearray)
+
+    def __post_init__(self) -> None:
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = os.read(self.master, 4096)
+            except OSError:
+                return
+            if not data:
+                return
+            self.output.extend(data)
+
+    def press(self, keys: bytes) -> float:
+        moment = time.monotonic()
+        os.write(self.master, keys)
+        return moment
+
+    def text(self) -> str:
+        return self.output.decode("utf-8", "replace")
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+        os.close(self.slave)
+        self._reader.join(5)
+        os.close(self.master)
+
+
+def _take_terminal() -> None:  # runs in the child, after setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+@contextlib.contextmanager
+def in_terminal(args: list[str], env: dict[str, str]) -> Iterator[TerminalChild]:
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    before = termios.tcgetattr(slave)
+    process = subprocess.Popen(
+        args,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+        preexec_fn=_take_terminal,
+    )
+    child = TerminalChild(process, master, slave, before)
+    try:
+        yield child
+    finally:
+        child.close()
+
+
+def assert_gone(process: subprocess.Popen[bytes]) -> None:
+    """The process and everything in its process group have exited."""
+    assert process.poll() is not None
+    with pytest.raises(ProcessLookupError):
+        os.killpg(process.pid, 0)
+
+
+@pytest.mark.audio
+@pytest.mark.slow
+def test_live_play_is_the_export_with_every_chime_in_place(
+    pulse: audio_env.PulseServer, play_env: dict[str, str], quick: Exported
+) -> None:
+    with pulse.recording() as recording:
+        mark = recording.frames()
+        child = subprocess.run(
+            voicecoach("play", QUICK),
+            env=play_env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=len(quick.audio) / SR + 120,
+        )
+        time.sleep(0.5)
+    assert child.returncode == 0, child.stderr
+    assert child.stdout == ""
+    heard = recording.samples()
+    start = audio_env.first_loud(heard, after=mark)
+    assert start is not None, "nothing was heard"
+    origin = start - quick.first_sound()
+
+    found = {
+        cue: audio_env.locate(heard, cue.template(quick.audio), origin + cue.start, WINDOW)
+        for cue in quick.cues
+    }
+    missing = [f"{c.what} at {c.start / SR:.2f}s" for c, m in found.items() if not m.exact]
+    assert not missing, f"not heard sample for sample: {missing}"
+
+    chimes = [c for c in quick.cues if c.chime]
+    assert len(chimes) >= 4
+    first = found[chimes[0]].index - chimes[0].start
+    errors = {c: found[c].index - c.start - first for c in quick.cues}
+    late = {
+        f"{c.what}@{c.start / SR:.1f}s": f"{e / SR * 1000:+.1f} ms"
+        for c, e in errors.items()
+        if abs(e) > TOLERANCE
+    }
+    assert not late, f"cues off their place relative to the first chime: {late}"
+    # No drift: the last chime sits where the first one says it should.
+    assert abs(errors[chimes[-1]]) <= TOLERANCE
+
+    # Nothing else was heard: with every cue taken out, the session is silent.
+    rest = heard[origin : origin + len(quick.audio)].copy()
+    for cue, match in found.items():
+        rest[match.index - origin : match.index - origin + cue.length] = 0
+    assert audio_env.last_loud(rest) is None
+    spread = [e / SR * 1000 for e in errors.values()]
+    print(f"cue offsets from their place, ms: {min(spread):+.1f} to {max(spread):+.1f}")
+
+
+@pytest.mark.audio
+@pytest.mark.slow
+def test_keys_skip_pause_resume_and_go_back(
+    pulse: audio_env.PulseServer, play_env: dict[str, str], quick: Exported
+) -> None:
+    second_title, second = quick.chapters[1]
+    name = first_cue_after(quick, second)
+    skip_at = cue_named(quick, "Two. Tilt.").start + SR // 2
+    seek = round(player.SEEK_SILENCE * SR)
+    with pulse.recording() as recording, in_terminal(voicecoach("play", QUICK), play_env) as child:
+        start = recording.wait_for_sound(recording.frames())
+        origin = start - quick.first_sound()
+
+        # n: the next exercise's name is the next thing heard.
+        wait_until(recording, origin + skip_at)
+        pressed = recording.index_at(child.press(b"n"))
+        landed = pressed + seek + (name.start - second)
+        wait_until(recording, landed + SETTLE + name.length + WINDOW)
+        heard = recording.samples()
+        match = audio_env.locate(
+            heard, name.template(quick.audio), landed + SETTLE // 2, SETTLE // 2
+        )
+        assert match.exact, f"no {name.what!r} after n"
+        skipped = match.index - name.start  # where script sample 0 would be now
+
+        # space in a silence of the hold, then space again: the chime, then the cue that
+        # was next, at the distance it had when paused.
+        hold = cue_named(quick, "hold", after=second)
+        upcoming = first_cue_after(quick, hold.start + hold.length)
+        pause_at = (hold.start + hold.length + upcoming.start) // 2
+        wait_until(recording, skipped + pause_at)
+        paused = recording.index_at(child.press(b" ")) - skipped
+        time.sleep(2.0)
+        resumed = recording.index_at(child.press(b" "))
+        chime = to_pcm(load_chime(player.RESUME_CHIME))
+        chime_at = resumed + round(player.RESUME_BEFORE * SR)
+        goes_on = chime_at + len(chime) + round(player.RESUME_AFTER * SR)
+        expected = goes_on + upcoming.start - paused
+        wait_until(recording, expected + upcoming.length + 2 * WINDOW)
+        heard = recording.samples()
+        bell = audio_env.locate(heard, chime, chime_at, WINDOW)
+        assert bell.exact, "no resume chime"
+        nxt = audio_env.locate(heard, upcoming.template(quick.audio), expected, WINDOW)
+        assert nxt.exact, f"{upcoming.what!r} was not the next thing heard after resuming"
+        resumed_from = upcoming.start - (
+            nxt.index - (bell.index + len(chime) + round(player.RESUME_AFTER * SR))
+        )
+        assert hold.start + hold.length <= resumed_from <= upcoming.start
+        assert abs(resumed_from - paused) <= round(0.15 * SR)
+        # Silence from shortly after the pause until the chime, and from the chime on.
+        quiet_from = paused + skipped + round(0.4 * SR)
+        assert audio_env.last_loud(heard[quiet_from : bell.index]) is None
+        assert audio_env.last_loud(heard[bell.index + len(chime) : nxt.index]) is None
+
+        # b: back to this exercise's start, its name again.
+        pressed = recording.index_at(child.press(b"b"))
+        landed = pressed + seek + (name.start - second)
+        wait_until(recording, landed + SETTLE + name.length + WINDOW)
+        again = audio_env.locate(
+            recording.samples(), name.template(quick.audio), landed + SETTLE // 2, SETTLE // 2
+        )
+        assert again.exact, f"no {name.what!r} after b"
+
+        child.press(b"q")
+        assert child.process.wait(30) == 0
+        assert termios.tcgetattr(child.slave) == child.before
+    assert_gone(child.process)
+    text = child.text()
+    assert "space: pause/resume" in text
+    assert second_title in text and "Paused" in text
+    assert "Traceback" not in text
+
+
+@pytest.mark.audio
+def test_ctrl_c_in_a_terminal_stops_at_once_and_restores_it(
+    pulse: audio_env.PulseServer, play_env: dict[str, str], quick: Exported
+) -> None:
+    with pulse.recording() as recording, in_terminal(voicecoach("play", QUICK), play_env) as child:
+        start = recording.wait_for_sound(recording.frames())
+        wait_until(recording, start + 2 * SR)
+        pressed = child.press(b"\x03")
+        code = child.process.wait(30)
+        ended = time.monotonic()
+        restored = termios.tcgetattr(child.slave) == child.before
+        time.sleep(1.0)
+        heard = recording.samples()
+    assert code == ExitCode.CTRL_C
+    assert restored
+    assert_gone(child.process)
+    text = child.text()
+    assert "Interrupted." in text and "Traceback" not in text
+    # No sound outlives the process.
+    assert audio_env.last_loud(heard[recording.index_at(ended) + SR // 4 :]) is None
+    stopped = audio_env.last_loud(heard[: recording.index_at(ended) + SR // 4])
+    assert stopped is not None
+    print(f"Ctrl-C to silence: {(recording.time_of(stopped) - pressed) * 1000:.0f} ms")
+
+
+@pytest.mark.audio
+def test_ctrl_c_without_a_terminal_exits_130(
+    pulse: audio_env.PulseServer, play_env: dict[str, str], quick: Exported
+) -> None:
+    with pulse.recording() as recording:
+        process = subprocess.Popen(
+            voicecoach("play", QUICK),
+            env=play_env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        try:
+            recording.wait_for_sound(recording.frames())
+            process.send_signal(signal.SIGINT)
+            _, err = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert process.returncode == ExitCode.CTRL_C
+    assert err.decode().strip().splitlines() == ["Interrupted."]
+    assert_gone(process)
+
+
+@pytest.mark.audio
+def test_no_sound_device_is_a_clear_error_naming_export(
+    tmp_path: Path, play_env: dict[str, str]
+) -> None:
+    home = audio_env.alsa_home(
+        tmp_path / "home", 'pcm.!default { type plug; slave.pcm "voicecoach_no_such_device" }\n'
+    )
+    env = dict(play_env, HOME=str(home), XDG_RUNTIME_DIR=str(tmp_path / "none"))
+    env.pop("PULSE_RUNTIME_PATH", None)
+    done = subprocess.run(
+        voicecoach("play", QUICK),
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == ExitCode.ERROR
+    lines = done.stderr.strip().splitlines()
+    assert lines and all(line.startswith("Error: ") for line in lines), done.stderr
+    assert "sound device" in done.stderr and f"voicecoach export {QUICK}" in done.stderr
+    assert done.stdout == ""
+
+
+@pytest.mark.audio
+def test_a_device_lost_mid_session_is_a_clear_error(
+    tmp_path: Path, play_env: dict[str, str]
+) -> None:
+    with audio_env.pulse_server(tmp_path / "pulse") as server:
+        env = dict(
+            play_env,
+            **{k: server.env[k] for k in ("HOME", "XDG_RUNTIME_DIR", "PULSE_RUNTIME_PATH")},
+        )
+        with server.recording() as recording:
+            process = subprocess.Popen(
+                voicecoach("play", QUICK),
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
+            try:
+                recording.wait_for_sound(recording.frames())
+                server.kill(signal.SIGKILL)
+                _, err = process.communicate(timeout=30)
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+    assert process.returncode == ExitCode.ERROR
+    text = err.decode()
+    assert text.startswith("Error: ") and "Traceback" not in text
+    assert f"voicecoach export {QUICK}" in text
+    assert_gone(process)

@@ -359,6 +359,37 @@ def export(
         write_session(session, targets)
 
 
+# --- play --------------------------------------------------------------------------------
+
+
+@cli.command()
+@routine_argument(required=False)
+@voice_options
+def play(routine: str | None, voice_settings: VoiceSettings) -> None:
+    """Play a routine aloud, hands-free; with no ROUTINE, the default one.
+
+    The session opens with a moment of silence, then runs by itself: what you hear is
+    what `voicecoach export` writes, sample for sample. On a terminal, space pauses and
+    resumes (with a chime and a moment to get back into position), n skips to the next
+    exercise, b goes back to the start of this one and q quits; Ctrl-C stops at once.
+    A status line shows the exercise, side, set and time left. --voice, --rate and
+    --volume override the settings file. No sound device? Export the session instead.
+
+    \b
+    Examples:
+        voicecoach play
+        voicecoach play quick-start --rate 150
+    """
+    from voicecoach.library import DEFAULT_ROUTINE
+    from voicecoach.player import play as play_session
+    from voicecoach.render import prepare_session
+    from voicecoach.speech import Speech
+
+    loaded = current_library().load(routine or DEFAULT_ROUTINE)
+    session = prepare_session(loaded, Speech(voice_settings))
+    play_session(session.script, session.speech, session.chime)
+
+
 @cli.command("schema")
 def schema_command() -> None:
     """Print a JSON Schema of the routine format, for completion and checks in editors.

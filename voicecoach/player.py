@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import errno
+import io
 import os
 import queue
 import select
@@ -55,12 +56,16 @@ SEEK_SILENCE = 0.3
 
 MIN_CUT_GAP = 0.3
 """A block may end only in the middle of a silence at least this long (seconds)."""
-FIRST_BLOCK = 1.0
-BLOCK = 30.0
-LONGEST_BLOCK = 60.0
+FIRST_BLOCK = 10.0
+BLOCK = 60.0
+LONGEST_BLOCK = 120.0
 """Block lengths (seconds): the first is short so sound starts at once, the rest long so
 few streams are opened; a block is cut off at LONGEST_BLOCK even without a silence."""
 QUEUE_BLOCKS = 2
+STREAM_PAD = 0.1
+"""A new stream may lose its first few milliseconds (PulseAudio zeroes 2-10 ms here), so
+a block that does not begin in a silence gets this much silence in front, overlapping
+the silence played before it."""
 CHUNK = 4096
 
 TICK = 0.05
@@ -159,8 +164,7 @@ class SimpleaudioOutput:
         return voice
 
     def _start(self, data: Pcm) -> Voice:
-        with _alsa_quiet():
-            voice: Voice = self._sa.play_buffer(data, 1, 2, SAMPLE_RATE)
+        voice: Voice = self._sa.play_buffer(data, 1, 2, SAMPLE_RATE)
         return voice
 
     @staticmethod
@@ -185,24 +189,47 @@ class SimpleaudioOutput:
 
 
 @contextlib.contextmanager
-def _alsa_quiet() -> Iterator[None]:
-    """Keep ALSA's own diagnostics (printed by the C library on fd 2) off the user's screen;
-    the exception that follows says the same in words."""
+def quiet_stderr_fd(stream: IO[str]) -> Iterator[IO[str]]:
+    """Point fd 2 at /dev/null while playing, and yield a stream to the real stderr.
+
+    ALSA's C library prints its own diagnostics on fd 2, also from simpleaudio's playback
+    threads when a device fails mid-session; the AudioDeviceError that follows says the
+    same in words, so they would only be noise on the user's screen.
+    """
     try:
+        stream.flush()
         saved = os.dup(2)
-    except OSError:
-        yield
+    except (OSError, ValueError):
+        yield stream
         return
+    try:
+        is_fd2 = stream.fileno() == 2
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        is_fd2 = False
+    real = (
+        os.fdopen(
+            os.dup(saved),
+            "w",
+            encoding=getattr(stream, "encoding", None) or "utf-8",
+            errors="replace",
+        )
+        if is_fd2
+        else stream
+    )
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         try:
             os.dup2(devnull, 2)
         finally:
             os.close(devnull)
-        yield
+        yield real
     finally:
+        with contextlib.suppress(OSError, ValueError):
+            real.flush()
         os.dup2(saved, 2)
         os.close(saved)
+        if real is not stream:
+            real.close()
 
 
 # --- controls: the keyboard when there is one --------------------------------------------
@@ -411,14 +438,15 @@ def _cue_at(script: CueScript, position: int) -> Cue | None:
 
 @dataclass(frozen=True)
 class Block:
-    """Rendered audio from script sample ``start``."""
+    """Rendered audio from script sample ``start``, after ``lead`` samples of silence."""
 
     start: int
     samples: Pcm
+    lead: int = 0
 
     @property
     def end(self) -> int:
-        return self.start + len(self.samples)
+        return self.start + len(self.samples) - self.lead
 
 
 @dataclass(frozen=True)
@@ -432,11 +460,16 @@ _END = object()
 class _Renderer:
     """Renders blocks from ``start`` in a background thread into a bounded queue."""
 
-    def __init__(self, source: ChunkSource, start: int, ends: Iterator[int], depth: int) -> None:
+    def __init__(
+        self, source: ChunkSource, start: int, ends: Iterator[int], depth: int, lead: int
+    ) -> None:
         self.queue: queue.Queue[object] = queue.Queue(maxsize=depth)
         self._cancel = threading.Event()
         self._thread = threading.Thread(
-            target=self._run, args=(source, start, ends), name="voicecoach-render", daemon=True
+            target=self._run,
+            args=(source, start, ends, lead),
+            name="voicecoach-render",
+            daemon=True,
         )
         self._thread.start()
 
@@ -455,14 +488,15 @@ class _Renderer:
             except queue.Full:
                 continue
 
-    def _run(self, source: ChunkSource, start: int, ends: Iterator[int]) -> None:
+    def _run(self, source: ChunkSource, start: int, ends: Iterator[int], lead: int) -> None:
         try:
             chunks = source(start)
             position = start
             pending: Audio | None = None
             for end in ends:
-                block = np.empty(end - position, dtype=np.int16)
-                filled = 0
+                block = np.empty(lead + end - position, dtype=np.int16)
+                block[:lead] = 0
+                filled = lead
                 while filled < len(block):
                     if self._cancel.is_set():
                         return
@@ -470,14 +504,15 @@ class _Renderer:
                         pending = next(chunks, None)
                         if pending is None:
                             raise RuntimeError(
-                                f"the render ended early, at sample {position + filled}"
+                                f"the render ended early, at sample {position + filled - lead}"
                             )
                     take = min(len(pending), len(block) - filled)
                     block[filled : filled + take] = to_pcm(pending[:take])
                     pending = pending[take:]
                     filled += take
-                self._put(Block(position, block))
+                self._put(Block(position, block, lead))
                 position = end
+                lead = 0
             self._put(_END)
         except BaseException as err:  # handed to the player, which raises it
             self._put(_Failed(err))
@@ -578,7 +613,7 @@ class Player:
                         return self._result(False)
                     continue
                 if self._pending is not None:
-                    due = self._due(self._pending.start)
+                    due = self._due(self._pending.start) - self._pending.lead / SAMPLE_RATE
                     if now >= due:
                         self._start_block(self._pending, now, due)
                         self._pending = None
@@ -612,7 +647,7 @@ class Player:
 
     def _start_block(self, block: Block, now: float, due: float) -> None:
         if now - due > LATE:
-            self._anchor = (now, block.start)
+            self._anchor = (now + block.lead / SAMPLE_RATE, block.start)
         voice = self._output.play(block.samples)
         self._sounding.append(_Sounding(voice, self._clock(), len(block.samples) / SAMPLE_RATE))
         self._queued_to = block.end
@@ -639,10 +674,15 @@ class Player:
     def _begin(self, start: int, prelude: Pcm) -> None:
         """Play ``prelude`` now and the session from ``start`` right after it."""
         previous = self._renderer
-        self._halt()
+        stopped = self._halt()
         if previous is not None:
             # One renderer at a time: clip sources need not be thread-safe.
             previous.join(DRAIN_WAIT)
+        # A stopped block still plays out what the device has buffered (up to a few
+        # tenths of a second): let it end, so old and new sound never overlap.
+        deadline = time.monotonic() + DRAIN_WAIT
+        while any(v.is_playing() for v in stopped) and time.monotonic() < deadline:
+            time.sleep(0.005)
         self._renderer = _Renderer(
             self._source,
             start,
@@ -655,6 +695,7 @@ class Player:
                 round(LONGEST_BLOCK * SAMPLE_RATE),
             ),
             QUEUE_BLOCKS,
+            min(round(STREAM_PAD * SAMPLE_RATE), len(prelude)),
         )
         self._rendered_all = start >= self.script.length
         self._queued_to = start
@@ -668,16 +709,18 @@ class Player:
         self._anchor = (started + len(prelude) / SAMPLE_RATE, start)
         self._show(force=True)
 
-    def _halt(self) -> None:
-        """Stop every sound and the renderer."""
+    def _halt(self) -> list[Voice]:
+        """Stop every sound and the renderer; returns the voices told to stop."""
         if self._renderer is not None:
             self._renderer.cancel()
             self._renderer = None
         self._pending = None
-        for sounding in self._sounding:
+        stopped = [sounding.voice for sounding in self._sounding]
+        for voice in stopped:
             with contextlib.suppress(Exception):
-                sounding.voice.stop()
+                voice.stop()
         self._sounding = []
+        return stopped
 
     def _handle(self, keys: str) -> bool:
         """Act on typed keys; True to quit."""
@@ -769,14 +812,16 @@ def play(
 
     resume = to_pcm(np.asarray(chime(RESUME_CHIME), dtype=np.float32) * np.float32(chime_gain))
     interactive = in_foreground(stdin)
-    status = StatusLine(stderr) if in_foreground(stderr) else None
+    show_status = in_foreground(stderr)
     with contextlib.ExitStack() as stack:
+        screen = stack.enter_context(quiet_stderr_fd(stderr))
         controls: Controls = NoControls()
         if interactive:
             controls = stack.enter_context(TerminalControls(stdin.fileno()))
+        status = StatusLine(screen) if show_status else None
         if status is not None:
             if interactive:
-                stderr.write("space: pause/resume   n: next exercise   b: back   q: quit\n")
+                screen.write("space: pause/resume   n: next exercise   b: back   q: quit\n")
             stack.callback(status.clear)
         player = Player(script, source, device, resume_cue=resume, controls=controls, status=status)
         return player.run()

@@ -1,0 +1,212 @@
+"""Live play, timed at the sound card: time to first sound, Ctrl-C to silence, cue timing.
+
+Each run launches ``voicecoach play quick-start`` as a user would, through a private
+PulseAudio server whose null sink stands in for a sound card (the recipe the tests use,
+``tests/audio_env.py``), and records the sink's monitor with every read time-stamped, so
+each recorded sample maps to the moment it reached the "speaker".
+
+- *first sound*: from launching the process to the first audible sample at the sink. The
+  session opens with ``player.LEAD_IN`` seconds of silence on purpose; *device start*
+  subtracts it (and the first clip's own quiet onset) to show when the stream began.
+- *warm*: the speech cache already holds every phrase; *cold*: an empty speech cache, so
+  every phrase is synthesized first. Python bytecode is cached in both, as after install.
+- *Ctrl-C*: SIGINT two seconds into the session (mid-sentence), to the last audible sample
+  and to the process's exit.
+- *cue timing* (skip with ``--no-full``): one whole session; every chime's offset from its
+  place relative to the first chime, and the last cue's, which shows any drift.
+
+Run: ``python -m bench.first_sound [--repeat N] [--no-full]``. Prints a markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+import audio_env  # noqa: E402  (the tests' PulseAudio helpers, shared on purpose)
+
+from voicecoach.player import LEAD_IN  # noqa: E402
+
+ROUTINE = "quick-start"
+SR = 22050
+
+
+@dataclass(frozen=True)
+class Launch:
+    """One measured ``play``: seconds from launch to first sound, and Ctrl-C figures."""
+
+    first_sound: float
+    device_start: float
+    stop_sound: float
+    stop_exit: float
+
+
+def child_env(base: dict[str, str], cache: Path, work: Path) -> dict[str, str]:
+    env = dict(base)
+    env["VOICECOACH_CACHE_DIR"] = str(cache)
+    env["VOICECOACH_CONFIG_DIR"] = str(work / "config")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+    return env
+
+
+def voicecoach(*args: str) -> list[str]:
+    return [sys.executable, "-m", "voicecoach", *args]
+
+
+def export_reference(env: dict[str, str], folder: Path) -> tuple[np.ndarray, dict[str, object]]:
+    wav, cues = folder / "ref.wav", folder / "ref.json"
+    subprocess.run(
+        voicecoach("export", ROUTINE, "-o", str(wav), "--cues", str(cues)),
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    audio, _ = sf.read(wav, dtype="int16")
+    return np.asarray(audio, dtype=np.int16), json.loads(cues.read_text())
+
+
+def launch_once(server: audio_env.PulseServer, env: dict[str, str], onset: float) -> Launch:
+    """Play, wait for the first sound, then Ctrl-C two seconds later."""
+    with server.recording() as recording:
+        mark = recording.frames()
+        launched = time.monotonic()
+        process = subprocess.Popen(
+            voicecoach("play", ROUTINE),
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        try:
+            first = recording.wait_for_sound(mark, timeout=300)
+            heard_at = recording.time_of(first)
+            while recording.frames() < first + 2 * SR:
+                time.sleep(0.005)
+            interrupted = time.monotonic()
+            process.send_signal(signal.SIGINT)
+            process.wait(30)
+            exited = time.monotonic()
+            time.sleep(0.8)
+            last = audio_env.last_loud(recording.samples())
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert last is not None
+    return Launch(
+        first_sound=heard_at - launched,
+        device_start=heard_at - launched - LEAD_IN - onset,
+        stop_sound=recording.time_of(last) - interrupted,
+        stop_exit=exited - interrupted,
+    )
+
+
+def cue_timing(
+    server: audio_env.PulseServer,
+    env: dict[str, str],
+    ref: np.ndarray,
+    cues: list[dict[str, object]],
+) -> tuple[list[float], float, bool]:
+    """One whole session: chime offsets (ms) from their place, the last cue's, exactness."""
+    with server.recording() as recording:
+        mark = recording.frames()
+        subprocess.run(
+            voicecoach("play", ROUTINE), env=env, check=True, capture_output=True, timeout=900
+        )
+        time.sleep(0.3)
+        heard = recording.samples()
+    first = audio_env.first_loud(heard, after=mark)
+    onset = audio_env.first_loud(ref)
+    assert first is not None and onset is not None
+    origin = first - onset
+    found = []
+    for cue in cues:
+        start = round(float(cue["at"]) * SR)  # type: ignore[arg-type]
+        length = round(float(cue["duration"]) * SR)  # type: ignore[arg-type]
+        match = audio_env.locate(heard, ref[start : start + length], origin + start, SR // 3)
+        found.append((cue, start, match))
+    chimes = [(s, m) for c, s, m in found if c["type"] == "chime"]
+    base = chimes[0][1].index - chimes[0][0]
+    offsets = [(m.index - s - base) / SR * 1000 for s, m in chimes]
+    _, last_start, last_match = found[-1]
+    exact = all(m.exact for _, _, m in found)
+    return offsets, (last_match.index - last_start - base) / SR * 1000, exact
+
+
+def summary(values: Sequence[float]) -> str:
+    ms = [v * 1000 for v in values]
+    if len(ms) == 1:
+        return f"{ms[0]:.0f}"
+    return f"{statistics.median(ms):.0f} ({min(ms):.0f}-{max(ms):.0f})"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--repeat", type=int, default=5, help="runs per figure (median shown)")
+    parser.add_argument("--no-full", dest="full", action="store_false", help="skip cue timing")
+    args = parser.parse_args(argv)
+    missing = audio_env.missing_tools()
+    if missing:
+        print(f"needs PulseAudio: {', '.join(missing)} not installed", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory(prefix="voicecoach-bench-") as tmp:
+        work = Path(tmp)
+        with audio_env.pulse_server(work / "pulse") as server:
+            warm_cache = work / "warm-cache"
+            env = child_env(server.env, warm_cache, work)
+            ref, script = export_reference(env, work)  # also warms cache and bytecode
+            onset = (audio_env.first_loud(ref) or 0) / SR
+            cues: list[dict[str, object]] = script["cues"]  # type: ignore[assignment]
+            warm = [launch_once(server, env, onset) for _ in range(args.repeat)]
+            cold = []
+            for run in range(max(1, args.repeat // 2 + 1)):
+                cache = work / f"cold-cache-{run}"
+                cold.append(launch_once(server, child_env(server.env, cache, work), onset))
+                shutil.rmtree(cache, ignore_errors=True)
+            timing = cue_timing(server, env, ref, cues) if args.full else None
+
+    print(f"voicecoach play {ROUTINE}, {len(cues)} cues; Python {sys.version.split()[0]}")
+    print("times in ms: median (min-max)\n")
+    print("| measure | warm cache | cold cache |")
+    print("|---|---|---|")
+    for label, attr in (
+        ("command to first sound at the sink", "first_sound"),
+        (f"command to device start (first sound minus {LEAD_IN} s lead-in)", "device_start"),
+        ("Ctrl-C to silence at the sink", "stop_sound"),
+        ("Ctrl-C to process exit", "stop_exit"),
+    ):
+        warm_values = [getattr(r, attr) for r in warm]
+        cold_values = [getattr(r, attr) for r in cold]
+        print(f"| {label} | {summary(warm_values)} | {summary(cold_values)} |")
+    if timing is not None:
+        offsets, last, exact = timing
+        worst = max(abs(o) for o in offsets)
+        print(
+            f"\nchimes vs their place (relative to the first), ms: "
+            f"{', '.join(f'{o:+.1f}' for o in offsets)}; worst {worst:.1f}; "
+            f"last cue {last:+.1f}; every cue sample-exact: {exact}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,299 @@
+"""A private PulseAudio server with a null sink, and a recorder of what reaches it.
+
+Real playback is tested without speakers: ALSA (which simpleaudio uses) is pointed at a
+PulseAudio server of our own through an ``.asoundrc`` in a private HOME, the server plays
+into a null sink paced by its own clock like a sound card, and ``parec`` records the
+sink's monitor. The sink runs at the session's own format (22,050 Hz, mono, 16-bit), so
+nothing is resampled and the recording can be compared with an export sample for sample.
+
+The server is started and stopped by its process id, never by name, so it cannot touch
+anyone else's sound server; everything lives in a temp folder removed afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from voicecoach.cuescript import SAMPLE_RATE
+
+SINK = "voicecoach_test"
+START_TIMEOUT = 20.0
+
+
+def missing_tools() -> list[str]:
+    """The PulseAudio programs these tests need that are not installed."""
+    return [tool for tool in ("pulseaudio", "pactl", "parec") if shutil.which(tool) is None]
+
+
+def alsa_home(folder: Path, asoundrc: str) -> Path:
+    """A HOME whose ``.asoundrc`` is ``asoundrc`` (and which never autospawns PulseAudio)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ".asoundrc").write_text(asoundrc)
+    pulse_conf = folder / ".config" / "pulse"
+    pulse_conf.mkdir(parents=True, exist_ok=True)
+    (pulse_conf / "client.conf").write_text("autospawn = no\n")
+    return folder
+
+
+@dataclass
+class PulseServer:
+    """A running private PulseAudio server; ``env`` points a child process at it."""
+
+    root: Path
+    process: subprocess.Popen[bytes]
+    env: dict[str, str]
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def pactl(self, *args: str) -> str:
+        done = subprocess.run(
+            ["pactl", *args], env=self.env, capture_output=True, text=True, timeout=10
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"pactl {' '.join(args)} failed: {done.stderr.strip()}")
+        return done.stdout
+
+    def kill(self, sig: int = signal.SIGTERM) -> None:
+        """Stop this server (by its pid) and wait for it to be gone."""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[Recording]:
+        """Record the sink's monitor until the block ends."""
+        recording = Recording(self.env)
+        try:
+            recording.wait_started()
+            yield recording
+        finally:
+            recording.stop()
+
+
+@contextlib.contextmanager
+def pulse_server(root: Path) -> Iterator[PulseServer]:
+    """Start a private server under ``root`` with a null sink at the session's format."""
+    runtime = root / "runtime"
+    runtime.mkdir(parents=True)
+    runtime.chmod(0o700)
+    home = alsa_home(root / "home", "pcm.!default { type pulse }\nctl.!default { type pulse }\n")
+    env = dict(os.environ)
+    env.update(
+        {
+            "HOME": str(home),
+            "XDG_RUNTIME_DIR": str(runtime),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "PULSE_RUNTIME_PATH": str(runtime / "pulse"),
+        }
+    )
+    env.pop("PULSE_SERVER", None)
+    log = (root / "pulseaudio.log").open("wb")
+    process = subprocess.Popen(
+        [
+            "pulseaudio",
+            "-n",
+            "--daemonize=no",
+            "--exit-idle-time=-1",
+            "--disallow-exit",
+            "--use-pid-file=no",
+            "--log-target=stderr",
+            f"--load=module-null-sink sink_name={SINK} rate={SAMPLE_RATE} channels=1 format=s16le",
+            "--load=module-native-protocol-unix",
+        ],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )
+    server = PulseServer(root, process, env)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    "pulseaudio exited at start: " + (root / "pulseaudio.log").read_text()[-2000:]
+                )
+            try:
+                server.pactl("set-default-sink", SINK)
+                break
+            except (RuntimeError, subprocess.TimeoutExpired):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield server
+    finally:
+        server.kill()
+        log.close()
+
+
+Samples = npt.NDArray[np.int16]
+
+
+@dataclass
+class Recording:
+    """``parec`` on the sink monitor, read as it arrives, each read stamped with the time,
+    so a sample's index can be turned into the moment it reached the sink."""
+
+    env: dict[str, str]
+    process: subprocess.Popen[bytes] = field(init=False)
+    _chunks: list[bytes] = field(default_factory=list)
+    _stamps: list[tuple[float, int]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _frames: int = 0
+
+    def __post_init__(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "parec",
+                f"--device={SINK}.monitor",
+                "--raw",
+                "--format=s16le",
+                f"--rate={SAMPLE_RATE}",
+                "--channels=1",
+                "--latency-msec=10",
+            ],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        stream = self.process.stdout
+        assert stream is not None
+        odd = b""
+        while True:
+            data = os.read(stream.fileno(), 8192)
+            if not data:
+                return
+            now = time.monotonic()
+            data = odd + data
+            whole = len(data) - len(data) % 2
+            odd = data[whole:]
+            with self._lock:
+                self._chunks.append(data[:whole])
+                self._frames += whole // 2
+                self._stamps.append((now, self._frames))
+
+    def wait_started(self, timeout: float = 10.0) -> None:
+        """Wait until audio (even silence) flows, so nothing played later is missed."""
+        deadline = time.monotonic() + timeout
+        while self.frames() < SAMPLE_RATE // 10:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("parec did not start recording")
+            time.sleep(0.02)
+
+    def frames(self) -> int:
+        with self._lock:
+            return self._frames
+
+    def samples(self) -> Samples:
+        with self._lock:
+            data = b"".join(self._chunks)
+        return np.frombuffer(data, dtype="<i2").astype(np.int16)
+
+    def time_of(self, index: float) -> float:
+        """The monotonic time at which sample ``index`` reached the sink (a fit over every
+        read: each is late by a varying few milliseconds, never early)."""
+        with self._lock:
+            stamps = np.array(self._stamps, dtype=float)
+        # The earliest-arriving reads bound the true times best: fit, then shift to them.
+        slope, offset = np.polyfit(stamps[:, 1], stamps[:, 0], 1)
+        residual = stamps[:, 0] - (slope * stamps[:, 1] + offset)
+        return float(slope * index + offset + residual.min())
+
+    def index_at(self, moment: float) -> int:
+        """The sample reaching the sink at monotonic time ``moment``."""
+        with self._lock:
+            stamps = np.array(self._stamps, dtype=float)
+        slope, offset = np.polyfit(stamps[:, 0], stamps[:, 1], 1)
+        residual = stamps[:, 1] - (slope * stamps[:, 0] + offset)
+        return int(np.rint(slope * moment + offset + residual.max()))
+
+    def wait_for_sound(self, after: int = 0, timeout: float = 60.0, level: int = 64) -> int:
+        """Wait until a sample louder than ``level`` arrives at or after index ``after``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = first_loud(self.samples(), level, after)
+            if found is not None:
+                return found
+            time.sleep(0.005)
+        raise AssertionError(f"no sound reached the sink within {timeout} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        self._reader.join(5)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+@dataclass(frozen=True)
+class Match:
+    """Where a template was found in a recording, and how well it fits there."""
+
+    index: int
+    correlation: float
+    exact: bool
+
+
+def locate(recording: Samples, template: Samples, expected: int, window: int) -> Match:
+    """The best match of ``template`` starting within ``window`` samples of ``expected``,
+    by normalized cross-correlation (computed with FFTs over the window only)."""
+    low = max(0, expected - window)
+    high = min(len(recording), expected + window + len(template))
+    if high - low < len(template):
+        return Match(expected, 0.0, False)
+    segment = recording[low:high].astype(np.float64)
+    pattern = template.astype(np.float64)
+    size = 1 << int(np.ceil(np.log2(len(segment) + len(pattern))))
+    spectrum = np.fft.rfft(segment, size) * np.conj(np.fft.rfft(pattern, size))
+    lags = len(segment) - len(pattern) + 1
+    products = np.fft.irfft(spectrum, size)[:lags]
+    power = np.concatenate([[0.0], np.cumsum(segment**2)])
+    energy = power[len(pattern) :][:lags] - power[:lags]
+    scale = np.sqrt(np.maximum(energy, 1e-9) * max(float(pattern @ pattern), 1e-9))
+    correlation = products / scale
+    best = int(np.argmax(correlation))
+    index = low + best
+    exact = bool(np.array_equal(recording[index : index + len(template)], template))
+    return Match(index, float(correlation[best]), exact)
+
+
+def first_loud(samples: Samples, level: int = 64, after: int = 0) -> int | None:
+    """Index of the first sample louder than ``level`` at or after ``after``."""
+    loud = np.flatnonzero(np.abs(samples[after:].astype(np.int32)) > level)
+    return after + int(loud[0]) if loud.size else None
+
+
+def last_loud(samples: Samples, level: int = 64) -> int | None:
+    """Index of the last sample louder than ``level``."""
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > level)
+    return int(loud[-1]) if loud.size else None
