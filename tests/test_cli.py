@@ -135,7 +135,7 @@ def test_show_takes_a_path(run: Run, routine_file: Path) -> None:
 
 def test_script_prints_every_cue_at_its_time(run: Run, routine_file: Path) -> None:
     compiled = compile_routine(load_routine(routine_file), estimate_speech_samples)
-    result = run(["script", "stretch-break"])
+    result = run(["script", "stretch-break", "--estimate"])
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
     lines = result.stdout.splitlines()
@@ -163,7 +163,7 @@ def test_script_prints_every_cue_at_its_time(run: Run, routine_file: Path) -> No
 
 
 def test_script_json_is_the_contract(run: Run, routine_file: Path) -> None:
-    result = run(["script", "stretch-break", "--json"])
+    result = run(["script", "stretch-break", "--json", "--estimate"])
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
     data = json.loads(result.stdout)
@@ -172,6 +172,38 @@ def test_script_json_is_the_contract(run: Run, routine_file: Path) -> None:
     assert data["format"] == FORMAT
     assert data["routine"] == {"id": "stretch-break", "name": "Stretch break"}
     assert [c["title"] for c in data["chapters"]] == ["Pelvic tilt", "Knee hug", "Marching"]
+
+
+@pytest.mark.engine
+def test_script_times_phrases_by_the_real_voice(run: Run, routine_file: Path) -> None:
+    from voicecoach.speech import Speech
+
+    result = run(["script", "stretch-break", "--json"])
+    assert (result.exit_code, result.stderr) == (0, "")
+    speech = Speech()
+    speech_cues = [c for c in json.loads(result.stdout)["cues"] if c["type"] == "speech"]
+    assert speech_cues
+    for cue in speech_cues:
+        assert cue["duration"] == round(speech.samples(cue["text"]) / 22050, 6)
+
+
+def test_script_without_a_voice_engine_estimates_and_says_so(
+    run: Run, routine_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import voicecoach.render
+    from voicecoach.errors import VoiceEngineError
+
+    def no_engine(*args: object, **kwargs: object) -> None:
+        raise VoiceEngineError("no voice engine: install espeak-ng")
+
+    monkeypatch.setattr(voicecoach.render, "prepare_session", no_engine)
+    result = run(["script", "stretch-break", "--json"])
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "Note: no voice engine: install espeak-ng\nNote: phrase lengths are estimated instead.\n"
+    )
+    routine = load_routine(routine_file, "stretch-break")
+    assert json.loads(result.stdout) == compile_routine(routine).to_dict()
 
 
 def test_script_of_a_user_routine_overriding_a_shipped_one(

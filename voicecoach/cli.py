@@ -74,8 +74,8 @@ def current_library(ctx: click.Context | None = None) -> Library:
 
 
 def speech_timer() -> SpeechTimer:
-    """How long each phrase takes to say, for timing cues; the estimate until the voice
-    engine's measured lengths are plugged in here."""
+    """The estimated phrase lengths: for listings, and for scripts when asked or when no
+    voice engine is installed (``script`` and ``export`` otherwise measure the real voice)."""
     return estimate_speech_samples
 
 
@@ -176,19 +176,39 @@ def show(routine: str) -> None:
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the cue script as JSON (voicecoach.cues/1)."
 )
-def script(routine: str, as_json: bool) -> None:
+@click.option(
+    "--estimate",
+    is_flag=True,
+    help="Time phrases by an estimate instead of the voice engine (faster, not exact).",
+)
+@voice_options
+def script(routine: str, as_json: bool, estimate: bool, voice_settings: VoiceSettings) -> None:
     """Print a routine's timed cue script.
 
     Every phrase and chime of ROUTINE with the time it starts, as minutes:seconds
     from the start of the session, grouped by exercise. With --json, the script in
-    the documented voicecoach.cues/1 format.
+    the documented voicecoach.cues/1 format. Phrases are timed by the voice engine,
+    so the script matches `play` and `export` to the sample; with --estimate (or
+    when no voice engine is installed) their lengths are estimated.
 
     \b
     Examples:
         voicecoach script quick-start
         voicecoach script lower-back-essentials --json > cues.json
     """
-    compiled = compile_routine(current_library().load(routine), speech_timer())
+    loaded = current_library().load(routine)
+    compiled = compile_routine(loaded, speech_timer()) if estimate else None
+    if compiled is None:
+        from voicecoach.errors import VoiceEngineError
+        from voicecoach.render import prepare_session
+        from voicecoach.speech import Speech
+
+        try:
+            compiled = prepare_session(loaded, Speech(voice_settings)).script
+        except VoiceEngineError as err:
+            click.echo(f"Note: {err}", err=True)
+            click.echo("Note: phrase lengths are estimated instead.", err=True)
+            compiled = compile_routine(loaded, speech_timer())
     click.echo(compiled.to_json() if as_json else format_timeline(compiled), nl=False)
 
 
