@@ -300,10 +300,13 @@ def test_closing_read_ahead_stops_its_thread() -> None:
             index += 1
             yield tone(10, 0.0)
 
+    before = set(threading.enumerate())
     stream = read_ahead(endless(), depth=3)
     next(stream)
+    started = [t for t in threading.enumerate() if t not in before]
+    assert [t.name for t in started] == ["voicecoach-render"]
     stream.close()
-    assert not any(t.name == "voicecoach-render" for t in threading.enumerate())
+    assert not started[0].is_alive()
     count = len(produced)
     time.sleep(0.1)
     assert len(produced) == count <= 6
