@@ -451,6 +451,17 @@ def test_terminal_controls_read_single_keys_and_restore_the_terminal() -> None:
         os.close(slave)
 
 
+def test_library_noise_on_fd_2_is_hidden_while_our_own_lines_still_show(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    with os.fdopen(2, "w", closefd=False) as stderr:
+        with player.quiet_stderr_fd(stderr) as screen:
+            os.write(2, b"ALSA lib pcm.c: underrun occurred\n")
+            screen.write("status\n")
+        stderr.write("after\n")
+    assert capfd.readouterr().err == "status\nafter\n"
+
+
 def test_only_a_foreground_terminal_counts_as_one(tmp_path: Path) -> None:
     read, write = os.pipe()
     try:
@@ -790,6 +801,21 @@ def test_ctrl_c_in_a_terminal_stops_at_once_and_restores_it(
     stopped = audio_env.last_loud(heard[: recording.index_at(ended) + SR // 4])
     assert stopped is not None
     print(f"Ctrl-C to silence: {(recording.time_of(stopped) - pressed) * 1000:.0f} ms")
+
+
+@pytest.mark.audio
+def test_sigterm_in_a_terminal_restores_it_too(
+    pulse: audio_env.PulseServer, play_env: dict[str, str], quick: Exported
+) -> None:
+    with pulse.recording() as recording, in_terminal(voicecoach("play", QUICK), play_env) as child:
+        recording.wait_for_sound(recording.frames())
+        child.process.send_signal(signal.SIGTERM)
+        code = child.process.wait(30)
+        restored = termios.tcgetattr(child.slave) == child.before
+    assert code == 128 + signal.SIGTERM
+    assert restored
+    assert_gone(child.process)
+    assert "Traceback" not in child.text()
 
 
 @pytest.mark.audio

@@ -269,7 +269,7 @@ class TerminalControls:
 
     def __exit__(self, *exc: object) -> None:
         if self._saved is not None:
-            with _ignore_sigttou():
+            with _ignore_sigttou(), contextlib.suppress(termios.error, OSError):
                 termios.tcsetattr(self._fd, termios.TCSADRAIN, self._saved)
             self._saved = None
 
@@ -296,6 +296,28 @@ def _ignore_sigttou() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTTOU, previous)
+
+
+@contextlib.contextmanager
+def exit_on_termination() -> Iterator[None]:
+    """SIGTERM or SIGHUP (a closed terminal window) while playing unwinds like Ctrl-C, so the
+    sound stops and the terminal is restored, then exits with the signal's usual status."""
+
+    def leave(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous: dict[signal.Signals, Any] = {}
+    try:
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(signum) is signal.SIG_DFL:  # respect nohup and the like
+                previous[signum] = signal.signal(signum, leave)
+    except ValueError:  # not the main thread: signals are not ours to handle
+        pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def in_foreground(stream: IO[Any] | None) -> bool:
@@ -765,14 +787,24 @@ class StatusLine:
     def __init__(self, stream: IO[str]) -> None:
         self._stream = stream
 
+    def _width(self) -> int:
+        try:
+            columns = os.get_terminal_size(self._stream.fileno()).columns
+        except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+            columns = shutil.get_terminal_size().columns
+        return max(10, columns - 1)
+
+    def _write(self, text: str) -> None:
+        # A terminal that went away (a closed window) must not turn into an error.
+        with contextlib.suppress(OSError, ValueError):
+            self._stream.write(text)
+            self._stream.flush()
+
     def __call__(self, text: str) -> None:
-        width = max(10, shutil.get_terminal_size().columns - 1)
-        self._stream.write("\r" + text[:width] + "\x1b[K")
-        self._stream.flush()
+        self._write("\r" + text[: self._width()] + "\x1b[K")
 
     def clear(self) -> None:
-        self._stream.write("\r\x1b[K")
-        self._stream.flush()
+        self._write("\r\x1b[K")
 
 
 def play(
@@ -814,6 +846,7 @@ def play(
     interactive = in_foreground(stdin)
     show_status = in_foreground(stderr)
     with contextlib.ExitStack() as stack:
+        stack.enter_context(exit_on_termination())
         screen = stack.enter_context(quiet_stderr_fd(stderr))
         controls: Controls = NoControls()
         if interactive:
