@@ -27,13 +27,15 @@ def sentence(text: str) -> str:
 class Phrases:
     """Everything voicecoach says in its own words, in one language.
 
-    Templates use ``str.format`` fields: ``{n}``, ``{m}``, ``{side}``, ``{name}``.
+    ``language`` is the table's code (``en``), ``name`` the language in English, for
+    messages. Templates use ``str.format`` fields: ``{n}``, ``{m}``, ``{side}``, ``{name}``.
     ``numbers`` holds the words for 1..100 (counts are spoken as words; larger counts fall
     back to digits). ``side_names`` maps the default side labels (``left``/``right``) to
     how they are said; any other label an author chose is said as written.
     """
 
     language: str
+    name: str
     numbers: tuple[str, ...]
     side_names: tuple[tuple[str, str], ...]
     last_one: str
@@ -124,6 +126,7 @@ def _english_numbers() -> tuple[str, ...]:
 
 ENGLISH = Phrases(
     language="en",
+    name="English",
     numbers=_english_numbers(),
     side_names=(("left", "Left side"), ("right", "Right side")),
     last_one="Last one",
@@ -142,18 +145,113 @@ ENGLISH = Phrases(
     well_done="Well done",
 )
 
-_TABLES: dict[str, Phrases] = {p.language: p for p in (ENGLISH,)}
+
+def _german_numbers() -> tuple[str, ...]:
+    # Units as they stand before "und" in 21..99: "ein", not "eins" (einundzwanzig).
+    units = ["ein", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun"]
+    small = [
+        "eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn",
+        "elf", "zwölf", "dreizehn", "vierzehn", "fünfzehn", "sechzehn", "siebzehn",
+        "achtzehn", "neunzehn",
+    ]  # fmt: skip
+    tens = ["zwanzig", "dreißig", "vierzig", "fünfzig", "sechzig", "siebzig", "achtzig", "neunzig"]
+    words = list(small)
+    for ten in tens:
+        words.append(ten)
+        words.extend(f"{unit}und{ten}" for unit in units)
+    words.append("hundert")
+    return tuple(w[:1].upper() + w[1:] for w in words)
+
+
+# Counting aloud, people say "du" to each other: the short, direct imperative.
+GERMAN = Phrases(
+    language="de",
+    name="German",
+    numbers=_german_numbers(),
+    side_names=(("left", "Linke Seite"), ("right", "Rechte Seite")),
+    last_one="Die Letzte",
+    halfway="Halbzeit",
+    seconds_left="Noch {n} Sekunden",
+    minute_left="Noch eine Minute",
+    minutes_left="Noch {n} Minuten",
+    switch_sides="Seitenwechsel. {side}",
+    first_side="{side} zuerst",
+    set_of="Satz {n} von {m}",
+    sets_plan="{m} Sätze",
+    round_of="Runde {n} von {m}",
+    rest="Pause",
+    next_up="Als Nächstes: {name}",
+    get_ready="Mach dich bereit",
+    well_done="Gut gemacht",
+)
+
+
+def _spanish_numbers() -> tuple[str, ...]:
+    small = [
+        "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez",
+        "once", "doce", "trece", "catorce", "quince", "dieciséis", "diecisiete",
+        "dieciocho", "diecinueve", "veinte", "veintiuno", "veintidós", "veintitrés",
+        "veinticuatro", "veinticinco", "veintiséis", "veintisiete", "veintiocho",
+        "veintinueve",
+    ]  # fmt: skip
+    tens = ["treinta", "cuarenta", "cincuenta", "sesenta", "setenta", "ochenta", "noventa"]
+    words = list(small)
+    for ten in tens:
+        words.append(ten)
+        words.extend(f"{ten} y {one}" for one in small[:9])
+    words.append("cien")
+    return tuple(w[:1].upper() + w[1:] for w in words)
+
+
+# "Tú", as a coach speaks to one person; "la última" (repetición), "serie" for a set.
+SPANISH = Phrases(
+    language="es",
+    name="Spanish",
+    numbers=_spanish_numbers(),
+    side_names=(("left", "Lado izquierdo"), ("right", "Lado derecho")),
+    last_one="La última",
+    halfway="Vas por la mitad",
+    seconds_left="Quedan {n} segundos",
+    minute_left="Queda un minuto",
+    minutes_left="Quedan {n} minutos",
+    switch_sides="Cambia de lado. {side}",
+    first_side="{side} primero",
+    set_of="Serie {n} de {m}",
+    sets_plan="{m} series",
+    round_of="Ronda {n} de {m}",
+    rest="Descanso",
+    next_up="A continuación: {name}",
+    get_ready="Prepárate",
+    well_done="Buen trabajo",
+)
+
+_TABLES: dict[str, Phrases] = {p.language: p for p in (ENGLISH, GERMAN, SPANISH)}
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = tuple(sorted(_TABLES))
 
 
+def base_language(tag: str) -> str:
+    """The language of a tag, without its region or script: ``de-AT`` -> ``de``."""
+    return tag.strip().lower().split("-", 1)[0]
+
+
+def is_supported(tag: str) -> bool:
+    """Whether voicecoach has phrases for ``tag`` (``es`` or a regional ``es-MX``)."""
+    return base_language(tag) in _TABLES
+
+
+def supported_list() -> str:
+    """The supported languages for a message: ``de (German), en (English), es (Spanish)``."""
+    return ", ".join(f"{code} ({_TABLES[code].name})" for code in SUPPORTED_LANGUAGES)
+
+
 def phrases_for(language: str) -> Phrases:
-    """The phrase table for ``language`` (a code such as ``en``)."""
-    table = _TABLES.get(language.strip().lower())
+    """The phrase table for ``language``: a code such as ``en``, or a regional tag such as
+    ``en-GB`` or ``es-MX``, which gets its language's table."""
+    table = _TABLES.get(base_language(language))
     if table is None:
-        supported = ", ".join(SUPPORTED_LANGUAGES)
         raise VoicecoachError(
             f"voicecoach has no phrases for language {language!r}; "
-            f"set `language:` to one of: {supported}"
+            f"set `language:` to one of: {supported_list()}"
         )
     return table
