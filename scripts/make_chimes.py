@@ -10,6 +10,12 @@ recognised with eyes closed:
 - ``done``: a warm C major arpeggio (C4 E4 G4 C5, justly tuned) left to ring: "finished".
 - ``tick``: a short soft pip (A6) for counts and countdowns.
 - ``next``: one gentle round note (F5): a new exercise or set.
+- ``count``: one short wooden knock (C5): a rep begins, in a session without a voice.
+- ``last``: two quick higher knocks (A5): the last rep begins (the voice's "Last one").
+- ``phase``: one soft low note (E4): the next phase of a rep ("Sink down", "Lower").
+
+The last three stand in for the spoken counts when a session has no voice, so a count, the
+last count, a phase and a countdown (``tick``) each sound different.
 
 Every file is 22,050 Hz mono 16-bit, exactly as long as ``voicecoach.sounds.CHIME_SECONDS``
 says, and starts and ends on a zero sample (a raised-cosine attack on every note and a
@@ -22,7 +28,7 @@ chime sounds ("active RMS": RMS over the 20 ms frames above -40 dBFS). Measured 
 
 - speech: active RMS -21.4 to -18.6 dBFS, -20.0 on average; peaks -7.9 to -1.4 dBFS;
 - chimes: active RMS -18.0 (switch -17.8, done -18.2); peaks hold -7.5, release -8.2,
-  switch -6.0, done -6.0, tick -6.7, next -9.3 dBFS.
+  switch -6.0, done -6.0, tick -6.7, next -9.3, count -7.2, last -6.7, phase -8.2 dBFS.
 
 So a chime sits 2 dB above the voice on average: as loud as the speech around it, and
 still heard when music plays under the session.
@@ -68,9 +74,14 @@ WOOD = Timbre(((1.0, 1.0, 0.15), (3.98, 0.22, 0.03), (9.9, 0.04, 0.012)))
 WARM = Timbre(((1.0, 1.0, 0.9), (2.0, 0.22, 0.45), (3.0, 0.07, 0.25)))
 ROUND = Timbre(((1.0, 1.0, 0.30), (2.0, 0.16, 0.12)))
 PIP = Timbre(((1.0, 1.0, 0.025),))
+# A knock: wood damped at once, short enough to mark a beat without ringing into the next.
+KNOCK = Timbre(((1.0, 1.0, 0.05), (3.98, 0.22, 0.012)))
+# Soft and low, for the quieter half of a rep: almost a pure tone.
+SOFT = Timbre(((1.0, 1.0, 0.08), (2.0, 0.10, 0.04)))
 
 # Equal-tempered pitches in Hz.
-C4, A4, D5, E5, F5, G5, C6, A6 = 261.63, 440.00, 587.33, 659.26, 698.46, 783.99, 1046.50, 1760.00
+C4, E4, A4, C5, D5, E5 = 261.63, 329.63, 440.00, 523.25, 587.33, 659.26
+F5, G5, A5, C6, A6 = 698.46, 783.99, 880.00, 1046.50, 1760.00
 
 
 def note(freq: float, timbre: Timbre, length: int, level: float = 1.0) -> Signal:
@@ -113,6 +124,12 @@ def design(name: str, length: int) -> Signal:
         return note(A6, PIP, length)
     if name == "next":
         return note(F5, ROUND, length)
+    if name == "count":
+        return note(C5, KNOCK, length)
+    if name == "last":
+        return sequence(length, [(0.0, A5, KNOCK, 1.0), (0.11, A5, KNOCK, 1.0)])
+    if name == "phase":
+        return note(E4, SOFT, length)
     raise KeyError(name)
 
 

@@ -14,7 +14,9 @@ import soundfile
 from voicecoach import sounds
 from voicecoach.compiler import (
     GAP,
+    LAST_COUNT_TONE,
     SECOND,
+    TONES,
     CompileOptions,
     SpeechTimer,
     check_script,
@@ -432,10 +434,10 @@ def test_without_a_voice_the_session_is_chimes_only() -> None:
     ticks = ["[tick]"] * 3
     assert said(script) == [
         "[next]",
-        "[tick]",  # rep 1, then its second phase
-        "[tick]",
-        "[tick]",  # rep 2
-        "[tick]",
+        "[count]",  # rep 1, then its second phase
+        "[phase]",
+        "[last]",  # rep 2, the last one
+        "[phase]",
         "[next]",
         *ticks,
         "[hold]",
@@ -450,6 +452,20 @@ def test_without_a_voice_the_session_is_chimes_only() -> None:
     ]
     assert {c.type for c in script.cues} == {CueType.CHIME}
     assert [c.role for c in script.cues[:3]] == ["name", "count", "phase"]
+
+
+def test_without_a_voice_counts_phases_and_countdowns_sound_different() -> None:
+    tones = [TONES["count"], LAST_COUNT_TONE, TONES["phase"], TONES["countdown"]]
+    assert len(set(tones)) == 4
+    assert set(tones) <= set(sounds.CHIME_SECONDS)
+    one = routine(reps("Bridge", 1))
+    assert [
+        c.sound for c in role(compile_routine(one, no_speech, options=CHIMES_ONLY), "count")
+    ] == ["count"]
+    three = routine(reps("Bridge", 3, tempo=(1.0, 1.0, 1.0), phases=("Up", "Hold", "Down")))
+    script = clean(compile_routine(three, no_speech, options=CHIMES_ONLY), three)
+    assert [c.sound for c in role(script, "count")] == ["count", "count", "last"]
+    assert [c.sound for c in role(script, "phase")] == ["phase"] * 6
 
 
 def test_without_a_voice_timings_and_chapters_still_hold() -> None:

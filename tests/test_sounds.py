@@ -105,7 +105,17 @@ def test_the_chimes_are_easy_to_tell_apart() -> None:
     for a, b in itertools.combinations(NAMES, 2):
         assert semitones(pitch[a], pitch[b]) >= 2.0, (a, b, pitch[a], pitch[b])
     notes = {name: onsets(audio) for name, audio in chimes.items()}
-    assert notes == {"hold": 2, "release": 2, "switch": 3, "done": 4, "tick": 1, "next": 1}
+    assert notes == {
+        "hold": 2,
+        "release": 2,
+        "switch": 3,
+        "done": 4,
+        "tick": 1,
+        "next": 1,
+        "count": 1,
+        "last": 2,
+        "phase": 1,
+    }
     # hold rises, release falls: the pitch of the first note against the last.
     head = round(0.1 * SAMPLE_RATE)
     hold, release = chimes["hold"], chimes["release"]

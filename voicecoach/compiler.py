@@ -74,9 +74,14 @@ class CompileOptions:
     voice: bool = True
 
 
-TONES: dict[str, str] = {"name": "next", "count": "tick", "phase": "tick", "countdown": "tick"}
+TONES: dict[str, str] = {"name": "next", "count": "count", "phase": "phase", "countdown": "tick"}
 """Without a voice, the roles that still sound, and the chime each becomes; every other
-spoken role is left out. Side changes keep their ``switch`` chime, holds their chimes."""
+spoken role is left out. Side changes keep their ``switch`` chime, holds their chimes.
+A count, a phase and a countdown each get their own tone, so a listener can still tell a
+new rep from the second half of one, and both from the seconds running out."""
+
+LAST_COUNT_TONE = "last"
+"""Without a voice, the last rep of several is counted with this tone ("Last one")."""
 
 
 def _number_words(digits: str) -> str:
@@ -222,11 +227,11 @@ class _Timeline:
             set=ctx.set,
         )
 
-    def say(self, text: str, role: str, ctx: _Ctx) -> Cue | None:
+    def say(self, text: str, role: str, ctx: _Ctx, tone: str | None = None) -> Cue | None:
         """Speak ``text`` at the cursor and move the cursor past it (without a voice, ring
-        the role's tone instead, or nothing)."""
+        ``tone`` or the role's tone instead, or nothing)."""
         if not self.options.voice:
-            tone = TONES.get(role)
+            tone = tone or TONES.get(role)
             return self.ring(tone, role, ctx) if tone else None
         cue = self._add(self.speech_cue(self.t, text, role, ctx))
         self.t = cue.end + GAP
@@ -380,12 +385,14 @@ class _Timeline:
         n = ex.reps or 1
         p = self.phrases
         for rep in range(1, n + 1):
-            count = sentence(p.last_one) if rep == n and n > 1 else p.count(rep)
+            last = rep == n and n > 1
+            count = sentence(p.last_one) if last else p.count(rep)
             for i, seconds in enumerate(ex.tempo):
                 start = self.t
                 word = sentence(ex.phases[i]) if i < len(ex.phases) else ""
                 if i == 0:
-                    self.say(f"{count} {word}" if word else count, "count", ctx)
+                    tone = LAST_COUNT_TONE if last else None
+                    self.say(f"{count} {word}" if word else count, "count", ctx, tone)
                 elif word:
                     self.say(word, "phase", ctx)
                 self.t = max(self.t, start + to_samples(seconds))

@@ -24,6 +24,9 @@ CHIME_SECONDS: dict[str, float] = {
     "done": 1.6,
     "tick": 0.12,
     "next": 0.5,
+    "count": 0.15,
+    "last": 0.3,
+    "phase": 0.2,
 }
 
 
