@@ -405,9 +405,9 @@ def play(routine: str | None, voice_settings: VoiceSettings) -> None:
     from voicecoach.render import prepare_session
     from voicecoach.speech import Speech
 
-    loaded = current_library().load(routine or DEFAULT_ROUTINE)
-    session = prepare_session(loaded, Speech(voice_settings))
-    play_session(session.script, session.speech, session.chime)
+    named = routine or DEFAULT_ROUTINE
+    session = prepare_session(current_library().load(named), Speech(voice_settings))
+    play_session(session.script, session.speech, session.chime, routine=named)
 
 
 @cli.command("schema")

@@ -22,6 +22,7 @@ import io
 import os
 import queue
 import select
+import shlex
 import shutil
 import signal
 import sys
@@ -77,10 +78,13 @@ LOST_MARGIN = 0.5
 """A block that stops this much before its end was cut off by the device."""
 DRAIN_WAIT = 1.0
 
-EXPORT_HINT = (
-    "to listen without a sound device, write the session to a file with "
-    "`voicecoach export {routine} -o session.mp3`"
-)
+
+def export_hint(routine: str) -> str:
+    """What to do without a sound device, naming the routine as the user did."""
+    return (
+        "to listen without it, write the session to a file: "
+        f"`voicecoach export {shlex.quote(routine)} -o session.mp3`"
+    )
 
 
 @dataclass(frozen=True)
@@ -121,24 +125,31 @@ class Output(Protocol):
     def stop_all(self) -> None: ...
 
 
-def _device_problem(message: str) -> str:
-    """A user's reading of simpleaudio's error text (which carries ALSA's error code)."""
+def _alsa_error(message: str) -> tuple[int | None, str]:
+    """ALSA's error code and text from simpleaudio's message ("... -- CODE: -2 -- MSG: ...")."""
     code = None
     if "CODE:" in message:
         with contextlib.suppress(ValueError):
             code = int(message.split("CODE:")[1].split("--")[0].strip())
+    text = message.split("MSG:")[1].strip() if "MSG:" in message else message
+    return code, text
+
+
+def _device_problem(message: str) -> str:
+    """A user's reading of simpleaudio's error."""
+    code, text = _alsa_error(message)
     if code is not None and -code == errno.EBUSY:
         return "the sound device is busy (another program is using it)"
     if "opening PCM device" in message:
-        return "cannot open the sound device (is there a sound card, or a sound server running?)"
-    return "the sound device failed"
+        return f"cannot open the sound device ({text})"
+    return f"the sound device failed ({text})"
 
 
 class SimpleaudioOutput:
     """Plays int16 mono blocks at SAMPLE_RATE through simpleaudio (ALSA on Linux)."""
 
     def __init__(self, routine: str) -> None:
-        self._hint = EXPORT_HINT.format(routine=routine)
+        self._hint = export_hint(routine)
         try:
             import simpleaudio
         except ImportError as err:  # the C extension or its sound library is missing
@@ -169,7 +180,7 @@ class SimpleaudioOutput:
 
     @staticmethod
     def _busy(err: Exception) -> bool:
-        return f"CODE: -{errno.EBUSY} " in str(err)
+        return _alsa_error(str(err))[0] == -errno.EBUSY
 
     def _wait_own_voices(self) -> bool:
         """Wait (briefly) for our own blocks to release the device; False if none held it."""
@@ -182,7 +193,7 @@ class SimpleaudioOutput:
         return True
 
     def _error(self, err: Exception) -> AudioDeviceError:
-        return AudioDeviceError(f"{_device_problem(str(err))}: {err}; {self._hint}")
+        return AudioDeviceError(f"{_device_problem(str(err))}; {self._hint}")
 
     def stop_all(self) -> None:
         self._sa.stop_all()
@@ -572,8 +583,10 @@ class Player:
         status: Callable[[str], None] | None = None,
         clock: Clock = time.monotonic,
         lead_in: float = LEAD_IN,
+        routine: str | None = None,
     ) -> None:
         self.script = script
+        self._hint = export_hint(routine or script.routine_id)
         self._source = source
         self._output = output
         self._controls = controls or NoControls()
@@ -682,8 +695,7 @@ class Player:
                 still.append(sounding)
             elif now < sounding.started + sounding.seconds - LOST_MARGIN:
                 raise AudioDeviceError(
-                    "the sound device stopped playing mid-session; "
-                    + EXPORT_HINT.format(routine=self.script.routine_id)
+                    f"the sound device stopped playing mid-session; {self._hint}"
                 )
         self._sounding = still
 
@@ -817,11 +829,13 @@ def play(
     stdin: IO[Any] | None = None,
     stderr: IO[str] | None = None,
     output: Output | None = None,
+    routine: str | None = None,
 ) -> PlayResult:
     """Play ``script`` aloud, rendered as an export would be, with controls on a terminal.
 
     Keys (when stdin is a terminal in the foreground): space pauses and resumes, ``n``
     skips to the next exercise, ``b`` goes back to the start of this one, ``q`` quits.
+    ``routine`` is the routine as the user named it, for the hint to export instead.
     Raises AudioDeviceError when there is no usable sound device, and PlaybackInterrupted
     (a KeyboardInterrupt) on Ctrl-C, after stopping the sound and restoring the terminal.
     """
@@ -829,7 +843,8 @@ def play(
 
     stdin = sys.stdin if stdin is None else stdin
     stderr = sys.stderr if stderr is None else stderr
-    device = output if output is not None else SimpleaudioOutput(script.routine_id)
+    named = routine or script.routine_id
+    device = output if output is not None else SimpleaudioOutput(named)
 
     def source(start: int) -> Iterator[Audio]:
         return render(
@@ -856,5 +871,13 @@ def play(
             if interactive:
                 screen.write("space: pause/resume   n: next exercise   b: back   q: quit\n")
             stack.callback(status.clear)
-        player = Player(script, source, device, resume_cue=resume, controls=controls, status=status)
+        player = Player(
+            script,
+            source,
+            device,
+            resume_cue=resume,
+            controls=controls,
+            status=status,
+            routine=named,
+        )
         return player.run()
