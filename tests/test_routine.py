@@ -320,10 +320,29 @@ def test_only_version_1_is_supported() -> None:
 
 
 def test_language_is_a_short_tag() -> None:
-    assert routine("language: pt-BR\nname: R\n" + ONE_HOLD).language == "pt-BR"
+    assert routine("language: de\nname: R\n" + ONE_HOLD).language == "de"
     assert routine("name: R\n" + ONE_HOLD).language == "en"
     assert problems("language: English\nname: R\n" + ONE_HOLD) == [
         "1:11: `language` must be a language tag such as `en` or `de`, not `English`"
+    ]
+
+
+@pytest.mark.parametrize("tag", ["en", "de", "es", "en-GB", "de-AT", "es-419", "es-MX"])
+def test_a_supported_language_or_a_regional_form_of_it_is_kept_as_written(tag: str) -> None:
+    assert routine(f"language: {tag}\nname: R\n" + ONE_HOLD).language == tag
+
+
+SUPPORTED_LISTED = "supported languages: de (German), en (English), es (Spanish)"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [("fr", "`fr`"), ("pt-BR", "`pt-BR`"), ("'xx'", "the quoted text `'xx'`")]
+)
+def test_an_unsupported_language_is_located_and_lists_the_supported_ones(
+    value: str, shown: str
+) -> None:
+    assert problems(f"name: R\nlanguage: {value}\n" + ONE_HOLD) == [
+        f"2:11: `language` {shown} is not supported; {SUPPORTED_LISTED}"
     ]
 
 
@@ -891,6 +910,7 @@ EXPECTED: dict[str, list[str]] = {
         "8:5: unknown key `lead-in`; did you mean `lead_in`?",
         "11:5: `rounds` is a top-level key; it cannot be set on one exercise",
     ],
+    "unsupported-language.yaml": [f"3:11: `language` `fr-CA` is not supported; {SUPPORTED_LISTED}"],
     "unterminated-quote.yaml": [
         "5:1: YAML syntax error: found unexpected end of stream (while scanning a quoted "
         "scalar, which starts at line 1, column 7)"

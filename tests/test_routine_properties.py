@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from voicecoach.errors import RoutineError
+from voicecoach.phrases import SUPPORTED_LANGUAGES
 from voicecoach.routine import (
     EXERCISE_KEYS,
     TOP_KEYS,
@@ -43,7 +44,12 @@ TEXT = (
     .map(str.strip)
     .filter(bool)
 )
-LANGUAGE = st.from_regex(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,2}", fullmatch=True)
+# A supported language, alone or with region or script subtags (`es-419`, `de-AT`).
+LANGUAGE = st.builds(
+    str.__add__,
+    st.sampled_from(SUPPORTED_LANGUAGES),
+    st.from_regex(r"(-[A-Za-z0-9]{1,8}){0,2}", fullmatch=True),
+)
 
 
 @st.composite

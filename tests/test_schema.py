@@ -42,6 +42,7 @@ STRUCTURAL = (
     "top-level-list",
     "top-level-scalar",
     "unknown-keys",
+    "unsupported-language",
     "work-kinds",
     "wrong-types",
 )
@@ -244,8 +245,8 @@ GOOD_COUNT = st.integers(1, 3)
 BAD_COUNT: st.SearchStrategy[Any] = st.sampled_from([0, -1, 2.5, "3", True, None, []])
 GOOD_SIDES = st.sampled_from([True, False, ["left", "right"], ["up", "down"], ["a", 2]])
 BAD_SIDES = st.sampled_from([["left"], ["a", "b", "c"], ["left", "left"], [], 2, "left", None])
-GOOD_LANGUAGE = st.sampled_from(["en", "de", "en-GB", " es ", "fr", "pt-BR"])
-BAD_LANGUAGE = st.sampled_from(["English", "e", "EN", "", 12, None, "en_GB"])
+GOOD_LANGUAGE = st.sampled_from(["en", "de", "en-GB", " es ", "de-AT", "es-419"])
+BAD_LANGUAGE = st.sampled_from(["English", "e", "EN", "", 12, None, "en_GB", "fr", "pt-BR", "end"])
 
 VALID_KINDS = [("hold",), ("reps",), ("reps", "hold"), ("duration",)]
 CONFLICTS = [("hold", "duration"), ("reps", "duration"), ("reps", "hold", "duration")]

@@ -32,6 +32,7 @@ from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
 from voicecoach.errors import Problem, RoutineError, RoutineNotFound
+from voicecoach.phrases import is_supported, supported_list
 
 
 class WorkKind(str, enum.Enum):
@@ -687,6 +688,12 @@ class _Checker:
         if not _LANGUAGE.fullmatch(value):
             self.invalid(
                 node, f"{label} must be a language tag such as `en` or `de`, not {_describe(node)}"
+            )
+        if not is_supported(value):
+            self.invalid(
+                node,
+                f"{label} {_describe(node)} is not supported; "
+                f"supported languages: {supported_list()}",
             )
         return value
 

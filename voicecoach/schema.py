@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from voicecoach.phrases import SUPPORTED_LANGUAGES
 from voicecoach.routine import DEFAULT_KEYS, EXERCISE_KEYS, KIND_KEYS, MAX_DURATION, TOP_KEYS
 
 Schema = dict[str, Any]
@@ -71,8 +72,10 @@ _TOP_HELP: dict[str, str] = {
     "version": "Format version. Only 1 exists.",
     "name": "The routine's title, spoken at the start.",
     "description": "Shown by `voicecoach list` and `show`; not spoken.",
-    "language": "Language of the text, e.g. `en`, `de`, `es`: picks the voice and the "
-    "built-in phrases. Default en.",
+    "language": "Language of the text: "
+    + ", ".join(f"`{code}`" for code in SUPPORTED_LANGUAGES)
+    + ", or one with a region such as `es-MX`. Picks the voice and the built-in phrases. "
+    "Default en.",
     "intro": "Spoken after the title, before the first exercise.",
     "outro": "Spoken after the last exercise.",
     "rounds": "How many times the whole exercise list is done. Default 1.",
@@ -209,7 +212,8 @@ def routine_schema() -> Schema:
         "language": {
             "description": _TOP_HELP["language"],
             "type": "string",
-            "pattern": r"^\s*[a-z]{2,3}(?:-[A-Za-z0-9]+)*\s*$",
+            # A supported language, with any region or script subtags (`de-AT`, `es-419`).
+            "pattern": rf"^\s*(?:{'|'.join(SUPPORTED_LANGUAGES)})(?:-[A-Za-z0-9]+)*\s*$",
             "examples": ["en", "de", "es"],
         },
         "intro": _text(_TOP_HELP["intro"]),
