@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from voicecoach.cuescript import Chapter, Cue, CueScript, CueType
 from voicecoach.render import (
     Audio,
+    ClipSource,
     RenderError,
     chime_source,
     first_cue,
@@ -201,6 +202,33 @@ def test_a_speech_clip_of_another_length_is_a_clear_error() -> None:
 def test_a_chime_of_another_length_is_a_clear_error() -> None:
     with pytest.raises(RenderError, match=r"chime 'hold' is 10 samples long"):
         list(render(SCRIPT, fake_speech, lambda name: tone(10, 0.1)))
+
+
+def test_a_hold_shorter_than_its_chime_gets_the_chime_cut_short_and_faded() -> None:
+    from voicecoach.compiler import compile_routine
+    from voicecoach.routine import Exercise, Routine, WorkKind
+    from voicecoach.sounds import load_chime
+
+    routine = Routine("tiny", "Tiny", (Exercise("Blink", WorkKind.HOLD, hold=0.3),))
+    script = compile_routine(routine)
+    hold = next(c for c in script.cues if c.sound == "hold")
+    release = next(c for c in script.cues if c.sound == "release")
+    assert hold.length < len(load_chime("hold"))
+    assert release.start - hold.start == round(0.3 * 22050)
+
+    audio = np.concatenate(list(render(script, fake_speech_for(script), load_chime)))
+    played = audio[hold.start : hold.end]
+    np.testing.assert_array_equal(played[:-200], load_chime("hold")[: hold.length - 200])
+    assert played[-1] == 0.0
+    assert np.all(
+        np.abs(played[-20:]) <= np.abs(load_chime("hold")[hold.length - 20 : hold.length])
+    )
+    np.testing.assert_array_equal(audio[release.start : release.end], load_chime("release"))
+
+
+def fake_speech_for(script: CueScript) -> ClipSource:
+    lengths = {c.text: c.length for c in script.cues if c.type is CueType.SPEECH}
+    return lambda text: tone(lengths[text], 0.1)
 
 
 def test_stereo_clip_is_rejected() -> None:

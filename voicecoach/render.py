@@ -17,7 +17,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -71,12 +71,27 @@ def _fetch(cue: Cue, speech: ClipSource, chime: ClipSource) -> Audio:
             )
     else:
         audio = _as_mono(chime(cue.sound), f"the chime {cue.sound!r}")
-        if len(audio) != cue.length:
+        if len(audio) < cue.length:
             raise RenderError(
                 f"the chime {cue.sound!r} is {len(audio)} samples long but the script "
                 f"gives it {cue.length}: the chime files do not match the chime table"
             )
+        if len(audio) > cue.length:
+            audio = _shortened(audio, cue.length)
     return audio
+
+
+#: Fade applied where a chime is cut short, so the cut makes no click (5 ms).
+CUT_FADE = 110
+
+
+def _shortened(audio: Audio, length: int) -> Audio:
+    """The first ``length`` samples of a chime, faded out: a hold shorter than its chime
+    gets a shortened chime so that the release chime still lands exactly on time."""
+    cut: Audio = audio[:length].copy()
+    fade = min(CUT_FADE, length)
+    cut[length - fade :] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
+    return cut
 
 
 def first_cue(script: CueScript, position: int) -> int:
@@ -210,41 +225,75 @@ def chime_source(load: ClipSource) -> ClipSource:
 
 @dataclass(frozen=True)
 class Session:
-    """A compiled script with the sources that voice it: what ``play`` and ``export`` need."""
+    """A compiled script with the sources that voice it: what ``play`` and ``export`` need.
+
+    ``voice_gain`` and ``chime_gain`` scale the speech and the chimes (1.0: as made), so the
+    loudness chosen for a session travels with it to the player and the exporter.
+    """
 
     script: CueScript
     speech: ClipSource
     chime: ClipSource
+    voice_gain: float = 1.0
+    chime_gain: float = 1.0
 
     def chunks(
         self,
         start: int = 0,
         chunk: int = DEFAULT_CHUNK,
-        voice_gain: float = 1.0,
-        chime_gain: float = 1.0,
+        voice_gain: float | None = None,
+        chime_gain: float | None = None,
     ) -> Iterator[Audio]:
-        """The session's audio from sample ``start`` (see ``render``)."""
-        return render(self.script, self.speech, self.chime, start, chunk, voice_gain, chime_gain)
+        """The session's audio from sample ``start`` (see ``render``), at the session's
+        gains unless others are given."""
+        return render(
+            self.script,
+            self.speech,
+            self.chime,
+            start,
+            chunk,
+            self.voice_gain if voice_gain is None else voice_gain,
+            self.chime_gain if chime_gain is None else chime_gain,
+        )
+
+
+def _no_speech(text: str) -> Audio:
+    raise RenderError(f"a session without a voice has nothing to say, yet {text!r} was asked")
+
+
+def _no_speech_samples(text: str) -> int:
+    raise RenderError(f"a session without a voice has nothing to say, yet {text!r} was timed")
 
 
 def prepare_session(
     routine: Routine,
-    speech: Speech,
+    speech: Speech | None,
     options: CompileOptions | None = None,
     load_chime: ClipSource | None = None,
+    *,
+    voice_gain: float = 1.0,
+    chime_gain: float = 1.0,
 ) -> Session:
     """Compile ``routine`` with the engine's real phrase lengths, so audio and script agree.
 
     Every phrase the routine may speak is synthesized first, so a cold cache costs its
-    time up front rather than in the middle of the audio.
-    ``load_chime`` defaults to the shipped chimes.
+    time up front rather than in the middle of the audio. ``speech=None`` makes a session
+    of chimes only (``options.voice`` is then taken as False) that never starts a speech
+    engine, so it works where none is installed. ``load_chime`` defaults to the shipped
+    chimes; the gains are kept on the session (see ``Session``).
     """
     options = options or CompileOptions()
+    chimes = chime_source(load_chime or sounds.load_chime)
+    if speech is None:
+        options = replace(options, voice=False)
+        script = compile_routine(routine, _no_speech_samples, options=options)
+        return Session(script, _no_speech, chimes, voice_gain, chime_gain)
+    speech = speech.for_language(routine.language)  # its voice, unless one was named
     texts = spoken_texts(routine, options)
     synthesize_in_parallel(speech, texts)
     speech.prepare(texts)
     script = compile_routine(routine, speech.samples, options=options)
-    return Session(script, speech.clip, chime_source(load_chime or sounds.load_chime))
+    return Session(script, speech.clip, chimes, voice_gain, chime_gain)
 
 
 #: Below this many missing phrases, starting workers costs more than it saves.

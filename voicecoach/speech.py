@@ -37,7 +37,7 @@ import weakref
 import zlib
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -49,7 +49,7 @@ from voicecoach.errors import SettingsError, VoiceEngineError
 
 Audio = npt.NDArray[np.float32]
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 CACHE_ENV = "VOICECOACH_CACHE_DIR"
 ATTEMPTS = 4
 RATE_RANGE = (50, 500)
@@ -59,9 +59,17 @@ SILENCE_PEAK = 10 ** (-50 / 20)
 # How long to wait for the engine to finish one phrase before counting the attempt failed.
 FINISH_TIMEOUT = 10.0
 
+#: espeak-ng's speaking rate when none is chosen, in words per minute. pyttsx3 asks for 200
+#: while it starts, but the change is queued, so reading the rate back gives 175 or 200 by
+#: chance; one fixed rate keeps every unset-rate clip in the cache at the same pace.
+ESPEAK_DEFAULT_RATE = 175
+
 _HEADER = struct.Struct("<4sI4s4sIHHIIHH4sIIII4sI")
 HEADER_SIZE = _HEADER.size  # 64 bytes
 _MEMORY_CLIPS = 64  # decoded clips kept per Speech (a session repeats "hold", counts, ...)
+# The language the engine's default voice is taken to speak: espeak-ng's default voice is
+# English, and on macOS and Windows the default is the voice the person chose for the system.
+DEFAULT_VOICE_LANGUAGE = "en"
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,22 @@ class VoiceSettings:
             raise SettingsError(
                 f"the voice volume {self.volume} is out of range: use more than 0 and at most 1"
             )
+
+    def for_language(self, language: str) -> VoiceSettings:
+        """These settings for speaking ``language`` (a tag such as ``de`` or ``es-MX``).
+
+        A voice the person named stays. Otherwise the language's code names the voice, as
+        ``--voice de`` would: the engine finds a voice of that language when it first
+        speaks, so a warm cache never starts it, and the code is part of the cache key.
+        Regions are dropped (``es-MX`` -> ``es``): not every region has a voice, and the
+        language always does. English keeps the engine's default voice.
+        """
+        if self.voice is not None:
+            return self
+        code = language.strip().lower().split("-", 1)[0]
+        if not code or code == DEFAULT_VOICE_LANGUAGE:
+            return self
+        return replace(self, voice=code)
 
 
 @dataclass(frozen=True)
@@ -236,7 +260,9 @@ class Pyttsx3Engine:
             state = self._state()
             engine = state.engine
             voice = self.resolve(settings.voice) if settings.voice else state.default_voice
-            rate = settings.rate or state.default_rate
+            rate = settings.rate or (
+                ESPEAK_DEFAULT_RATE if self._driver == "espeak" else state.default_rate
+            )
             wanted = (voice, rate, settings.volume)
             # The engine is shared by every Speech in the process: set what differs.
             if state.current != wanted:
@@ -477,6 +503,18 @@ class Speech:
         self._swept = False
         self._scratch_dir: Path | None = None
         self.synthesized = 0  # phrases synthesized by this instance (for tests and benchmarks)
+        self.language: str | None = None  # the routine's language, when it chose the voice
+
+    def for_language(self, language: str) -> Speech:
+        """The speech for a routine in ``language``: this one if its voice stays (one was
+        named, or the language is English), else one with that language's voice (see
+        ``VoiceSettings.for_language``) on the same cache and engine."""
+        settings = self.settings.for_language(language)
+        if settings == self.settings:
+            return self
+        speech = Speech(settings, self.cache_dir, engine=self.engine)
+        speech.language = language
+        return speech
 
     def key(self, text: str) -> str:
         """The cache key: everything that changes the sound, and the cache format."""
@@ -581,6 +619,14 @@ class Speech:
             except (OSError, RuntimeError) as err:
                 problems.append(f"an unreadable file ({err})")
                 continue
+            except SettingsError as err:
+                if self.language is None:
+                    raise
+                raise SettingsError(
+                    f"no installed voice speaks {self.settings.voice!r}, the language of this "
+                    f"routine ({self.language}): install a voice for it, or choose one with "
+                    "--voice or the `voice` setting (`voicecoach voices` lists them)"
+                ) from err
             finally:
                 with contextlib.suppress(OSError):
                     path.unlink()
