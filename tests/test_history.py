@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import audio_env
 import pytest
 
 from voicecoach.cli import main
@@ -437,6 +438,84 @@ def test_a_broken_history_never_stops_a_session(path: Path, script: CueScript) -
 def test_no_history_just_plays(script: CueScript) -> None:
     done = PlayResult(completed=True, position=script.length, chapter=0)
     assert record_play(None, script, lambda: done, print) is done
+
+
+# -- a real play, through a private sound server ----------------------------------------------
+
+SHORT = "name: Short\nexercises:\n  - name: First\n    hold: 2s\n    lead_in: 0\n"
+LONG = SHORT + "    rest: 0\n  - name: Long hold\n    hold: 60s\n    lead_in: 0\n"
+
+
+@pytest.fixture(scope="module")
+def sound_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[audio_env.PulseServer]:
+    missing = audio_env.missing_tools()
+    if missing:
+        pytest.skip(f"PulseAudio is not installed (no {', '.join(missing)}); `make test` does")
+    with audio_env.pulse_server(tmp_path_factory.mktemp("pulse")) as server:
+        yield server
+
+
+def play_in_child(
+    server: audio_env.PulseServer, tmp_path: Path, text: str
+) -> tuple[list[str], dict[str, str], Path]:
+    """The command, environment and history file for ``voicecoach play`` of ``text``."""
+    routine = tmp_path / "short.yaml"
+    routine.write_text(text)
+    env = dict(server.env)
+    for name in ("VOICECOACH_CONFIG_DIR", "VOICECOACH_CACHE_DIR"):
+        env[name] = os.environ[name]
+    env["VOICECOACH_DATA_DIR"] = str(tmp_path / "data")
+    command = [sys.executable, "-m", "voicecoach", "play", str(routine)]
+    return command, env, tmp_path / "data" / "history.sqlite3"
+
+
+@pytest.mark.audio
+@pytest.mark.engine
+@pytest.mark.slow
+def test_a_real_play_is_recorded_as_completed(
+    sound_server: audio_env.PulseServer, tmp_path: Path
+) -> None:
+    command, env, path = play_in_child(sound_server, tmp_path, SHORT)
+    done = subprocess.run(
+        command, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=180
+    )
+    assert done.returncode == 0, done.stderr
+    (session,) = History(path).recent(5)
+    assert (session.routine_id, session.routine_name) == ("short", "Short")
+    assert session.completed
+    assert session.reached_seconds == session.total_seconds > 2.0
+    assert session.chapter == "First"
+
+
+@pytest.mark.audio
+@pytest.mark.engine
+@pytest.mark.slow
+def test_ctrl_c_in_a_real_play_records_how_far_it_got(
+    sound_server: audio_env.PulseServer, tmp_path: Path, reaped: list[subprocess.Popen[str]]
+) -> None:
+    command, env, path = play_in_child(sound_server, tmp_path, LONG)
+    with sound_server.recording() as recording:
+        child = subprocess.Popen(
+            command,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        reaped.append(child)
+        recording.wait_for_sound(timeout=120)
+        (started,) = History(path).recent(5)
+        assert not started.finished
+        time.sleep(3)
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=60)
+    assert child.returncode == 130, err
+    (session,) = History(path).recent(5)
+    assert session.finished and not session.completed
+    assert 0 < session.reached_seconds < session.total_seconds
+    assert session.chapter in ("First", "Long hold")
 
 
 # -- the command -----------------------------------------------------------------------------

@@ -400,6 +400,7 @@ def play(routine: str | None, voice_settings: VoiceSettings) -> None:
         voicecoach play
         voicecoach play quick-start --rate 150
     """
+    from voicecoach.history import History, record_play
     from voicecoach.library import DEFAULT_ROUTINE
     from voicecoach.player import play as play_session
     from voicecoach.render import prepare_session
@@ -407,7 +408,12 @@ def play(routine: str | None, voice_settings: VoiceSettings) -> None:
 
     named = routine or DEFAULT_ROUTINE
     session = prepare_session(current_library().load(named), Speech(voice_settings))
-    play_session(session.script, session.speech, session.chime, routine=named)
+    record_play(
+        History(),
+        session.script,
+        lambda: play_session(session.script, session.speech, session.chime, routine=named),
+        warn=lambda message: click.echo(f"Warning: {message}", err=True),
+    )
 
 
 @cli.command("schema")
