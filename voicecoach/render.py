@@ -289,7 +289,6 @@ def prepare_session(
         script = compile_routine(routine, _no_speech_samples, options=options)
         return Session(script, _no_speech, chimes, voice_gain, chime_gain)
     speech = speech.for_language(routine.language)  # its voice, unless one was named
-    speech = speech.for_language(routine.language)  # its voice, unless one was named
     texts = spoken_texts(routine, options)
     synthesize_in_parallel(speech, texts)
     speech.prepare(texts)
