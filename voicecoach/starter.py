@@ -43,7 +43,7 @@ version: 1
 name: {_TITLE}
 # Shown by `voicecoach list` and `voicecoach show`; never spoken.
 description: A starter routine to make my own.
-# Language of the text: picks the voice and the built-in words (counts, "rest").
+# Language of the text (en, de or es): picks the voice and the built-in words (counts, "rest").
 language: en
 # Spoken after the title, before the first exercise.
 intro: Lie on your back on a mat and breathe slowly. Stop if anything hurts.
