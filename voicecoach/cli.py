@@ -8,7 +8,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 from click.shell_completion import CompletionItem
@@ -29,6 +29,11 @@ from voicecoach.library import (
     looks_like_path,
 )
 from voicecoach.speech import VoiceSettings
+
+if TYPE_CHECKING:
+    from voicecoach.overrides import SessionOptions
+    from voicecoach.render import Session
+    from voicecoach.routine import Routine
 
 FC = TypeVar("FC", bound=Callable[..., Any])
 
@@ -135,6 +140,176 @@ def voice_options(func: FC) -> FC:
     return cast(FC, wrapper)
 
 
+class Seconds(click.ParamType):  # type: ignore[type-arg, unused-ignore]  # generic in new click
+    """A number of seconds, or a duration as in routine files (``45s``, ``1m``, ``1m30s``),
+    within ``[low, high]`` (above ``low`` when ``low_open``)."""
+
+    name = "seconds"
+
+    def __init__(self, low: float, high: float, *, low_open: bool = False) -> None:
+        self.low, self.high, self.low_open = low, high, low_open
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from voicecoach.routine import parse_duration
+
+        try:
+            seconds = parse_duration(value)
+        except ValueError:
+            self.fail(
+                f"{value!r} is not a number of seconds or a duration like 45s or 1m30s", param, ctx
+            )
+        least = "more than" if self.low_open else "at least"
+        if seconds < self.low or (self.low_open and seconds == self.low) or seconds > self.high:
+            self.fail(
+                f"{value!r} is out of range: give {least} {self.low:g} and at most "
+                f"{self.high:g} seconds",
+                param,
+                ctx,
+            )
+        return seconds
+
+
+def session_options(func: FC) -> FC:
+    """The options of every session (``play``, ``export``, ``script``): timing overrides,
+    --explain, --no-voice, --chime-volume and the voice options, handed to the command as
+    one ``options`` argument (a ``voicecoach.overrides.SessionOptions``). The settings
+    file gives the defaults (lead_in, explain, chime_volume, voice, rate, volume); an
+    option on the command line wins."""
+    from voicecoach.routine import MAX_DURATION
+    from voicecoach.settings import MAX_LEAD_IN
+
+    @click.option(
+        "--hold",
+        type=Seconds(0.0, MAX_DURATION, low_open=True),
+        metavar="SECONDS",
+        help="Hold every held stretch or position this long (not the pause at the top of a "
+        "rep, not timed activities); also 45s, 1m.",
+    )
+    @click.option(
+        "--hold-scale",
+        type=click.FloatRange(0.0, min_open=True),
+        metavar="FACTOR",
+        help="Multiply those holds by FACTOR, e.g. 0.5 (half as long) or 1.5.",
+    )
+    @click.option(
+        "--reps",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="Do N reps in every exercise counted in reps.",
+    )
+    @click.option(
+        "--rest",
+        type=Seconds(0.0, MAX_DURATION),
+        metavar="SECONDS",
+        help="Rest this long after each exercise and between sets (0: none).",
+    )
+    @click.option(
+        "--rounds",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="Go through the whole routine N times.",
+    )
+    @click.option(
+        "--lead-in",
+        type=Seconds(0.0, MAX_LEAD_IN),
+        metavar="SECONDS",
+        help="Time to get into position before each exercise's work "
+        "(default: the lead_in setting, else the routine's own).",
+    )
+    @click.option(
+        "--explain/--no-explain",
+        default=None,
+        help="Also speak why each exercise helps (default: the explain setting).",
+    )
+    @click.option(
+        "--no-voice",
+        is_flag=True,
+        help="Chimes and tones only: nothing is spoken and no voice engine is needed.",
+    )
+    @click.option(
+        "--chime-volume",
+        type=click.FloatRange(0.0, 1.0, min_open=True),
+        metavar="V",
+        help="Loudness of the chimes, above 0 up to 1.0 (default: the chime_volume setting).",
+    )
+    @functools.wraps(func)
+    def wrapper(
+        *args: Any,
+        hold: float | None,
+        hold_scale: float | None,
+        reps: int | None,
+        rest: float | None,
+        rounds: int | None,
+        lead_in: float | None,
+        explain: bool | None,
+        no_voice: bool,
+        chime_volume: float | None,
+        voice_settings: VoiceSettings,
+        **kwargs: Any,
+    ) -> Any:
+        from click.core import ParameterSource
+
+        from voicecoach.compiler import CompileOptions
+        from voicecoach.overrides import Overrides, SessionOptions
+        from voicecoach.settings import load_settings
+
+        ctx = click.get_current_context()
+        if no_voice:
+            given = [
+                f"--{name.replace('_', '-')}"
+                for name in ("voice", "rate", "volume", "explain")
+                if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+            ]
+            if given:
+                raise click.UsageError(
+                    f"--no-voice speaks nothing, so {' and '.join(given)} cannot go with it"
+                )
+        saved = load_settings()
+        try:
+            overrides = Overrides(
+                hold=hold,
+                hold_scale=hold_scale,
+                reps=reps,
+                rest=rest,
+                rounds=rounds,
+                lead_in=lead_in if lead_in is not None else saved.lead_in,
+            )
+        except SettingsError as err:
+            raise click.UsageError(str(err)) from None
+        kwargs["options"] = SessionOptions(
+            overrides=overrides,
+            compile_options=CompileOptions(
+                explain=saved.explain if explain is None else explain, voice=not no_voice
+            ),
+            voice=voice_settings,
+            chime_gain=saved.chime_volume if chime_volume is None else chime_volume,
+        )
+        return func(*args, **kwargs)
+
+    return voice_options(cast(FC, wrapper))
+
+
+def session_routine(routine: str, options: SessionOptions) -> Routine:
+    """The routine named on the command line, adapted by the session's overrides, with a
+    note on stderr for each override that changes nothing in it."""
+    from voicecoach.overrides import apply_overrides, unused_overrides
+
+    loaded = current_library().load(routine)
+    for note in unused_overrides(loaded, options.overrides):
+        click.echo(f"Note: {note}", err=True)
+    return apply_overrides(loaded, options.overrides)
+
+
+def prepare(routine: Routine, options: SessionOptions) -> Session:
+    """The session ready to render: real phrase lengths from the voice engine, or no
+    engine at all without a voice."""
+    from voicecoach.render import prepare_session
+    from voicecoach.speech import Speech
+
+    speech = Speech(options.voice) if options.voiced else None
+    return prepare_session(routine, speech, options.compile_options, chime_gain=options.chime_gain)
+
+
 # --- routines: list, show, script, validate ----------------------------------------------
 
 
@@ -181,34 +356,36 @@ def show(routine: str) -> None:
     is_flag=True,
     help="Time phrases by an estimate instead of the voice engine (faster, not exact).",
 )
-@voice_options
-def script(routine: str, as_json: bool, estimate: bool, voice_settings: VoiceSettings) -> None:
+@session_options
+def script(routine: str, as_json: bool, estimate: bool, options: SessionOptions) -> None:
     """Print a routine's timed cue script.
 
     Every phrase and chime of ROUTINE with the time it starts, as minutes:seconds
     from the start of the session, grouped by exercise. With --json, the script in
     the documented voicecoach.cues/1 format. Phrases are timed by the voice engine,
     so the script matches `play` and `export` to the sample; with --estimate (or
-    when no voice engine is installed) their lengths are estimated.
+    when no voice engine is installed) their lengths are estimated. The timing and
+    sound options change the session as they do for `play`.
 
     \b
     Examples:
         voicecoach script quick-start
         voicecoach script lower-back-essentials --json > cues.json
+        voicecoach script quick-start --hold-scale 1.5 --rounds 2
     """
-    loaded = current_library().load(routine)
-    compiled = compile_routine(loaded, speech_timer()) if estimate else None
+    loaded = session_routine(routine, options)
+    compiled = None
+    if estimate or not options.voiced:
+        compiled = compile_routine(loaded, speech_timer(), options=options.compile_options)
     if compiled is None:
         from voicecoach.errors import VoiceEngineError
-        from voicecoach.render import prepare_session
-        from voicecoach.speech import Speech
 
         try:
-            compiled = prepare_session(loaded, Speech(voice_settings)).script
+            compiled = prepare(loaded, options).script
         except VoiceEngineError as err:
             click.echo(f"Note: {err}", err=True)
             click.echo("Note: phrase lengths are estimated instead.", err=True)
-            compiled = compile_routine(loaded, speech_timer())
+            compiled = compile_routine(loaded, speech_timer(), options=options.compile_options)
     click.echo(compiled.to_json() if as_json else format_timeline(compiled), nl=False)
 
 
@@ -337,32 +514,31 @@ def voices_command(language: str | None) -> None:
 )
 @click.option("--cues", type=click.Path(), help="Also write the cue script as JSON.")
 @click.option("--captions", type=click.Path(), help="Also write WebVTT captions of the speech.")
-@voice_options
+@session_options
 def export(
     routine: str,
     output: str,
     cues: str | None,
     captions: str | None,
-    voice_settings: VoiceSettings,
+    options: SessionOptions,
 ) -> None:
     """Write the guided session of ROUTINE as an audio file, to play anywhere.
 
     MP3, OGG and FLAC files get a chapter per exercise; WAV files have none. The file
     appears only when it is complete: an error or Ctrl-C leaves what was there before.
     --cues writes the cue script (as `script --json`) and --captions the spoken text,
-    both timed to the sample with the audio. --voice, --rate and --volume override the
-    settings file.
+    both timed to the sample with the audio. The timing and sound options change the
+    session as they do for `play`; each overrides the settings file.
 
     \b
     Examples:
         voicecoach export lower-back-essentials -o back.mp3
         voicecoach export quick-start -o quick.ogg --cues quick.json --captions quick.vtt
+        voicecoach export quick-start -o quiet.mp3 --no-voice --rounds 3
     """
     from pathlib import Path
 
     from voicecoach.export import ExportTargets, check_targets, write_session
-    from voicecoach.render import prepare_session
-    from voicecoach.speech import Speech
 
     targets = ExportTargets(
         Path(output),
@@ -370,7 +546,7 @@ def export(
         Path(captions) if captions is not None else None,
     )
     check_targets(targets)
-    session = prepare_session(current_library().load(routine), Speech(voice_settings))
+    session = prepare(session_routine(routine, options), options)
     length = session.script.length
     if sys.stderr.isatty():
         with click.progressbar(length=length, label="Exporting", file=sys.stderr) as bar:
@@ -384,34 +560,43 @@ def export(
 
 @cli.command()
 @routine_argument(required=False)
-@voice_options
-def play(routine: str | None, voice_settings: VoiceSettings) -> None:
+@session_options
+def play(routine: str | None, options: SessionOptions) -> None:
     """Play a routine aloud, hands-free; with no ROUTINE, the default one.
 
     The session opens with a moment of silence, then runs by itself: what you hear is
     what `voicecoach export` writes, sample for sample. On a terminal, space pauses and
     resumes (with a chime and a moment to get back into position), n skips to the next
     exercise, b goes back to the start of this one and q quits; Ctrl-C stops at once.
-    A status line shows the exercise, side, set and time left. --voice, --rate and
-    --volume override the settings file. No sound device? Export the session instead.
+    A status line shows the exercise, side, set and time left. The timing options
+    adapt the routine for today (--hold, --hold-scale, --reps, --rest, --rounds,
+    --lead-in); --no-voice plays chimes and tones only; --explain also says why each
+    exercise helps. Each overrides the settings file. No sound device? Export the
+    session instead.
 
     \b
     Examples:
         voicecoach play
         voicecoach play quick-start --rate 150
+        voicecoach play lower-back-essentials --hold 20s --reps 6 --rest 5
     """
     from voicecoach.history import History, record_play
     from voicecoach.library import DEFAULT_ROUTINE
     from voicecoach.player import play as play_session
-    from voicecoach.render import prepare_session
-    from voicecoach.speech import Speech
 
     named = routine or DEFAULT_ROUTINE
-    session = prepare_session(current_library().load(named), Speech(voice_settings))
+    session = prepare(session_routine(named, options), options)
     record_play(
         History(),
         session.script,
-        lambda: play_session(session.script, session.speech, session.chime, routine=named),
+        lambda: play_session(
+            session.script,
+            session.speech,
+            session.chime,
+            voice_gain=session.voice_gain,
+            chime_gain=session.chime_gain,
+            routine=named,
+        ),
         warn=lambda message: click.echo(f"Warning: {message}", err=True),
     )
 
