@@ -16,17 +16,22 @@ import soundfile as sf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from voicecoach.compiler import CompileOptions, compile_routine
 from voicecoach.cuescript import Chapter, Cue, CueScript, CueType
 from voicecoach.render import (
     Audio,
     ClipSource,
     RenderError,
+    Session,
     chime_source,
     first_cue,
+    prepare_session,
     read_ahead,
     render,
     synthesize_in_parallel,
 )
+from voicecoach.routine import Exercise, Routine, WorkKind
+from voicecoach.sounds import load_chime
 from voicecoach.speech import Speech, Voice, VoiceSettings
 
 
@@ -393,3 +398,42 @@ def test_parallel_synthesis_fills_the_cache_as_one_process_would(tmp_path: Path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["30", "0", "True", "True"]
     assert not [p for p in (tmp_path / "a").iterdir() if p.name.startswith(".")]
+
+
+# --- sessions: gains that travel with them, and sessions without a voice ------------------
+
+
+def test_a_session_renders_at_its_own_gains_unless_given_others() -> None:
+    session = Session(SCRIPT, fake_speech, fake_chime, voice_gain=0.5, chime_gain=0.25)
+    scaled = joined(render(SCRIPT, fake_speech, fake_chime, voice_gain=0.5, chime_gain=0.25))
+    assert np.array_equal(joined(session.chunks()), scaled)
+    assert np.array_equal(joined(session.chunks(chunk=777)), scaled)
+    unscaled = joined(session.chunks(voice_gain=1.0, chime_gain=1.0))
+    assert np.array_equal(unscaled, expected_audio(SCRIPT))
+    plain = Session(SCRIPT, fake_speech, fake_chime)
+    assert (plain.voice_gain, plain.chime_gain) == (1.0, 1.0)
+    assert np.array_equal(joined(plain.chunks()), expected_audio(SCRIPT))
+
+
+def test_a_session_without_a_voice_is_chimes_only_and_never_asks_for_speech() -> None:
+    routine = Routine(
+        "two",
+        "Two",
+        (
+            Exercise("Bridge", WorkKind.REPS, reps=2, why="Strong glutes."),
+            Exercise("Plank", WorkKind.HOLD, hold=3.0, sides=("left", "right")),
+        ),
+    )
+    options = CompileOptions(explain=True)
+    session = prepare_session(routine, None, options, chime_gain=0.5)
+    chimes_only = CompileOptions(explain=True, voice=False)
+    assert session.script == compile_routine(routine, options=chimes_only)
+    assert {c.type for c in session.script.cues} == {CueType.CHIME}
+    assert (session.voice_gain, session.chime_gain) == (1.0, 0.5)
+    audio = joined(session.chunks())
+    first = session.script.cues[0]
+    np.testing.assert_array_equal(
+        audio[first.start : first.end], load_chime(first.sound) * np.float32(0.5)
+    )
+    with pytest.raises(RenderError, match="without a voice"):
+        session.speech("Bridge.")
