@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -328,3 +329,127 @@ def test_play_without_a_voice_needs_no_engine(
     start, sound = chimes_of(heard["script"])[0]
     chime = load_chime(sound)
     np.testing.assert_allclose(audio[start : start + len(chime)], chime * 0.25, atol=1e-6)
+
+
+# --- end to end, in a process where pyttsx3 is not installed -------------------------------
+
+TINY = """\
+version: 1
+name: Tiny
+exercises:
+  - name: Squeeze
+    reps: 2
+    tempo: [1s, 1s]
+    phases: [In, Out]
+    lead_in: 0s
+    rest: 1s
+  - name: Hold
+    hold: 2s
+    lead_in: 3s
+"""
+
+
+@pytest.fixture
+def engineless(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A tiny routine, and an environment in which ``import pyttsx3`` fails."""
+    import os
+
+    blocker = tmp_path / "no-engine"
+    blocker.mkdir()
+    (blocker / "pyttsx3.py").write_text('raise ImportError("pyttsx3 is not installed")\n')
+    routine = tmp_path / "tiny.yaml"
+    routine.write_text(TINY, encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(blocker))
+    return routine, env
+
+
+def voicecoach(*args: str) -> list[str]:
+    return [sys.executable, "-m", "voicecoach", *args]
+
+
+def test_without_pyttsx3_export_needs_no_voice_and_says_so_otherwise(
+    engineless: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    import subprocess
+
+    routine, env = engineless
+    out = tmp_path / "tiny.flac"
+    done = subprocess.run(
+        voicecoach("export", str(routine), "--no-voice", "-o", str(out)),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    script = compile_routine(load_routine(routine), options=NO_VOICE)
+    audio = read_wav(out)
+    assert len(audio) == script.length
+    for start, sound in chimes_of(script):
+        chime = load_chime(sound)
+        np.testing.assert_allclose(audio[start : start + len(chime)], chime, atol=1.5 / 32768)
+
+    voiced = subprocess.run(
+        voicecoach("export", str(routine), "-o", str(tmp_path / "voiced.flac")),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert voiced.returncode == 1
+    assert voiced.stderr.startswith("Error: no voice engine: ")
+    assert not (tmp_path / "voiced.flac").exists()
+
+
+@pytest.mark.audio
+@pytest.mark.slow
+def test_without_pyttsx3_play_plays_the_chimes_as_exported(
+    engineless: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    import subprocess
+
+    import audio_env
+
+    if audio_env.missing_tools():
+        pytest.skip("PulseAudio is not installed; `make test` installs it")
+    routine, env = engineless
+    exported = tmp_path / "tiny.wav"
+    args = ["--no-voice", "--chime-volume", "0.8", "--rest", "0.5"]
+    done = subprocess.run(
+        voicecoach("export", str(routine), "-o", str(exported), *args),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    reference, _ = sf.read(exported, dtype="int16")
+    script = compile_routine(
+        apply_overrides(load_routine(routine), Overrides(rest=0.5)), options=NO_VOICE
+    )
+    with audio_env.pulse_server(tmp_path / "pulse") as server:
+        child_env = dict(server.env, PYTHONPATH=env["PYTHONPATH"])
+        for name in ("VOICECOACH_CONFIG_DIR", "VOICECOACH_DATA_DIR", "VOICECOACH_CACHE_DIR"):
+            child_env[name] = env[name]
+        with server.recording() as recording:
+            mark = recording.frames()
+            played = subprocess.run(
+                voicecoach("play", str(routine), *args),
+                env=child_env,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=script.length / SAMPLE_RATE + 60,
+            )
+            time.sleep(0.5)
+    assert (played.returncode, played.stdout, played.stderr) == (0, "", "")
+    heard = recording.samples()
+    first = audio_env.first_loud(heard, after=mark)
+    assert first is not None, "nothing was heard"
+    origin = first - script.cues[0].start
+    # Every chime is heard whole, sample for sample as exported, within 20 ms of its place.
+    for cue in script.cues:
+        template = np.asarray(reference[cue.start : cue.end], dtype=np.int16)
+        found = audio_env.locate(heard, template, origin + cue.start, round(0.3 * SAMPLE_RATE))
+        assert found.exact, f"{cue.sound} at {cue.at:.2f}s was not heard as exported"
+        assert abs(found.index - origin - cue.start) <= round(0.020 * SAMPLE_RATE)
