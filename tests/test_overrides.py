@@ -183,7 +183,9 @@ seconds = st.floats(min_value=0.0, max_value=120.0)
 
 @st.composite
 def overrides(draw: st.DrawFn) -> Overrides:
-    scale = draw(st.one_of(st.none(), st.floats(min_value=0.001, max_value=20.0)))
+    # Factors from tiny to large enough to push a hold past the hour.
+    factor = st.one_of(st.floats(0.001, 4.0), st.floats(4.0, 400.0))
+    scale = draw(st.one_of(st.none(), factor))
     hold = None if scale is not None else draw(st.one_of(st.none(), st.floats(0.01, 300.0)))
     return Overrides(
         hold=hold,
