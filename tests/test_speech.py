@@ -302,6 +302,26 @@ def test_samples_match_clips_and_a_warm_cache_never_synthesizes(tmp_path: Path) 
 
 
 @pytest.mark.engine
+def test_a_clip_spoken_at_another_rate_than_asked_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = speech._espeak_current_rate
+    readings: list[int] = []
+
+    def first_one_dropped() -> int:
+        # The first reading reports the start-up rate, as when espeak-ng dropped the change.
+        readings.append(200 if not readings else real())
+        return readings[-1]
+
+    monkeypatch.setattr(speech, "_espeak_current_rate", first_one_dropped)
+    voice = Speech(VoiceSettings(rate=150), tmp_path)
+    clip = voice.clip("Breathe out slowly")
+    assert readings == [200, 150]
+    assert voice.synthesized == 1
+    assert len(clip) == voice.samples("Breathe out slowly")
+
+
+@pytest.mark.engine
 def test_rate_and_volume_change_the_clip(tmp_path: Path) -> None:
     text = "Slowly lower your knees"
     plain = Speech(cache_dir=tmp_path).clip(text)

@@ -286,9 +286,29 @@ class Pyttsx3Engine:
                 engine.runAndWait()
                 if self._driver == "espeak" and not state.finished.wait(FINISH_TIMEOUT):
                     raise RuntimeError(f"no word from the engine in {FINISH_TIMEOUT:.0f} s")
+            if rate is not None and self._driver == "espeak":
+                spoken = _espeak_current_rate()
+                if spoken != rate:
+                    # A queued rate change was dropped: this clip is at the wrong pace.
+                    state.current = None
+                    raise RuntimeError(f"the engine spoke at {spoken} words a minute, not {rate}")
             if state.errors:
                 state.current = None
                 raise VoiceEngineError(f"the voice engine failed on {text!r}: {state.errors[0]}")
+
+
+def _espeak_current_rate() -> int:
+    """The rate espeak-ng last spoke at. (pyttsx3's own ``getProperty("rate")`` calls
+    ``espeak_GetParameter`` without its second argument, so it reads the default or the
+    current value by chance.)"""
+    import ctypes
+
+    from pyttsx3.drivers import _espeak
+
+    get = _espeak.dll.espeak_GetParameter
+    get.argtypes = [ctypes.c_int, ctypes.c_int]
+    get.restype = ctypes.c_int
+    return int(get(_espeak.RATE, 1))
 
 
 def _voice(raw: Any) -> Voice:
