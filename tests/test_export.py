@@ -491,8 +491,13 @@ def test_real_exports_carry_their_chapters(
 
 @pytest.mark.engine
 @pytest.mark.slow
-def test_ctrl_c_during_an_export_leaves_the_old_file(
-    tmp_path: Path, cli_env: dict[str, str]
+@pytest.mark.parametrize(
+    ("signum", "status"),
+    [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)],
+    ids=["ctrl-c", "terminate", "hang-up"],
+)
+def test_interrupting_an_export_leaves_the_old_file(
+    tmp_path: Path, cli_env: dict[str, str], signum: signal.Signals, status: int
 ) -> None:
     target = tmp_path / "session.mp3"
     target.write_bytes(b"the previous session")
@@ -508,10 +513,10 @@ def test_ctrl_c_during_an_export_leaves_the_old_file(
         assert time.monotonic() < deadline, "the export never started writing"
         time.sleep(0.01)
     assert proc.poll() is None, "the export finished before it could be interrupted"
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     out, err = proc.communicate(timeout=60)
     assert out == ""
-    assert proc.returncode == 130, err
+    assert proc.returncode == status, err
     assert "Traceback" not in err
     assert target.read_bytes() == b"the previous session"
     assert folder_listing(tmp_path) == ["session.mp3"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -637,9 +638,31 @@ def new_command(name: str, force: bool) -> None:
     click.echo(f"Edit it, then hear it with `voicecoach play {name}`.")
 
 
+def _leave(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point and the one error boundary: user errors exit 1, Ctrl-C exits 130."""
+    """Entry point and the one error boundary: user errors exit 1, Ctrl-C exits 130.
+
+    SIGTERM and SIGHUP (a closed terminal) unwind like Ctrl-C, so an export removes its
+    temp files and the sound stops, then exit with the signal's usual status.
+    """
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    previous: dict[int, Any] = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is not None and signal.getsignal(signum) is signal.SIG_DFL:
+            with contextlib.suppress(ValueError):  # not the main thread
+                previous[signum] = signal.signal(signum, _leave)
+    try:
+        _run(argv, debug)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _run(argv: list[str] | None, debug: bool) -> None:
     try:
         code = cli.main(args=argv, prog_name="voicecoach", standalone_mode=False)
     except VoicecoachError as err:
