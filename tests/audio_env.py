@@ -13,6 +13,7 @@ anyone else's sound server; everything lives in a temp folder removed afterwards
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import signal
@@ -115,6 +116,7 @@ def pulse_server(root: Path) -> Iterator[PulseServer]:
             "--disallow-exit",
             "--use-pid-file=no",
             "--log-target=stderr",
+            "--disable-shm=yes",  # containers may have a small /dev/shm; sockets suffice
             f"--load=module-null-sink sink_name={SINK} rate={SAMPLE_RATE} channels=1 format=s16le",
             "--load=module-native-protocol-unix",
         ],
@@ -151,14 +153,18 @@ Samples = npt.NDArray[np.int16]
 @dataclass
 class Recording:
     """``parec`` on the sink monitor, read as it arrives, each read stamped with the time,
-    so a sample's index can be turned into the moment it reached the sink."""
+    so a sample's index can be turned into the moment it reached the sink.
+
+    The reader must keep up: if parec's pipe fills, the server drops monitor data and the
+    recording loses time. So the pipe is enlarged, reads are large, and looking at the
+    recording while it grows copies only what is asked for.
+    """
 
     env: dict[str, str]
     process: subprocess.Popen[bytes] = field(init=False)
-    _chunks: list[bytes] = field(default_factory=list)
+    _data: bytearray = field(default_factory=bytearray)
     _stamps: list[tuple[float, int]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _frames: int = 0
 
     def __post_init__(self) -> None:
         self.process = subprocess.Popen(
@@ -177,25 +183,23 @@ class Recording:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
+        assert self.process.stdout is not None
+        with contextlib.suppress(OSError, AttributeError):  # Linux: room for 20 s of audio
+            fcntl.fcntl(self.process.stdout.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
     def _read(self) -> None:
-        stream = self.process.stdout
-        assert stream is not None
-        odd = b""
+        assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
         while True:
-            data = os.read(stream.fileno(), 8192)
+            data = os.read(fd, 1 << 16)
             if not data:
                 return
             now = time.monotonic()
-            data = odd + data
-            whole = len(data) - len(data) % 2
-            odd = data[whole:]
             with self._lock:
-                self._chunks.append(data[:whole])
-                self._frames += whole // 2
-                self._stamps.append((now, self._frames))
+                self._data += data
+                self._stamps.append((now, len(self._data) // 2))
 
     def wait_started(self, timeout: float = 10.0) -> None:
         """Wait until audio (even silence) flows, so nothing played later is missed."""
@@ -207,27 +211,35 @@ class Recording:
 
     def frames(self) -> int:
         with self._lock:
-            return self._frames
+            return len(self._data) // 2
 
-    def samples(self) -> Samples:
+    def samples(self, start: int = 0, end: int | None = None) -> Samples:
+        """The recorded samples ``[start, end)`` so far."""
         with self._lock:
-            data = b"".join(self._chunks)
+            stop = len(self._data) // 2 if end is None else min(end, len(self._data) // 2)
+            data = bytes(self._data[2 * start : 2 * stop])
         return np.frombuffer(data, dtype="<i2").astype(np.int16)
 
-    def time_of(self, index: float) -> float:
-        """The monotonic time at which sample ``index`` reached the sink (a fit over every
-        read: each is late by a varying few milliseconds, never early)."""
+    def _nearby(self, key: int, value: float) -> npt.NDArray[np.float64]:
+        """The read stamps of the ten seconds around ``value`` (column ``key``), at least
+        three: a local fit stays right even if the server once dropped some audio."""
         with self._lock:
-            stamps = np.array(self._stamps, dtype=float)
-        # The earliest-arriving reads bound the true times best: fit, then shift to them.
+            stamps = np.array(self._stamps, dtype=np.float64)
+        span = 10.0 if key == 0 else 10.0 * SAMPLE_RATE
+        near = stamps[np.abs(stamps[:, key] - value) <= span]
+        return near if len(near) >= 3 else stamps
+
+    def time_of(self, index: float) -> float:
+        """The monotonic time at which sample ``index`` reached the sink: a fit over the
+        reads, shifted to the earliest-arriving ones (a read is late, never early)."""
+        stamps = self._nearby(1, index)
         slope, offset = np.polyfit(stamps[:, 1], stamps[:, 0], 1)
         residual = stamps[:, 0] - (slope * stamps[:, 1] + offset)
         return float(slope * index + offset + residual.min())
 
     def index_at(self, moment: float) -> int:
         """The sample reaching the sink at monotonic time ``moment``."""
-        with self._lock:
-            stamps = np.array(self._stamps, dtype=float)
+        stamps = self._nearby(0, moment)
         slope, offset = np.polyfit(stamps[:, 0], stamps[:, 1], 1)
         residual = stamps[:, 1] - (slope * stamps[:, 0] + offset)
         return int(np.rint(slope * moment + offset + residual.max()))
@@ -235,10 +247,13 @@ class Recording:
     def wait_for_sound(self, after: int = 0, timeout: float = 60.0, level: int = 64) -> int:
         """Wait until a sample louder than ``level`` arrives at or after index ``after``."""
         deadline = time.monotonic() + timeout
+        checked = after
         while time.monotonic() < deadline:
-            found = first_loud(self.samples(), level, after)
+            fresh = self.samples(checked)
+            found = first_loud(fresh, level)
             if found is not None:
-                return found
+                return checked + found
+            checked += len(fresh)
             time.sleep(0.005)
         raise AssertionError(f"no sound reached the sink within {timeout} s")
 
@@ -297,3 +312,17 @@ def last_loud(samples: Samples, level: int = 64) -> int | None:
     """Index of the last sample louder than ``level``."""
     loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > level)
     return int(loud[-1]) if loud.size else None
+
+
+def mismatch(recording: Samples, match: Match, template: Samples) -> str:
+    """Where the recording differs from ``template`` at ``match`` (for assertion messages)."""
+    heard = recording[match.index : match.index + len(template)].astype(np.int32)
+    differ = np.flatnonzero(heard != template[: len(heard)].astype(np.int32))
+    if not differ.size:
+        return "identical"
+    return (
+        f"correlation {match.correlation:.4f} at sample {match.index}: {differ.size} of "
+        f"{len(template)} samples differ, from {differ[0]} to {differ[-1]}; "
+        f"heard peak there {np.abs(heard[differ]).max()}, expected "
+        f"{np.abs(template[differ].astype(np.int32)).max()}"
+    )
