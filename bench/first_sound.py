@@ -10,7 +10,7 @@ each recorded sample maps to the moment it reached the "speaker".
   subtracts it (and the first clip's own quiet onset) to show when the stream began.
 - *warm*: the speech cache already holds every phrase; *cold*: an empty speech cache, so
   every phrase is synthesized first. Python bytecode is cached in both, as after install.
-- *Ctrl-C*: SIGINT two seconds into the session (mid-sentence), to the last audible sample
+- *Ctrl-C*: SIGINT in the middle of the longest early phrase, to the last audible sample
   and to the process's exit.
 - *cue timing* (skip with ``--no-full``): one whole session; every chime's offset from its
   place relative to the first chime, and the last cue's, which shows any drift.
@@ -83,8 +83,10 @@ def export_reference(env: dict[str, str], folder: Path) -> tuple[np.ndarray, dic
     return np.asarray(audio, dtype=np.int16), json.loads(cues.read_text())
 
 
-def launch_once(server: audio_env.PulseServer, env: dict[str, str], onset: float) -> Launch:
-    """Play, wait for the first sound, then Ctrl-C two seconds later."""
+def launch_once(
+    server: audio_env.PulseServer, env: dict[str, str], onset: float, interrupt: int
+) -> Launch:
+    """Play, wait for the first sound, then Ctrl-C ``interrupt`` samples after it."""
     with server.recording() as recording:
         mark = recording.frames()
         launched = time.monotonic()
@@ -99,7 +101,7 @@ def launch_once(server: audio_env.PulseServer, env: dict[str, str], onset: float
         try:
             first = recording.wait_for_sound(mark, timeout=300)
             heard_at = recording.time_of(first)
-            while recording.frames() < first + 2 * SR:
+            while recording.frames() < first + interrupt:
                 time.sleep(0.005)
             interrupted = time.monotonic()
             process.send_signal(signal.SIGINT)
@@ -118,6 +120,15 @@ def launch_once(server: audio_env.PulseServer, env: dict[str, str], onset: float
         stop_sound=recording.time_of(last) - interrupted,
         stop_exit=exited - interrupted,
     )
+
+
+def mid_sentence(cues: list[dict[str, object]], onset: float) -> int:
+    """Samples from the first sound to the middle of the longest phrase of the first 20 s,
+    where the Ctrl-C is sent: stopping there shows how long the sound goes on."""
+    early = [c for c in cues if c["type"] == "speech" and float(c["at"]) < 20]  # type: ignore[arg-type]
+    longest = max(early, key=lambda c: float(c["duration"]))  # type: ignore[arg-type]
+    middle = float(longest["at"]) + float(longest["duration"]) / 2  # type: ignore[arg-type]
+    return round((middle - onset) * SR)
 
 
 def cue_timing(
@@ -176,11 +187,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             ref, script = export_reference(env, work)  # also warms cache and bytecode
             onset = (audio_env.first_loud(ref) or 0) / SR
             cues: list[dict[str, object]] = script["cues"]  # type: ignore[assignment]
-            warm = [launch_once(server, env, onset) for _ in range(args.repeat)]
+            interrupt = mid_sentence(cues, onset)
+            warm = [launch_once(server, env, onset, interrupt) for _ in range(args.repeat)]
             cold = []
             for run in range(max(1, args.repeat // 2 + 1)):
                 cache = work / f"cold-cache-{run}"
-                cold.append(launch_once(server, child_env(server.env, cache, work), onset))
+                cold.append(
+                    launch_once(server, child_env(server.env, cache, work), onset, interrupt)
+                )
                 shutil.rmtree(cache, ignore_errors=True)
             timing = cue_timing(server, env, ref, cues) if args.full else None
 

@@ -451,6 +451,22 @@ def test_terminal_controls_read_single_keys_and_restore_the_terminal() -> None:
         os.close(slave)
 
 
+def test_a_terminal_that_hangs_up_is_no_busy_loop() -> None:
+    master, slave = pty.openpty()
+    try:
+        with TerminalControls(slave) as controls:
+            os.close(master)
+            master = -1
+            assert controls.wait(0.2) == ""  # the hangup is read once
+            began = time.monotonic()
+            assert controls.wait(0.2) == ""
+            assert time.monotonic() - began >= 0.15  # then it waits instead of spinning
+    finally:
+        if master >= 0:
+            os.close(master)
+        os.close(slave)
+
+
 def test_library_noise_on_fd_2_is_hidden_while_our_own_lines_still_show(
     capfd: pytest.CaptureFixture[str],
 ) -> None:

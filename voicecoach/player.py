@@ -268,6 +268,7 @@ class TerminalControls:
     def __init__(self, fd: int) -> None:
         self._fd = fd
         self._saved: list[Any] | None = None
+        self._gone = False
 
     def __enter__(self) -> TerminalControls:
         self._saved = termios.tcgetattr(self._fd)
@@ -285,13 +286,17 @@ class TerminalControls:
             self._saved = None
 
     def wait(self, timeout: float) -> str:
+        if self._gone:  # the terminal hung up: just let time pass, as without one
+            return NoControls().wait(timeout)
         ready, _, _ = select.select([self._fd], [], [], max(0.0, timeout))
         if not ready:
             return ""
         try:
             data = os.read(self._fd, 64)
         except OSError:
-            return ""
+            data = b""
+        if not data:
+            self._gone = True
         return data.decode("utf-8", "replace")
 
 
