@@ -59,6 +59,7 @@ test: lint typecheck pytest pytest-alt
 
 bench: setup
 	$(VENV)/bin/python -m bench
+	$(VENV)/bin/python -m bench.first_sound
 
 chimes: setup
 	$(VENV)/bin/python scripts/make_chimes.py

@@ -585,7 +585,9 @@ def play(routine: str | None, options: SessionOptions) -> None:
     from voicecoach.library import DEFAULT_ROUTINE
     from voicecoach.player import play as play_session
 
-    named = routine or DEFAULT_ROUTINE
+    from voicecoach.settings import load_settings
+
+    named = routine or load_settings().default_routine or DEFAULT_ROUTINE
     session = prepare(session_routine(named, options), options)
     record_play(
         History(),
