@@ -13,9 +13,12 @@ recognised with eyes closed:
 - ``count``: one short wooden knock (C5): a rep begins, in a session without a voice.
 - ``last``: two quick higher knocks (A5): the last rep begins (the voice's "Last one").
 - ``phase``: one soft low note (E4): the next phase of a rep ("Sink down", "Lower").
+- ``rest``: two warm low notes falling a third, slowly (C#4, A3): "rest now".
+- ``set``: one high round note struck twice (E6): "the same again", a new set or round.
 
-The last three stand in for the spoken counts when a session has no voice, so a count, the
-last count, a phase and a countdown (``tick``) each sound different.
+``count``, ``last`` and ``phase`` stand in for the spoken counts when a session has no
+voice, so a count, the last count, a phase and a countdown (``tick``) each sound different;
+``rest`` and ``set`` stand in for "Rest" and "Set 2 of 3".
 
 Every file is 22,050 Hz mono 16-bit, exactly as long as ``voicecoach.sounds.CHIME_SECONDS``
 says, and starts and ends on a zero sample (a raised-cosine attack on every note and a
@@ -28,7 +31,8 @@ chime sounds ("active RMS": RMS over the 20 ms frames above -40 dBFS). Measured 
 
 - speech: active RMS -21.4 to -18.6 dBFS, -20.0 on average; peaks -7.9 to -1.4 dBFS;
 - chimes: active RMS -18.0 (switch -17.8, done -18.2); peaks hold -7.5, release -8.2,
-  switch -6.0, done -6.0, tick -6.7, next -9.3, count -7.2, last -6.7, phase -8.2 dBFS.
+  switch -6.0, done -6.0, tick -6.7, next -9.3, count -7.2, last -6.7, phase -8.2,
+  rest -8.8, set -8.9 dBFS.
 
 So a chime sits 2 dB above the voice on average: as loud as the speech around it, and
 still heard when music plays under the session.
@@ -80,8 +84,8 @@ KNOCK = Timbre(((1.0, 1.0, 0.05), (3.98, 0.22, 0.012)))
 SOFT = Timbre(((1.0, 1.0, 0.08), (2.0, 0.10, 0.04)))
 
 # Equal-tempered pitches in Hz.
-C4, E4, A4, C5, D5, E5 = 261.63, 329.63, 440.00, 523.25, 587.33, 659.26
-F5, G5, A5, C6, A6 = 698.46, 783.99, 880.00, 1046.50, 1760.00
+A3, C4, CS4, E4, A4, C5, D5, E5 = 220.00, 261.63, 277.18, 329.63, 440.00, 523.25, 587.33, 659.26
+F5, G5, A5, C6, E6, A6 = 698.46, 783.99, 880.00, 1046.50, 1318.51, 1760.00
 
 
 def note(freq: float, timbre: Timbre, length: int, level: float = 1.0) -> Signal:
@@ -130,6 +134,10 @@ def design(name: str, length: int) -> Signal:
         return sequence(length, [(0.0, A5, KNOCK, 1.0), (0.11, A5, KNOCK, 1.0)])
     if name == "phase":
         return note(E4, SOFT, length)
+    if name == "rest":
+        return sequence(length, [(0.0, CS4, WARM, 0.7), (0.3, A3, WARM, 1.0)])
+    if name == "set":
+        return sequence(length, [(0.0, E6, ROUND, 1.0), (0.25, E6, ROUND, 0.8)])
     raise KeyError(name)
 
 

@@ -115,12 +115,19 @@ def test_the_chimes_are_easy_to_tell_apart() -> None:
         "count": 1,
         "last": 2,
         "phase": 1,
+        "rest": 2,
+        "set": 2,
     }
     # hold rises, release falls: the pitch of the first note against the last.
     head = round(0.1 * SAMPLE_RATE)
     hold, release = chimes["hold"], chimes["release"]
     assert dominant_hz(hold[-3 * head :]) > 1.2 * dominant_hz(hold[:head])
     assert dominant_hz(release[-3 * head :]) < 0.8 * dominant_hz(release[:head])
+    # rest falls too, but lower, slower and warmer than release; set repeats one note.
+    rest, again = chimes["rest"], chimes["set"]
+    assert dominant_hz(rest[-3 * head :]) < 0.9 * dominant_hz(rest[:head])
+    assert pitch["rest"] < 0.6 * pitch["release"]
+    assert semitones(dominant_hz(again[:head]), dominant_hz(again[-3 * head :])) < 0.5
 
 
 def test_the_script_makes_the_committed_files_bit_for_bit(tmp_path: Path) -> None:

@@ -27,6 +27,8 @@ CHIME_SECONDS: dict[str, float] = {
     "count": 0.15,
     "last": 0.3,
     "phase": 0.2,
+    "rest": 1.0,
+    "set": 0.6,
 }
 
 
