@@ -262,9 +262,19 @@ def test_script_without_a_voice_needs_no_engine(run: Run, routine_file: Path) ->
     assert data == expected_json(stretch_break(routine_file), NO_VOICE)
     sounds = [c["sound"] for c in data["cues"]]
     assert all(c["type"] == "chime" for c in data["cues"])
-    assert {"count", "last", "phase", "tick", "next", "hold", "release", "switch", "done"} == set(
-        sounds
-    )
+    assert {
+        "count",
+        "last",
+        "phase",
+        "tick",
+        "next",
+        "hold",
+        "release",
+        "switch",
+        "rest",
+        "set",
+        "done",
+    } == set(sounds)
 
 
 def read_wav(path: Path) -> np.ndarray:

@@ -15,6 +15,7 @@ from voicecoach import sounds
 from voicecoach.compiler import (
     GAP,
     LAST_COUNT_TONE,
+    NEXT_UP_MIN_REST,
     SECOND,
     TONES,
     CompileOptions,
@@ -26,6 +27,7 @@ from voicecoach.compiler import (
 )
 from voicecoach.cuescript import SAMPLE_RATE, Cue, CueScript, CueType, to_samples
 from voicecoach.errors import VoicecoachError
+from voicecoach.phrases import ENGLISH
 from voicecoach.routine import Exercise, Routine, WorkKind
 
 HALF = to_samples(0.5)
@@ -274,6 +276,26 @@ def test_a_count_longer_than_its_tempo_stretches_the_phase() -> None:
         assert b.start == a.end + GAP
 
 
+def test_phase_words_that_do_not_fit_the_tempo_give_way_to_it() -> None:
+    """ "Twenty-two. Lift." outlasts a one-second phase: rather than stretch some reps and
+    not others, the exercise is counted without its phase words, exactly on the tempo."""
+    fast = reps("Bridge", 24, tempo=(1.0, 1.0), phases=("Lift", "Lower"))
+    source = routine(fast)
+    # Up to "Twenty-one. Lift." the words fit; "Twenty-two. Lift." and on do not.
+    table = {f"{ENGLISH.count(n)} Lift.": 0.5 for n in range(1, 22)}
+    table |= {ENGLISH.count(n): 0.5 for n in range(1, 24)} | {"Last one.": 0.5, "Lower.": 0.5}
+    script = clean(compile_routine(source, lengths(table, default=0.9)), source)
+    assert role(script, "phase") == []
+    counts = role(script, "count")
+    assert [c.text for c in counts[:2]] == ["One.", "Two."]
+    assert {b.start - a.start for a, b in itertools.pairwise(counts)} == {2 * SECOND}
+    # When every rep's words fit, they are all said.
+    slow = routine(replace(fast, tempo=(2.0, 2.0)))
+    script = clean(compile_routine(slow, lengths(table, default=0.9)), slow)
+    assert [c.text for c in role(script, "count")[:2]] == ["One. Lift.", "Two. Lift."]
+    assert len(role(script, "phase")) == 24
+
+
 def test_reps_with_a_hold_at_the_top() -> None:
     source = routine(reps("Bridge", 2, hold=5.0, tempo=(2.0, 2.0), phases=("Lift", "Lower")))
     script = clean(compile_routine(source, constant(0.5)), source)
@@ -299,7 +321,14 @@ def test_sided_reps_switch_between_sides() -> None:
     script = clean(compile_routine(source, constant(0.5)), source)
     heard = said(script)
     i = heard.index("[switch]")
-    assert heard[i - 1 : i + 3] == ["Last one.", "[switch]", "Switch sides. Right side.", "One."]
+    # Reps have no 3-2-1, so the new side gets a "get ready" before its first count.
+    assert heard[i - 1 : i + 4] == [
+        "Last one.",
+        "[switch]",
+        "Switch sides. Right side.",
+        "Get ready.",
+        "One.",
+    ]
     assert [c.side for c in role(script, "count")] == ["left", "left", "right", "right"]
 
 
@@ -313,11 +342,11 @@ def test_sets_are_announced_and_rested() -> None:
         "Switch sides. Right side.",
         "Rest.",
         "Set 2 of 3.",
-        "Left side first.",
+        "Left side.",  # "first" is said once, in the first set
         "Switch sides. Right side.",
         "Rest.",
         "Set 3 of 3.",
-        "Left side first.",
+        "Left side.",
         "Switch sides. Right side.",
     ]
     assert [c.set for c in role(script, "set")] == [2, 3]
@@ -364,6 +393,41 @@ def test_rests_name_the_next_exercise_and_last_has_none() -> None:
     # No rest after Plank: Sphinx is named right after Plank's release chime.
     release = [c for c in script.cues if c.sound == "release"][1]
     assert names[2].start == release.end + GAP
+
+
+@pytest.mark.parametrize("seconds", [0.5, 3.0, 5.9])
+def test_a_short_rest_leaves_the_next_name_to_say_itself(seconds: float) -> None:
+    """ "Rest. Next up: Plank. Plank." would say the name twice in a row: in a rest
+    shorter than NEXT_UP_MIN_REST the next exercise is named once, straight after."""
+    assert seconds < NEXT_UP_MIN_REST
+    source = routine(hold("Bridge", 5.0, rest=seconds), hold("Plank", 5.0))
+    script = clean(compile_routine(source, constant(0.5)), source)
+    heard = said(script)
+    i = heard.index("Rest.")
+    assert heard[i : i + 2] == ["Rest.", "Plank."]
+    assert role(script, "next-up") == []
+    rest, name = only(script, "rest"), role(script, "name")[1]
+    assert name.start == max(rest.start + to_samples(seconds), rest.end + GAP)
+
+
+def test_a_rest_of_six_seconds_says_what_is_next() -> None:
+    source = routine(hold("Bridge", 5.0, rest=NEXT_UP_MIN_REST), hold("Plank", 5.0))
+    script = clean(compile_routine(source, constant(0.5)), source)
+    assert [c.text for c in script.cues if c.role in {"rest", "next-up"}] == [
+        "Rest.",
+        "Next up: Plank.",
+    ]
+
+
+def test_check_script_wants_the_next_name_straight_after_a_short_rest() -> None:
+    source = routine(hold("Bridge", 5.0, rest=4.0), hold("Plank", 5.0, lead_in=3.0))
+    script = clean(compile_routine(source, constant(0.5)), source)
+    # "Plank." moved after its own countdown: the rest no longer says what is next.
+    k = next(k for k, c in enumerate(script.cues) if c.role == "name" and c.exercise == 1)
+    moved = replace(script.cues[k], start=script.cues[k + 3].start + 1, length=1)
+    cues = sorted((*script.cues[:k], *script.cues[k + 1 :], moved), key=lambda c: c.start)
+    problems = check_script(replace(script, cues=tuple(cues)), source)
+    assert "rule 6: the rest after 'Bridge' in round 1 does not say what comes next" in problems
 
 
 def test_chapters_start_at_the_name() -> None:
@@ -438,6 +502,7 @@ def test_without_a_voice_the_session_is_chimes_only() -> None:
         "[phase]",
         "[last]",  # rep 2, the last one
         "[phase]",
+        "[rest]",  # "Rest." (what comes next is the next exercise's own chime)
         "[next]",
         *ticks,
         "[hold]",
@@ -492,6 +557,43 @@ def test_without_a_voice_a_new_set_rings_back_to_the_first_side() -> None:
     assert marks == per_round * 2
 
 
+def test_without_a_voice_rests_sets_and_rounds_have_their_own_tones() -> None:
+    """Every change of state sounds (rule 6): the rest, the set after it, the round."""
+    source = routine(
+        reps("Bridge", 2, sets=2, set_rest=8.0, rest=10.0),
+        hold("Stretch", 5.0, sets=2, set_rest=0.0, sides=("left", "right"), rest=0.0),
+        rounds=2,
+    )
+    script = clean(compile_routine(source, no_speech, options=CHIMES_ONLY), source)
+    heard = [c.sound for c in script.cues if c.sound not in {"tick", "hold", "release"}]
+    bridge = ["next", "count", "last", "rest", "set", "count", "last"]
+    stretch = ["next", "switch", "set", "switch", "switch"]
+    assert heard == ["set", *bridge, "rest", *stretch, "set", *bridge, "rest", *stretch, "done"]
+    assert [(c.role, c.round) for c in script.cues if c.sound == "set"][::3] == [
+        ("round", 1),
+        ("round", 2),
+    ]
+    # Each tone is one of a kind: none means two things.
+    assert len({TONES[r] for r in ("name", "rest", "set", "count", "phase", "countdown")}) == 6
+    # The rest keeps its length: from the rest tone to the next exercise's tone.
+    rest = next(c for c in script.cues if c.role == "rest" and c.set is None)
+    assert role(script, "name")[1].start == rest.start + 10 * SECOND
+
+
+def test_without_a_voice_check_script_wants_every_tone() -> None:
+    source = routine(reps("Bridge", 2, sets=2, set_rest=8.0), hold("Stretch", 5.0), rounds=2)
+    script = clean(compile_routine(source, no_speech, options=CHIMES_ONLY), source)
+    for gone, problem in (
+        ("rest", "rule 6: the rest after 'Bridge' in round 1 is not announced"),
+        ("rest", "rule 6: the rest before set 2 of 'Bridge' in round 2 is not announced"),
+        ("set", "rule 6: set 2 of 'Bridge' in round 1 is not announced"),
+        ("round", "rule 6: round 2 is not announced"),
+        ("name", "rule 6: the rest after 'Bridge' in round 2 does not say what comes next"),
+    ):
+        cut = without(script, lambda c, gone=gone: c.role != gone)
+        assert problem in check_script(cut, source), gone
+
+
 def test_without_a_voice_spoken_texts_is_empty() -> None:
     assert spoken_texts(SMALL, CHIMES_ONLY) == []
 
@@ -499,14 +601,16 @@ def test_without_a_voice_spoken_texts_is_empty() -> None:
 # -- pressure: short holds, long speech, nothing may collide ----------------------------
 
 
-def test_a_two_second_hold_keeps_its_chimes_and_only_the_last_count() -> None:
+def test_a_two_second_hold_keeps_its_chimes_and_no_lone_count() -> None:
+    """Only "one" would fit before the release: alone it sounds like a rep count."""
     source = routine(hold(seconds=2.0))
     script = clean(compile_routine(source, constant(0.5)), source)
     h = next(c for c in script.cues if c.sound == "hold")
     r = next(c for c in script.cues if c.sound == "release")
     assert r.start - h.start == 2 * SECOND
-    inside = [c.text for c in script.cues if h.start < c.start < r.start]
-    assert inside == ["One."]
+    assert [c.text for c in script.cues if h.start < c.start < r.start] == []
+    # The lead-in (5 s) has room for all three, so it keeps them.
+    assert [c.text for c in role(script, "countdown")] == ["Three.", "Two.", "One."]
 
 
 def test_a_two_second_hold_with_slow_speech_drops_the_countdown() -> None:
@@ -531,6 +635,34 @@ def test_a_hold_shorter_than_its_chime_cuts_the_chime() -> None:
     assert h.end <= r.start
 
 
+@pytest.mark.parametrize(
+    ("seconds", "callouts"),
+    [
+        (30.0, [(15, "Halfway."), (20, "10 seconds left.")]),
+        (50.0, [(20, "30 seconds left."), (25, "Halfway."), (40, "10 seconds left.")]),
+        (55.0, [(25, "30 seconds left."), (45, "10 seconds left.")]),
+        (65.0, [(35, "30 seconds left."), (55, "10 seconds left.")]),
+        (
+            90.0,
+            [
+                (30, "1 minute left."),
+                (45, "Halfway."),
+                (60, "30 seconds left."),
+                (80, "10 seconds left."),
+            ],
+        ),
+    ],
+)
+def test_time_callouts_keep_five_seconds_apart(
+    seconds: float, callouts: list[tuple[int, str]]
+) -> None:
+    """ "30 seconds left." and "Halfway." two seconds later say one thing twice."""
+    source = routine(hold(seconds=seconds))
+    script = clean(compile_routine(source, constant(0.5)), source)
+    start = next(c for c in script.cues if c.sound == "hold").start
+    assert [((c.start - start) // SECOND, c.text) for c in role(script, "callout")] == callouts
+
+
 def test_halfway_gives_way_to_seconds_left() -> None:
     source = routine(hold(seconds=30.0))
     script = clean(compile_routine(source, lengths({"Halfway.": 6.0})), source)
@@ -546,12 +678,45 @@ def test_seconds_left_gives_way_to_the_countdown() -> None:
     assert tail == ["Three.", "Two.", "One."]
 
 
-def test_countdown_drops_from_the_earliest_number_and_never_skips() -> None:
+def test_a_countdown_is_whole_or_left_out() -> None:
+    """A "two" too long for its second drops the whole 3-2-1, never just part of it."""
     source = routine(hold(seconds=30.0))
     script = clean(compile_routine(source, lengths({"Two.": 1.2})), source)
-    r = next(c for c in script.cues if c.sound == "release")
-    tail = [c.text for c in role(script, "countdown") if c.start > r.start - 4 * SECOND]
-    assert tail == ["One."]
+    assert role(script, "countdown") == []
+    assert [c.text for c in role(script, "callout")] == ["Halfway.", "10 seconds left."]
+
+
+@pytest.mark.parametrize("seconds", [0.5, 1.0, 2.0, 2.9, 3.0, 3.5, 3.8, 4.0, 5.0, 8.0])
+@pytest.mark.parametrize("voice", [True, False])
+def test_countdowns_are_all_or_nothing_in_any_window(seconds: float, voice: bool) -> None:
+    """Lead-ins, switches and holds of every length: each countdown is three, two, one
+    a second apart, landing on the work or the release, or there is none."""
+    source = routine(
+        hold(seconds=seconds, lead_in=seconds, switch=seconds, sides=("left", "right"))
+    )
+    options = CompileOptions(voice=voice)
+    script = clean(compile_routine(source, constant(0.4), options=options), source)
+    assert_whole_countdowns(script)
+    if seconds >= 5.0:
+        assert len(role(script, "countdown")) == 3 * 4  # two lead-ins, two holds
+
+
+def assert_whole_countdowns(script: CueScript) -> None:
+    """Every run of countdown cues is exactly three, a second apart, and the next cue
+    (a hold or release chime) starts a second after the last."""
+    cues = script.cues
+    k = 0
+    while k < len(cues):
+        if cues[k].role != "countdown":
+            k += 1
+            continue
+        run = list(itertools.takewhile(lambda c: c.role == "countdown", cues[k:]))
+        assert len(run) == 3, [c.text or c.sound for c in run]
+        assert [c.text for c in run if c.text] in ([], ["Three.", "Two.", "One."])
+        after = cues[k + 3]
+        assert after.sound in {"hold", "release"}
+        assert [after.start - c.start for c in run] == [3 * SECOND, 2 * SECOND, SECOND]
+        k += 3
 
 
 def test_a_sixty_word_name_is_spoken_in_full_and_pushes_the_timeline() -> None:

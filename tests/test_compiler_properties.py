@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import zlib
 from dataclasses import replace
 
@@ -9,13 +10,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from voicecoach.compiler import (
+    CALLOUT_SPACING,
     CompileOptions,
     SpeechTimer,
     check_script,
     compile_routine,
     estimate_speech_samples,
 )
-from voicecoach.cuescript import SAMPLE_RATE, CueType
+from voicecoach.cuescript import SAMPLE_RATE, Cue, CueScript, CueType
 from voicecoach.phrases import sentence
 from voicecoach.routine import Exercise, Routine, WorkKind
 
@@ -99,6 +101,53 @@ def speech_timers(draw: st.DrawFn) -> SpeechTimer:
     return timer
 
 
+def countdown_runs(script: CueScript) -> list[list[Cue]]:
+    """The runs of consecutive countdown cues, with the cue that follows each run."""
+    runs: list[list[Cue]] = []
+    previous = ""
+    for cue in script.cues:
+        if cue.role == "countdown" and previous == "countdown":
+            runs[-1].append(cue)
+        elif cue.role == "countdown":
+            runs.append([cue])
+        elif previous == "countdown":
+            runs[-1].append(cue)
+        previous = cue.role
+    return runs
+
+
+def assert_whole_countdowns(script: CueScript) -> None:
+    """Every countdown is three, two, one, a second apart, the next second being the work
+    or the release: never a lone "one" that could pass for a rep count."""
+    for *run, after in countdown_runs(script):
+        assert len(run) == 3, [c.text or c.sound for c in run]
+        assert [c.text for c in run] in (["Three.", "Two.", "One."], ["", "", ""])
+        assert after.sound in {"hold", "release"}
+        assert [after.start - c.start for c in run] == [
+            3 * SAMPLE_RATE,
+            2 * SAMPLE_RATE,
+            SAMPLE_RATE,
+        ]
+
+
+def assert_sounds_right(script: CueScript, routine: Routine) -> None:
+    """Beyond the timing rules: whole countdowns, time call-outs at least
+    CALLOUT_SPACING apart, and a rep's phase words in every rep of a set or in none."""
+    assert_whole_countdowns(script)
+    callouts = [c.start for c in script.cues if c.role == "callout"]
+    assert all(b - a >= CALLOUT_SPACING for a, b in itertools.pairwise(callouts))
+    phases: dict[tuple[int | None, ...], int] = {}
+    for cue in script.cues:
+        if cue.role == "phase":
+            key = (cue.round, cue.exercise, cue.set)
+            phases[key] = phases.get(key, 0) + 1
+    for (_, index, _), said in phases.items():
+        assert index is not None
+        ex = routine.exercises[index]
+        per_set = (ex.reps or 1) * (len(ex.tempo) - 1) * (2 if ex.sides else 1)
+        assert said == per_set, ex
+
+
 @PROPERTY_SETTINGS
 @given(routine=routines, speech=speech_timers(), explain=st.booleans())
 def test_random_routines_keep_every_rule(
@@ -106,6 +155,7 @@ def test_random_routines_keep_every_rule(
 ) -> None:
     script = compile_routine(routine, speech, options=CompileOptions(explain=explain))
     assert check_script(script, routine) == []
+    assert_sounds_right(script, routine)
     assert script.length >= script.cues[-1].end
     names = [c.text for c in script.cues if c.role == "name"]
     assert names == [sentence(ex.name) for _ in range(routine.rounds) for ex in routine.exercises]
@@ -122,6 +172,7 @@ def test_random_routines_keep_every_rule(
 def test_random_routines_keep_every_rule_with_the_estimate(routine: Routine) -> None:
     script = compile_routine(routine, estimate_speech_samples)
     assert check_script(script, routine) == []
+    assert_sounds_right(script, routine)
 
 
 @PROPERTY_SETTINGS
@@ -148,6 +199,34 @@ def _no_voice(text: str) -> int:
 @PROPERTY_SETTINGS
 @given(routine=routines)
 def test_random_routines_keep_every_rule_without_a_voice(routine: Routine) -> None:
+    """check_script holds a chimes-only script to rule 6 too: each rest, set, side, round,
+    rep and exercise has its tone."""
     script = compile_routine(routine, _no_voice, options=CompileOptions(voice=False))
     assert check_script(script, routine) == []
     assert all(c.type is CueType.CHIME for c in script.cues)
+    assert_sounds_right(script, routine)
+    sounds = [c.sound for c in script.cues]
+    exercises = routine.exercises
+    assert sounds.count("next") == routine.rounds * len(exercises)
+    assert sounds.count("set") == routine.rounds * sum(ex.sets - 1 for ex in exercises) + (
+        routine.rounds if routine.rounds > 1 else 0
+    )
+    rests = sum(ex.rest > 0 for ex in exercises) * routine.rounds - (exercises[-1].rest > 0)
+    set_rests = routine.rounds * sum((ex.sets - 1) * (ex.set_rest > 0) for ex in exercises)
+    assert sounds.count("rest") == rests + set_rests
+
+
+@PROPERTY_SETTINGS
+@given(routine=routines, speech=speech_timers())
+def test_with_and_without_a_voice_the_same_moments_are_marked(
+    routine: Routine, speech: SpeechTimer
+) -> None:
+    """What a voice announces, a chime announces without one: rests, sets, rounds and
+    counts are marked as often either way (a voice names the first side of every set; a
+    chime marks only the return to it)."""
+    voiced = compile_routine(routine, speech)
+    chimes = compile_routine(routine, _no_voice, options=CompileOptions(voice=False))
+    for name in ("rest", "set", "round", "count", "name", "hold", "release"):
+        assert sum(c.role == name for c in voiced.cues) == sum(
+            c.role == name for c in chimes.cues
+        ), name

@@ -92,6 +92,9 @@ def test_side_announcements() -> None:
     assert ENGLISH.switch_to("right") == "Switch sides. Right side."
     assert ENGLISH.side_first("left") == "Left side first."
     assert ENGLISH.switch_to("back") == "Switch sides. Back."
+    # A later set names its first side without "first": that was said once already.
+    assert ENGLISH.side_again("left") == "Left side."
+    assert ENGLISH.side_again("left knee down") == "Left knee down."
 
 
 def test_sets_rounds_and_next_up() -> None:
@@ -220,6 +223,7 @@ def test_german_phrases() -> None:
     assert GERMAN.count(3) == "Drei."
     assert GERMAN.switch_to("right") == "Seitenwechsel. Rechte Seite."
     assert GERMAN.side_first("left") == "Linke Seite zuerst."
+    assert GERMAN.side_again("left") == "Linke Seite."
     assert GERMAN.switch_to("Vorderes Bein") == "Seitenwechsel. Vorderes Bein."
     assert GERMAN.set_announcement(2, 3) == "Satz 2 von 3."
     assert GERMAN.sets_announcement(3) == "3 Sätze."
@@ -243,6 +247,7 @@ def test_spanish_phrases() -> None:
     assert SPANISH.count(3) == "Tres."
     assert SPANISH.switch_to("right") == "Cambia de lado. Lado derecho."
     assert SPANISH.side_first("left") == "Lado izquierdo primero."
+    assert SPANISH.side_again("left") == "Lado izquierdo."
     assert SPANISH.set_announcement(2, 3) == "Serie 2 de 3."
     assert SPANISH.sets_announcement(3) == "3 series."
     assert SPANISH.round_announcement(1, 2) == "Ronda 1 de 2."
@@ -292,6 +297,7 @@ def test_every_table_is_complete(language: str) -> None:
         table.count(1),
         table.switch_to("left"),
         table.side_first("right"),
+        table.side_again("right"),
         table.set_announcement(1, 2),
         table.sets_announcement(2),
         table.round_announcement(2, 3),

@@ -6,12 +6,19 @@ short enough to take in by ear, and the timings must be ones a physiotherapist w
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
 import pytest
 
-from voicecoach.compiler import check_script, compile_routine, estimate_speech_samples
+from voicecoach.compiler import (
+    CompileOptions,
+    check_script,
+    compile_routine,
+    estimate_speech_samples,
+)
+from voicecoach.cuescript import SAMPLE_RATE, CueType
 from voicecoach.resources import data_dir
 from voicecoach.routine import Routine, WorkKind, load_routine
 
@@ -162,12 +169,41 @@ def test_every_routine_compiles_within_the_timing_rules(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", ALL_PATHS, ids=lambda p: p.stem)
-def test_every_countdown_before_work_is_whole(path: Path) -> None:
-    """A lead-in or switch too short for "three, two, one" leaves a lone "one", which
-    sounds like a rep count; shipped routines give each window room for all three."""
+def test_every_countdown_is_whole(path: Path) -> None:
+    """A lone "one" sounds like a rep count: the compiler says all three or none, and
+    shipped routines give every hold and every window before one room for all three."""
     routine = load_routine(path)
     script = compile_routine(routine, estimate_speech_samples)
+    holds = sum(c.sound == "hold" and c.role == "hold" for c in script.cues)
+    top_of_rep = sum(
+        (e.reps or 0) * e.sets * (2 if e.sides else 1)
+        for e in routine.exercises
+        if e.work is WorkKind.REPS and e.hold is not None
+    )
     said = [c.text for c in script.cues if c.role == "countdown"]
-    for k, text in enumerate(said):
-        if text == "One.":
-            assert k >= 2 and said[k - 2 : k] == ["Three.", "Two."], f"lone countdown {k}"
+    assert said == ["Three.", "Two.", "One."] * 2 * (holds - top_of_rep)
+
+
+@pytest.mark.parametrize("path", ALL_PATHS, ids=lambda p: p.stem)
+def test_every_routine_is_followable_without_a_voice(path: Path) -> None:
+    routine = load_routine(path)
+    script = compile_routine(routine, options=CompileOptions(voice=False))
+    assert check_script(script, routine) == []
+    rests = [c for c in script.cues if c.sound == "rest"]
+    assert len(rests) == sum(
+        (e.rest > 0) + (e.sets - 1) * (e.set_rest > 0) for e in routine.exercises
+    ) - (routine.exercises[-1].rest > 0)
+
+
+@pytest.mark.parametrize("path", ALL_PATHS, ids=lambda p: p.stem)
+def test_nothing_is_said_twice_in_a_row(path: Path) -> None:
+    """ "Next up: Cat-cow." straight into "Cat-cow.", "first" on every set: heard with
+    eyes closed, both sound like a stutter."""
+    routine = load_routine(path)
+    script = compile_routine(routine, estimate_speech_samples)
+    speech = [c for c in script.cues if c.type is CueType.SPEECH]
+    for a, b in itertools.pairwise(speech):
+        if a.role == "next-up":
+            assert b.start - a.end >= 3 * SAMPLE_RATE, (a.text, b.text)
+    firsts = [c for c in speech if c.role == "side" and " first." in c.text]
+    assert all(c.set in (None, 1) for c in firsts)

@@ -33,6 +33,10 @@ ChimeTimer = Callable[[str], int]
 SECOND = SAMPLE_RATE
 GAP = to_samples(0.15)
 """Silence kept between consecutive cues wherever the timeline allows it."""
+NEXT_UP_MIN_REST = 6.0
+"""A rest says "Next up: ..." only if it lasts at least this many seconds. In a shorter
+rest the next exercise's name follows "Rest." at once anyway, and saying it twice in a row
+("Next up: Knee to chest. Knee to chest.") sounds like a stutter."""
 
 # Call-out thresholds: a hold gets each call-out only when it is at least this long.
 SECONDS_LEFT_AFTER = 15 * SECOND
@@ -40,9 +44,12 @@ THIRTY_LEFT_AFTER = 50 * SECOND
 HALFWAY_AFTER = 30 * SECOND
 MINUTES_LEFT_MARGIN = 30 * SECOND
 """A "minutes left" call-out needs this much of the hold before it."""
+CALLOUT_SPACING = 5 * SECOND
+"""Time call-outs start at least this far apart: "30 seconds left" and "Halfway" two
+seconds later say the same thing twice, so the less important one gives way."""
 
 # Drop order under pressure: a higher number gives way first.
-_PRIORITY_COUNTDOWN = 0  # + k for "k" of the 3-2-1: "one" is kept longest
+_PRIORITY_COUNTDOWN = 0  # placed first, and whole or not at all
 _PRIORITY_TEN_LEFT = 10
 _PRIORITY_THIRTY_LEFT = 11
 _PRIORITY_MINUTES_LEFT = 12
@@ -74,11 +81,21 @@ class CompileOptions:
     voice: bool = True
 
 
-TONES: dict[str, str] = {"name": "next", "count": "count", "phase": "phase", "countdown": "tick"}
+TONES: dict[str, str] = {
+    "name": "next",
+    "count": "count",
+    "phase": "phase",
+    "countdown": "tick",
+    "rest": "rest",
+    "set": "set",
+    "round": "set",
+}
 """Without a voice, the roles that still sound, and the chime each becomes; every other
-spoken role is left out. Side changes keep their ``switch`` chime, holds their chimes.
-A count, a phase and a countdown each get their own tone, so a listener can still tell a
-new rep from the second half of one, and both from the seconds running out."""
+spoken role (the texts, "get ready", time call-outs) is left out. Side changes keep their
+``switch`` chime, holds their chimes. A count, a phase and a countdown each get their own
+tone, so a listener can still tell a new rep from the second half of one, and both from
+the seconds running out; a rest, a new set (or round) and a new exercise are told apart
+the same way, so every change of state still sounds (rule 6)."""
 
 LAST_COUNT_TONE = "last"
 """Without a voice, the last rep of several is counted with this tone ("Last one")."""
@@ -244,27 +261,43 @@ class _Timeline:
 
     def fill(self, lo: int, hi: int, wanted: Iterable[_Optional], ctx: _Ctx) -> list[Cue]:
         """Place the call-outs that fit in [lo, hi) with a gap around each, most important
-        first; the rest are dropped. A countdown stays whole from its "one" backwards:
-        once a number is dropped, the earlier ones are too."""
+        first; the rest are dropped. A countdown is all or nothing: "three, two, one" in
+        full, or silence (a lone "one" before a chime sounds like a rep count)."""
         taken: list[Cue] = []
-        countdown_broken = False
-        voice = self.options.voice
-        for item in sorted(wanted, key=lambda o: o.priority):
-            start = item.start
-            if voice:
-                cue = self.speech_cue(start, item.text, item.role, ctx)  # asked even if dropped
+        countdown: list[Cue] = []
+        others: list[tuple[int, Cue]] = []
+        for item in wanted:
+            if self.options.voice:
+                cue = self.speech_cue(
+                    item.start, item.text, item.role, ctx
+                )  # asked even if dropped
             elif item.role in TONES:
-                cue = self.chime_cue(start, TONES[item.role], item.role, ctx)
+                cue = self.chime_cue(item.start, TONES[item.role], item.role, ctx)
             else:
                 continue
-            if item.role == "countdown" and countdown_broken:
-                continue
-            fits = start >= lo and cue.end + GAP <= hi
-            if fits and not any(cue.end + GAP > c.start and c.end + GAP > start for c in taken):
+            if item.role == "countdown":
+                countdown.append(cue)
+            else:
+                others.append((item.priority, cue))
+        if countdown and all(
+            self._fits(cue, lo, hi, countdown[:k]) for k, cue in enumerate(countdown)
+        ):
+            taken.extend(self._add(cue) for cue in countdown)
+        for _, cue in sorted(others, key=lambda pair: pair[0]):
+            crowded = cue.role == "callout" and any(
+                c.role == "callout" and abs(c.start - cue.start) < CALLOUT_SPACING for c in taken
+            )
+            if not crowded and self._fits(cue, lo, hi, taken):
                 taken.append(self._add(cue))
-            elif item.role == "countdown":
-                countdown_broken = True
         return taken
+
+    @staticmethod
+    def _fits(cue: Cue, lo: int, hi: int, taken: Sequence[Cue]) -> bool:
+        """Whether ``cue`` lies in [lo, hi) with a gap before ``hi`` and around each cue
+        already taken."""
+        if cue.start < lo or cue.end + GAP > hi:
+            return False
+        return not any(cue.end + GAP > c.start and c.end + GAP > cue.start for c in taken)
 
     # -- windows ----------------------------------------------------------------------
 
@@ -297,7 +330,7 @@ class _Timeline:
                 work,
                 (
                     _Optional(
-                        _PRIORITY_COUNTDOWN + k,
+                        _PRIORITY_COUNTDOWN,
                         work - k * SECOND,
                         self.phrases.count(k),
                         "countdown",
@@ -345,7 +378,7 @@ class _Timeline:
     def _time_callouts(self, span: int, release: int, countdown: bool) -> list[_Optional]:
         p = self.phrases
         wanted = [
-            _Optional(_PRIORITY_COUNTDOWN + k, release - k * SECOND, p.count(k), "countdown")
+            _Optional(_PRIORITY_COUNTDOWN, release - k * SECOND, p.count(k), "countdown")
             for k in ((1, 2, 3) if countdown else ())
         ]
         if span >= SECONDS_LEFT_AFTER:
@@ -378,18 +411,43 @@ class _Timeline:
             )
         return wanted
 
-    def reps(self, ex: Exercise, ctx: _Ctx) -> None:
-        """Count each rep at its start, say each phase's word at its start; a phase
-        stretches when its words outlast its tempo. With ``hold``, each rep is held
-        after its first phase."""
+    def _count_text(self, rep: int, n: int) -> str:
+        return sentence(self.phrases.last_one) if rep == n and n > 1 else self.phrases.count(rep)
+
+    def _phase_words_fit(self, ex: Exercise) -> bool:
+        """Whether every rep's words fit their phases: the count with the first phase's
+        word, and each later word alone, each with a gap before the next phase.
+
+        If any does not, the exercise is counted without its phase words, so the tempo
+        holds: a rep that stretches to make room for "Twenty-two. Lift." breaks the rhythm
+        the listener moves to. (Counts are never dropped; a count that outlasts its phase
+        still stretches it.) Without a voice the short phase tones are always kept."""
+        if not ex.phases or not self.options.voice:
+            return True
         n = ex.reps or 1
-        p = self.phrases
+        fits = True
+        for rep in range(1, n + 1):
+            count = self._count_text(rep, n)
+            self.speech_len(count)  # asked either way, so spoken_texts() has both forms
+            for i, (seconds, phase) in enumerate(zip(ex.tempo, ex.phases, strict=False)):
+                word = sentence(phase)
+                text = f"{count} {word}" if i == 0 else word
+                if self.speech_len(text) + GAP > to_samples(seconds):
+                    fits = False
+        return fits
+
+    def reps(self, ex: Exercise, ctx: _Ctx) -> None:
+        """Count each rep at its start, say each phase's word at its start (when the
+        words fit the tempo, see ``_phase_words_fit``); a phase stretches only when its
+        count outlasts it. With ``hold``, each rep is held after its first phase."""
+        n = ex.reps or 1
+        phases = ex.phases if self._phase_words_fit(ex) else ()
         for rep in range(1, n + 1):
             last = rep == n and n > 1
-            count = sentence(p.last_one) if last else p.count(rep)
+            count = self._count_text(rep, n)
             for i, seconds in enumerate(ex.tempo):
                 start = self.t
-                word = sentence(ex.phases[i]) if i < len(ex.phases) else ""
+                word = sentence(phases[i]) if i < len(phases) else ""
                 if i == 0:
                     tone = LAST_COUNT_TONE if last else None
                     self.say(f"{count} {word}" if word else count, "count", ctx, tone)
@@ -434,7 +492,9 @@ class _Timeline:
                     mandatory.append(_Say("rest", sentence(p.rest)))
                 mandatory.append(_Say("set", p.set_announcement(set_no, ex.sets)))
             if sides[0] is not None and self.options.voice:
-                mandatory.append(_Say("side", p.side_first(sides[0])))
+                # "first" only once: from the second set on, the side is simply named.
+                said = p.side_first(sides[0]) if set_no == 1 else p.side_again(sides[0])
+                mandatory.append(_Say("side", said))
             elif sides[0] is not None and set_no > 1:
                 mandatory.append(_Say("switch", sound="switch"))  # back to the first side
             self.approach(minimum, mandatory, set_ctx, countdown=timed, ready=True)
@@ -444,13 +504,20 @@ class _Timeline:
                 side_ctx = replace(set_ctx, side=side)
                 self.ring("switch", "switch", side_ctx)
                 self.say(p.switch_to(side), "side", side_ctx)
-                self.approach(ex.switch, (), side_ctx, countdown=timed, ready=False)
+                # Reps have no 3-2-1, so after a switch "get ready" is their only warning.
+                self.approach(ex.switch, (), side_ctx, countdown=timed, ready=not timed)
                 self.work(ex, side_ctx)
         if next_up is not None and ex.rest > 0:
-            start = self.t
-            self.say(sentence(p.rest), "rest", ctx)
-            self.say(p.next_exercise(next_up.name), "next-up", ctx)
-            self.t = max(self.t, start + to_samples(ex.rest))
+            self.rest(ex.rest, next_up, ctx)
+
+    def rest(self, seconds: float, next_up: Exercise, ctx: _Ctx) -> None:
+        """The rest after an exercise: "Rest.", then what comes next, unless the rest is
+        too short for a pause between that and the next name (``NEXT_UP_MIN_REST``)."""
+        end = self.t + to_samples(seconds)
+        self.say(sentence(self.phrases.rest), "rest", ctx)
+        if seconds >= NEXT_UP_MIN_REST:
+            self.say(self.phrases.next_exercise(next_up.name), "next-up", ctx)
+        self.t = max(self.t, end)
 
     def session(self) -> CueScript:
         routine = self.routine
@@ -730,32 +797,94 @@ def _check_against(
     ]
     if titles != want:
         problems.append("rule 4: the chapters are not one per exercise and round, in order")
-    counts: dict[tuple[int | None, int | None, int | None, str | None], int] = {}
-    sets: dict[tuple[int | None, int | None], int] = {}
-    rests: set[tuple[int | None, int | None]] = set()
-    for cue in script.cues:
-        if cue.role == "count":
-            key = (cue.round, cue.exercise, cue.set, cue.side)
-            counts[key] = counts.get(key, 0) + 1
-        elif cue.role == "set":
-            sets[(cue.round, cue.exercise)] = sets.get((cue.round, cue.exercise), 0) + 1
-        elif cue.role == "next-up":
-            rests.add((cue.round, cue.exercise))
+    _check_announced(script, routine, voiced, problems)
+
+
+_Key = tuple[int | None, int | None, int | None, str | None]
+"""Where a cue belongs: (round, exercise, set, side)."""
+
+
+def _check_announced(
+    script: CueScript, routine: Routine, voiced: bool, problems: list[str]
+) -> None:
+    """Rule 6, with or without a voice: every rep is counted, and every set, side, rest,
+    round and next exercise is announced (in words, or by its own chime)."""
+    cues = script.cues
+    seen: dict[tuple[str, _Key], int] = {}
+    for cue in cues:
+        role = "switch" if _is_chime(cue, "switch") else cue.role
+        key = (role, (cue.round, cue.exercise, cue.set, cue.side))
+        seen[key] = seen.get(key, 0) + 1
+
+    def heard(
+        role: str, rnd: int | None, i: int | None, set_no: int | None, side: str | None
+    ) -> int:
+        return seen.get((role, (rnd, i, set_no, side)), 0)
+
+    def anywhere(role: str, rnd: int, i: int) -> int:
+        return sum(n for (r, key), n in seen.items() if r == role and key[:2] == (rnd, i))
+
     total = len(routine.exercises) * routine.rounds
     for rnd in range(1, routine.rounds + 1):
+        if routine.rounds > 1 and heard("round", rnd, None, None, None) != 1:
+            problems.append(f"rule 6: round {rnd} is not announced")
         for i, ex in enumerate(routine.exercises):
             where = f"{ex.name!r} in round {rnd}"
-            if ex.work is WorkKind.REPS:
-                for set_no in range(1, ex.sets + 1):
+            first_side = ex.sides[0] if ex.sides else None
+            for set_no in range(1, ex.sets + 1):
+                set_key = set_no if ex.sets > 1 else None
+                if ex.work is WorkKind.REPS:
                     for side in ex.sides or (None,):
-                        key = (rnd, i, set_no if ex.sets > 1 else None, side)
-                        if counts.get(key, 0) != ex.reps:
+                        counted = heard("count", rnd, i, set_key, side)
+                        if counted != ex.reps:
                             problems.append(
-                                f"rule 6: {where} counts {counts.get(key, 0)} reps "
+                                f"rule 6: {where} counts {counted} reps "
                                 f"of {ex.reps} (set {set_no}, side {side})"
                             )
-            if voiced and sets.get((rnd, i), 0) != ex.sets - 1:
+                if set_no > 1:
+                    if heard("set", rnd, i, set_key, first_side) != 1:
+                        problems.append(f"rule 6: set {set_no} of {where} is not announced")
+                    if ex.set_rest > 0 and heard("rest", rnd, i, set_key, first_side) != 1:
+                        problems.append(
+                            f"rule 6: the rest before set {set_no} of {where} is not announced"
+                        )
+                if first_side is not None:
+                    # Each set starts on the first side: named aloud, or (after the first
+                    # set, without a voice) the switch chime back to it.
+                    role = "side" if voiced else "switch"
+                    if (voiced or set_no > 1) and heard(role, rnd, i, set_key, first_side) != 1:
+                        problems.append(
+                            f"rule 6: set {set_no} of {where} does not say it starts on "
+                            f"{first_side!r}"
+                        )
+            if anywhere("set", rnd, i) != ex.sets - 1:
                 problems.append(f"rule 6: {where} does not announce each set after the first")
             last = (rnd - 1) * len(routine.exercises) + i + 1 == total
-            if voiced and ex.rest > 0 and not last and (rnd, i) not in rests:
-                problems.append(f"rule 6: the rest after {where} does not say what comes next")
+            if ex.rest > 0 and not last:
+                _check_rest(cues, rnd, i, where, voiced and ex.rest >= NEXT_UP_MIN_REST, problems)
+
+
+def _check_rest(
+    cues: Sequence[Cue], rnd: int, i: int, where: str, next_up: bool, problems: list[str]
+) -> None:
+    """The rest after exercise ``i`` is announced, and then the next exercise is named:
+    "Next up: ..." when ``next_up`` (a long enough rest, with a voice), else by its own
+    name (or ``next`` chime) as the very next cue (a round's announcement aside)."""
+    k = next(
+        (
+            k
+            for k, c in enumerate(cues)
+            if c.role == "rest" and (c.round, c.exercise, c.set) == (rnd, i, None)
+        ),
+        None,
+    )
+    if k is None:
+        problems.append(f"rule 6: the rest after {where} is not announced")
+        return
+    after = [c for c in cues[k + 1 :] if c.role != "round"]
+    if next_up:
+        said_next = bool(after) and (after[0].role, after[0].exercise) == ("next-up", i)
+    else:
+        said_next = bool(after) and after[0].role in {"next-up", "name"}
+    if not said_next:
+        problems.append(f"rule 6: the rest after {where} does not say what comes next")

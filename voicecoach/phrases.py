@@ -76,7 +76,12 @@ class Phrases:
         return sentence(self.switch_sides.format(side=self.side(label)))
 
     def side_first(self, label: str) -> str:
+        """The side a set starts on, the first time: ``Left side first.``"""
         return sentence(self.first_side.format(side=self.side(label)))
+
+    def side_again(self, label: str) -> str:
+        """The side a later set starts on: ``Left side.`` ("first" was said once)."""
+        return sentence(self.side(label))
 
     def set_announcement(self, n: int, m: int) -> str:
         return sentence(self.set_of.format(n=n, m=m))
