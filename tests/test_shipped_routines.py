@@ -19,6 +19,8 @@ from voicecoach.compiler import (
     estimate_speech_samples,
 )
 from voicecoach.cuescript import SAMPLE_RATE, CueType
+from voicecoach.phrases import phrases_for
+from voicecoach.phrases import sentence as sentence_of
 from voicecoach.resources import data_dir
 from voicecoach.routine import Routine, WorkKind, load_routine
 
@@ -193,6 +195,25 @@ def test_every_routine_is_followable_without_a_voice(path: Path) -> None:
     assert len(rests) == sum(
         (e.rest > 0) + (e.sets - 1) * (e.set_rest > 0) for e in routine.exercises
     ) - (routine.exercises[-1].rest > 0)
+
+
+@pytest.mark.parametrize("path", ALL_PATHS, ids=lambda p: p.stem)
+def test_no_cue_sentence_sounds_like_a_built_in_command(path: Path) -> None:
+    """ "Rest on your forearms" heard just before the work starts sounds like "Rest.": a
+    routine's own sentences never open with what voicecoach says as a signal."""
+    routine = load_routine(path)
+    table = phrases_for(routine.language)
+    said = (*table.all_fixed(), table.switch_sides.format(side=""), table.next_exercise(""))
+    signals = {words(text) for text in said if text != sentence_of(table.well_done)}
+    for ex in routine.exercises:
+        for line in ex.cue:
+            for heard in sentences(line):
+                opening = words(heard)
+                assert not any(opening[: len(s)] == s for s in signals), heard
+
+
+def words(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"\w+", text.lower()))
 
 
 @pytest.mark.parametrize("path", ALL_PATHS, ids=lambda p: p.stem)
