@@ -498,6 +498,7 @@ def test_without_a_voice_the_session_is_chimes_only() -> None:
     ticks = ["[tick]"] * 3
     assert said(script) == [
         "[next]",
+        *ticks,  # reps get a 3-2-1 too: ticks are not taken for counts
         "[count]",  # rep 1, then its second phase
         "[phase]",
         "[last]",  # rep 2, the last one
@@ -516,7 +517,7 @@ def test_without_a_voice_the_session_is_chimes_only() -> None:
         "[done]",
     ]
     assert {c.type for c in script.cues} == {CueType.CHIME}
-    assert [c.role for c in script.cues[:3]] == ["name", "count", "phase"]
+    assert [c.role for c in script.cues[:6]] == ["name", *["countdown"] * 3, "count", "phase"]
 
 
 def test_without_a_voice_counts_phases_and_countdowns_sound_different() -> None:
@@ -714,7 +715,7 @@ def assert_whole_countdowns(script: CueScript) -> None:
         assert len(run) == 3, [c.text or c.sound for c in run]
         assert [c.text for c in run if c.text] in ([], ["Three.", "Two.", "One."])
         after = cues[k + 3]
-        assert after.sound in {"hold", "release"}
+        assert after.role in {"hold", "release", "count"}
         assert [after.start - c.start for c in run] == [3 * SECOND, 2 * SECOND, SECOND]
         k += 3
 

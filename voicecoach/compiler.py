@@ -480,6 +480,10 @@ class _Timeline:
         if ex.sets > 1:
             self.say(p.sets_announcement(ex.sets), "plan", ctx)
         timed = ex.work is not WorkKind.REPS
+        # Spoken numbers before reps would be taken for the rep count, so reps get
+        # "get ready" instead; ticks sound nothing like the count's knock, so without a
+        # voice reps get their 3-2-1 too.
+        countdown = timed or not self.options.voice
         sides: tuple[str | None, ...] = ex.sides if ex.sides is not None else (None,)
         for set_no in range(1, ex.sets + 1):
             set_ctx = replace(ctx, set=set_no if ex.sets > 1 else None, side=sides[0])
@@ -497,7 +501,7 @@ class _Timeline:
                 mandatory.append(_Say("side", said))
             elif sides[0] is not None and set_no > 1:
                 mandatory.append(_Say("switch", sound="switch"))  # back to the first side
-            self.approach(minimum, mandatory, set_ctx, countdown=timed, ready=True)
+            self.approach(minimum, mandatory, set_ctx, countdown=countdown, ready=True)
             self.work(ex, set_ctx)
             for side in sides[1:]:
                 assert side is not None
@@ -505,7 +509,7 @@ class _Timeline:
                 self.ring("switch", "switch", side_ctx)
                 self.say(p.switch_to(side), "side", side_ctx)
                 # Reps have no 3-2-1, so after a switch "get ready" is their only warning.
-                self.approach(ex.switch, (), side_ctx, countdown=timed, ready=not timed)
+                self.approach(ex.switch, (), side_ctx, countdown=countdown, ready=not timed)
                 self.work(ex, side_ctx)
         if next_up is not None and ex.rest > 0:
             self.rest(ex.rest, next_up, ctx)
