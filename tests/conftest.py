@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner, Result
+from helpers import Run
 
 if TYPE_CHECKING:
     from voicecoach.library import Library
 
 CLI_DATA = Path(__file__).parent / "data" / "cli"
-
-Run = Callable[[Sequence[str]], Result]
 
 
 @pytest.fixture(autouse=True)

@@ -8,19 +8,17 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
-from click.testing import Result
+from helpers import Run, run_main
 
-from voicecoach.cli import cli, main
+from voicecoach.cli import cli
 from voicecoach.compiler import compile_routine, estimate_speech_samples
 from voicecoach.cuescript import FORMAT, CueType
 from voicecoach.library import Library
 from voicecoach.routine import load_routine
 
-Run = Callable[[Sequence[str]], Result]
 HINT = "Run `voicecoach list` to see them all, or give the path to a routine file."
 TIMELINE_LINE = re.compile(r"^ *(?:(\d+):)?(\d+):(\d\d\.\d)  (.+)$")
 
@@ -28,16 +26,6 @@ TIMELINE_LINE = re.compile(r"^ *(?:(\d+):)?(\d+):(\d\d\.\d)  (.+)$")
 def clock(seconds: float) -> str:
     minutes, secs = divmod(round(seconds), 60)
     return f"{minutes}:{secs:02d}"
-
-
-def run_main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run the real entry point (with its error boundary); exit code, stdout, stderr."""
-    with pytest.raises(SystemExit) as exited:
-        main(args)
-    out, err = capsys.readouterr()
-    code = exited.value.code
-    assert isinstance(code, int)
-    return code, out, err
 
 
 # --- list ----------------------------------------------------------------------------------

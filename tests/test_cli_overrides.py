@@ -6,16 +6,14 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import soundfile as sf
-from click.testing import Result
+from helpers import Run, run_main
 
-from voicecoach.cli import main
 from voicecoach.compiler import CompileOptions, compile_routine, estimate_speech_samples
 from voicecoach.cuescript import SAMPLE_RATE, CueScript, CueType
 from voicecoach.overrides import Overrides, apply_overrides
@@ -24,18 +22,7 @@ from voicecoach.render import render
 from voicecoach.routine import Routine, load_routine
 from voicecoach.sounds import load_chime
 
-Run = Callable[[Sequence[str]], Result]
 NO_VOICE = CompileOptions(voice=False)
-
-
-def run_main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run the real entry point (with its error boundary); exit code, stdout, stderr."""
-    with pytest.raises(SystemExit) as exited:
-        main(args)
-    out, err = capsys.readouterr()
-    code = exited.value.code
-    assert isinstance(code, int)
-    return code, out, err
 
 
 def usage_error(command: str, message: str) -> str:

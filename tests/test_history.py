@@ -15,8 +15,8 @@ from pathlib import Path
 
 import audio_env
 import pytest
+from helpers import run_main
 
-from voicecoach.cli import main
 from voicecoach.compiler import compile_routine
 from voicecoach.cuescript import CueScript, to_seconds
 from voicecoach.errors import AudioDeviceError, HistoryError
@@ -532,15 +532,6 @@ def user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     time.tzset()
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(args)
-    out, err = capsys.readouterr()
-    code = exited.value.code
-    assert isinstance(code, int)
-    return code, out, err
-
-
 def test_history_command_shows_sessions_week_and_streak(
     user_dirs: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -548,7 +539,7 @@ def test_history_command_shows_sessions_week_and_streak(
     old = History(user_dirs / "data" / "history.sqlite3", clock)
     add(old, clock, datetime(2020, 3, 2, 7, 5, tzinfo=UTC))
     add(old, clock, datetime(2020, 3, 3, 7, 5, tzinfo=UTC), completed=False)
-    code, out, err = run(["history"], capsys)
+    code, out, err = run_main(["history"], capsys)
     assert (code, err) == (0, "")
     assert out == (
         "Recent sessions:\n"
@@ -557,7 +548,7 @@ def test_history_command_shows_sessions_week_and_streak(
         "This week: 0 of 4\n"
         "Streak: 0 weeks in a row\n"
     )
-    code, out, err = run(["history", "--limit", "1", "--target", "2"], capsys)
+    code, out, err = run_main(["history", "--limit", "1", "--target", "2"], capsys)
     assert (code, err) == (0, "")
     assert out.splitlines()[1:] == [
         '  Tue 2020-03-03 07:05  Lower back essentials  stopped at 3:20 of 10:00 in "Bird dog"',
@@ -574,17 +565,17 @@ def test_history_command_counts_this_week_against_the_setting(
         now.finish(now.start("quick-start", "Quick start", 300.0), True, 300.0, None)
     (user_dirs / "config").mkdir()
     (user_dirs / "config" / "settings.toml").write_text("weekly_target = 2\n")
-    code, out, err = run(["history"], capsys)
+    code, out, err = run_main(["history"], capsys)
     assert (code, err) == (0, "")
     assert out.splitlines()[-2:] == ["This week: 2 of 2", "Streak: 1 week in a row"]
-    code, out, err = run(["history", "--target", "3"], capsys)
+    code, out, err = run_main(["history", "--target", "3"], capsys)
     assert out.splitlines()[-2:] == ["This week: 2 of 3", "Streak: 0 weeks in a row"]
 
 
 def test_history_command_rejects_a_bad_target(
     user_dirs: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run(["history", "--target", "0"], capsys)
+    code, _, err = run_main(["history", "--target", "0"], capsys)
     assert code == 2
     assert "Invalid value for '--target': 0 is not in the range 1<=x<=50." in err
 
@@ -595,7 +586,7 @@ def test_history_command_reports_a_damaged_file(
     path = user_dirs / "data" / "history.sqlite3"
     path.parent.mkdir()
     path.write_bytes(b"\x00garbage" * 1000)
-    code, out, err = run(["history"], capsys)
+    code, out, err = run_main(["history"], capsys)
     assert (code, out) == (1, "")
     assert err.startswith(f"Error: the history database at {path} is damaged")
     assert "Move it aside" in err

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import run_main
 
-from voicecoach.cli import main
 from voicecoach.errors import SettingsError
 from voicecoach.settings import (
     KEYS,
@@ -29,15 +29,6 @@ def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "config"
     monkeypatch.setenv("VOICECOACH_CONFIG_DIR", str(folder))
     return folder
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(args)
-    out, err = capsys.readouterr()
-    code = exited.value.code
-    assert isinstance(code, int)
-    return code, out, err
 
 
 def problems_of(text: str, path: str = "s.toml") -> list[str]:
@@ -254,7 +245,7 @@ def test_atomic_write_without_replace_leaves_an_existing_file(tmp_path: Path) ->
 def test_config_shows_defaults_and_the_missing_file(
     config_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run(["config"], capsys)
+    code, out, err = run_main(["config"], capsys)
     assert (code, err) == (0, "")
     path = config_dir / "settings.toml"
     assert out == (
@@ -276,7 +267,7 @@ def test_config_shows_what_the_file_sets(
 ) -> None:
     config_dir.mkdir()
     (config_dir / "settings.toml").write_text("rate = 140\nlead_in = '8s'\nexplain = true\n")
-    code, out, err = run(["config"], capsys)
+    code, out, err = run_main(["config"], capsys)
     assert (code, err) == (0, "")
     assert out == (
         f"Settings file: {config_dir / 'settings.toml'} (exists)\n"
@@ -298,7 +289,7 @@ def test_config_reports_a_broken_file_with_locations(
     config_dir.mkdir()
     path = config_dir / "settings.toml"
     path.write_text("rate = 140\nratee = 3\nvolume = 2\n")
-    code, out, err = run(["config"], capsys)
+    code, out, err = run_main(["config"], capsys)
     assert (code, out) == (1, "")
     assert err == (
         f"{path}:2:1: unknown setting `ratee`; did you mean `rate`?\n"
@@ -310,11 +301,11 @@ def test_config_init_writes_the_file_then_refuses(
     config_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = config_dir / "settings.toml"
-    code, out, err = run(["config", "--init"], capsys)
+    code, out, err = run_main(["config", "--init"], capsys)
     assert (code, err) == (0, "")
     assert out == f"Wrote {path}\nEdit it, then run `voicecoach config` to check it.\n"
     assert path.read_text() == template()
-    code, out, err = run(["config", "--init"], capsys)
+    code, out, err = run_main(["config", "--init"], capsys)
     assert (code, out) == (1, "")
     assert err == (
         f"Error: {path} already exists; edit it, or move it aside and run "

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 import soundfile
+from helpers import run_main
 
 from voicecoach import speech
 from voicecoach.cuescript import SAMPLE_RATE
@@ -247,9 +248,9 @@ def test_blank_text_is_a_programming_error(tmp_path: Path) -> None:
         Speech(cache_dir=tmp_path, engine=FakeEngine(tone(0.2))).clip("  ")
 
 
-def test_missing_espeak_names_what_to_install(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def no_espeak(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Linux system where pyttsx3 is installed but libespeak-ng is not."""
     import pyttsx3
 
     def no_library(driver: str | None = None, debug: bool = False) -> object:
@@ -259,6 +260,10 @@ def test_missing_espeak_names_what_to_install(
     monkeypatch.setattr(Pyttsx3Engine, "_states", {})
     monkeypatch.setattr(pyttsx3, "init", no_library)
     monkeypatch.setattr(sys, "platform", "linux")
+
+
+@pytest.mark.usefixtures("no_espeak")
+def test_missing_espeak_names_what_to_install(tmp_path: Path) -> None:
     with pytest.raises(VoiceEngineError, match=r"sudo apt-get install espeak-ng") as info:
         Speech(cache_dir=tmp_path).clip("Hold")
     assert "eSpeak-ng installed" in str(info.value)
@@ -541,18 +546,6 @@ def test_an_unknown_voice_says_how_to_find_one(tmp_path: Path) -> None:
 # --- the command line -----------------------------------------------------------------------
 
 
-def run_main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """The real entry point, with its error boundary: exit code, stdout, stderr."""
-    from voicecoach.cli import main
-
-    with pytest.raises(SystemExit) as exited:
-        main(args)
-    out, err = capsys.readouterr()
-    code = exited.value.code
-    assert isinstance(code, int)
-    return code, out, err
-
-
 @pytest.mark.engine
 def test_voices_command_lists_id_name_and_language(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_main(["voices", "--language", "en-us"], capsys) == (
@@ -576,17 +569,8 @@ def test_voices_command_with_an_unknown_language(capsys: pytest.CaptureFixture[s
     )
 
 
-def test_voices_command_without_an_engine(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import pyttsx3
-
-    def no_library(driver: str | None = None, debug: bool = False) -> object:
-        raise RuntimeError("This means you probably do not have eSpeak or eSpeak-ng installed!")
-
-    monkeypatch.setattr(Pyttsx3Engine, "_states", {})
-    monkeypatch.setattr(pyttsx3, "init", no_library)
-    monkeypatch.setattr(sys, "platform", "linux")
+@pytest.mark.usefixtures("no_espeak")
+def test_voices_command_without_an_engine(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_main(["voices"], capsys)
     assert (code, out) == (1, "")
     assert err.startswith("Error: no voice engine: pyttsx3 could not start its espeak driver")

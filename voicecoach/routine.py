@@ -118,18 +118,9 @@ EXERCISE_KEYS: Final = (
     "lead_in",
     "rest",
 )
-DEFAULT_KEYS: Final = (
-    "hold",
-    "reps",
-    "tempo",
-    "duration",
-    "sides",
-    "sets",
-    "set_rest",
-    "switch",
-    "lead_in",
-    "rest",
-)
+# What describes one exercise alone; ``defaults`` may set every other exercise key.
+_EXERCISE_ONLY_KEYS: Final = ("name", "cue", "why", "phases")
+DEFAULT_KEYS: Final = tuple(key for key in EXERCISE_KEYS if key not in _EXERCISE_ONLY_KEYS)
 KIND_KEYS: Final = ("hold", "reps", "duration")
 
 _ID = re.compile(r"[a-z0-9][a-z0-9-]*")
