@@ -355,6 +355,19 @@ def test_sets_are_announced_and_rested() -> None:
     assert holds[2].start - releases[1].end - GAP == 12 * SECOND
 
 
+def test_check_script_wants_each_set_and_its_first_side_announced() -> None:
+    source = routine(hold(seconds=10.0, sets=2, sides=("left", "right")))
+    script = clean(compile_routine(source, constant(0.5)), source)
+    where = f"{source.exercises[0].name!r} in round 1"
+    for gone, problem in (
+        ("Left side.", f"rule 6: set 2 of {where} does not say it starts on 'left'"),
+        ("Set 2 of 2.", f"rule 6: set 2 of {where} is not announced"),
+        ("Rest.", f"rule 6: the rest before set 2 of {where} is not announced"),
+    ):
+        cut = without(script, lambda c, gone=gone: c.text != gone)
+        assert problem in check_script(cut, source), gone
+
+
 def test_zero_set_rest_still_announces_the_set() -> None:
     source = routine(reps(n=2, sets=2, set_rest=0.0))
     script = clean(compile_routine(source, constant(0.5)), source)

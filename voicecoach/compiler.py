@@ -268,9 +268,8 @@ class _Timeline:
         others: list[tuple[int, Cue]] = []
         for item in wanted:
             if self.options.voice:
-                cue = self.speech_cue(
-                    item.start, item.text, item.role, ctx
-                )  # asked even if dropped
+                # The phrase's length is asked even if it is dropped: see spoken_texts().
+                cue = self.speech_cue(item.start, item.text, item.role, ctx)
             elif item.role in TONES:
                 cue = self.chime_cue(item.start, TONES[item.role], item.role, ctx)
             else:
@@ -628,8 +627,11 @@ def check_script(script: CueScript, routine: Routine | None = None) -> list[str]
     """Every broken timing rule of ``script``, as sentences; empty when all rules hold.
 
     Without ``routine`` the rules are checked from the script alone; with it, also that
-    holds last exactly as written, every rep is counted, every rest and set announced.
-    A script without any speech (compiled with ``voice=False``) is held to its chimes.
+    holds last exactly as written and that rule 6 holds: every rep is counted, every rest,
+    set, round and first side of a set announced, and every rest followed by what comes
+    next. A script without any speech (compiled with ``voice=False``) is held to the same
+    rules through its chimes (``TONES``): a side is its ``switch`` chime, a rest its
+    ``rest`` chime, a set or round its ``set`` chime.
     """
     problems: list[str] = []
     voiced = any(c.type is CueType.SPEECH for c in script.cues)
@@ -885,10 +887,12 @@ def _check_rest(
     if k is None:
         problems.append(f"rule 6: the rest after {where} is not announced")
         return
-    after = [c for c in cues[k + 1 :] if c.role != "round"]
-    if next_up:
-        said_next = bool(after) and (after[0].role, after[0].exercise) == ("next-up", i)
+    after = next((c for c in cues[k + 1 :] if c.role != "round"), None)
+    if after is None:
+        said_next = False
+    elif next_up:
+        said_next = (after.role, after.exercise) == ("next-up", i)
     else:
-        said_next = bool(after) and after[0].role in {"next-up", "name"}
+        said_next = after.role in {"next-up", "name"}
     if not said_next:
         problems.append(f"rule 6: the rest after {where} does not say what comes next")
