@@ -584,7 +584,6 @@ def play(routine: str | None, options: SessionOptions) -> None:
     from voicecoach.history import History, record_play
     from voicecoach.library import DEFAULT_ROUTINE
     from voicecoach.player import play as play_session
-
     from voicecoach.settings import load_settings
 
     named = routine or load_settings().default_routine or DEFAULT_ROUTINE
