@@ -403,7 +403,7 @@ def test_no_device_fails_at_once_and_stops_rendering(mini: CueScript) -> None:
 
 def test_a_render_failure_reaches_the_caller(mini: CueScript) -> None:
     def broken(text: str) -> Audio:
-        if text.startswith("Next up"):
+        if text == "Side stretch.":
             raise VoiceEngineError("the voice engine stopped")
         return fake_speech(text)
 
