@@ -21,7 +21,7 @@ from voicecoach.compiler import compile_routine
 from voicecoach.cuescript import CueScript, to_seconds
 from voicecoach.errors import AudioDeviceError, HistoryError
 from voicecoach.history import History, history_path, record_play, report, week_start
-from voicecoach.player import PlaybackInterrupted, PlayResult
+from voicecoach.player import AudioDeviceLost, PlaybackInterrupted, PlayResult
 from voicecoach.routine import load_routine
 
 UTC = timezone.utc
@@ -421,6 +421,38 @@ def test_a_play_that_never_started_leaves_no_session(path: Path, script: CueScri
     with pytest.raises(AudioDeviceError):
         record_play(History(path), script, play, print)
     assert History(path).recent(5) == []
+
+
+def test_a_device_lost_mid_session_records_how_far_it_got(path: Path, script: CueScript) -> None:
+    position = script.chapters[2].start + 500
+    lost = AudioDeviceLost(
+        "the sound device stopped playing mid-session",
+        PlayResult(completed=False, position=position, chapter=2),
+    )
+
+    def play() -> PlayResult:
+        raise lost
+
+    with pytest.raises(AudioDeviceLost) as caught:
+        record_play(History(path), script, play, print)
+    assert caught.value is lost
+    (session,) = History(path).recent(5)
+    assert session.finished and not session.completed
+    assert session.reached_seconds == to_seconds(position)
+    assert session.chapter == script.chapters[2].title
+
+
+def test_a_device_lost_during_the_first_cue_has_no_chapter(path: Path, script: CueScript) -> None:
+    lost = AudioDeviceLost("lost", PlayResult(completed=False, position=300, chapter=None))
+
+    def play() -> PlayResult:
+        raise lost
+
+    with pytest.raises(AudioDeviceError):
+        record_play(History(path), script, play, print)
+    (session,) = History(path).recent(5)
+    assert (session.finished, session.completed, session.chapter) == (True, False, None)
+    assert session.reached_seconds == to_seconds(300)
 
 
 def test_a_broken_history_never_stops_a_session(path: Path, script: CueScript) -> None:

@@ -17,7 +17,7 @@ import termios
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,8 +33,10 @@ from voicecoach import player
 from voicecoach.compiler import compile_routine, estimate_speech_samples
 from voicecoach.cuescript import SAMPLE_RATE, CueScript, CueType
 from voicecoach.errors import AudioDeviceError, ExitCode, VoiceEngineError
+from voicecoach.history import History
 from voicecoach.player import (
     Audio,
+    AudioDeviceLost,
     Pcm,
     PlaybackInterrupted,
     Player,
@@ -386,15 +388,21 @@ def test_ctrl_c_stops_the_sound_and_carries_the_position(mini: CueScript) -> Non
 
 def test_a_device_lost_mid_session_is_an_audio_device_error(mini: CueScript) -> None:
     clock = FakeClock()
-    with pytest.raises(AudioDeviceError, match="export"):
+    with pytest.raises(AudioDeviceLost, match="export") as caught:
         run_player(mini, output=FakeOutput(clock, dies_after=2.0))
+    assert isinstance(caught.value, AudioDeviceError)
+    reached = caught.value.result
+    assert not reached.completed
+    assert 0 < reached.position < mini.length
+    assert reached.chapter == player.chapter_at(mini, reached.position)
 
 
 def test_no_device_fails_at_once_and_stops_rendering(mini: CueScript) -> None:
     clock = FakeClock()
     failing = FakeOutput(clock, fail=AudioDeviceError("cannot open the sound device"))
-    with pytest.raises(AudioDeviceError, match="cannot open"):
+    with pytest.raises(AudioDeviceError, match="cannot open") as caught:
         run_player(mini, output=failing)
+    assert not isinstance(caught.value, AudioDeviceLost)  # nothing played: no position
     deadline = time.monotonic() + 5
     while any(t.name == "voicecoach-render" for t in threading.enumerate()):
         assert time.monotonic() < deadline, "the render thread kept running"
@@ -838,29 +846,42 @@ def test_sigterm_in_a_terminal_restores_it_too(
     assert "Traceback" not in child.text()
 
 
+def play_until_heard(
+    recording: audio_env.Recording,
+    env: dict[str, str],
+    act: Callable[[subprocess.Popen[bytes]], object],
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Run `voicecoach play` without a terminal, ``act`` once it is heard, and return the
+    ended process with its stderr; it is killed if it does not end by itself."""
+    process = subprocess.Popen(
+        voicecoach("play", QUICK),
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        recording.wait_for_sound(recording.frames())
+        act(process)
+        _, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return process, err.decode()
+
+
 @pytest.mark.audio
 def test_ctrl_c_without_a_terminal_exits_130(
     pulse: audio_env.PulseServer, play_env: dict[str, str], quick: Exported
 ) -> None:
     with pulse.recording() as recording:
-        process = subprocess.Popen(
-            voicecoach("play", QUICK),
-            env=play_env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
+        process, err = play_until_heard(
+            recording, play_env, lambda process: process.send_signal(signal.SIGINT)
         )
-        try:
-            recording.wait_for_sound(recording.frames())
-            process.send_signal(signal.SIGINT)
-            _, err = process.communicate(timeout=30)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
     assert process.returncode == ExitCode.CTRL_C
-    assert err.decode().strip().splitlines() == ["Interrupted."]
+    assert err.strip().splitlines() == ["Interrupted."]
     assert_gone(process)
 
 
@@ -893,29 +914,19 @@ def test_a_device_lost_mid_session_is_a_clear_error(
     tmp_path: Path, play_env: dict[str, str]
 ) -> None:
     with audio_env.pulse_server(tmp_path / "pulse") as server:
+        data = tmp_path / "data"
         env = dict(
             play_env,
             **{k: server.env[k] for k in ("HOME", "XDG_RUNTIME_DIR", "PULSE_RUNTIME_PATH")},
+            VOICECOACH_DATA_DIR=str(data),
         )
         with server.recording() as recording:
-            process = subprocess.Popen(
-                voicecoach("play", QUICK),
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,
-            )
-            try:
-                recording.wait_for_sound(recording.frames())
-                server.kill(signal.SIGKILL)
-                _, err = process.communicate(timeout=30)
-            finally:
-                if process.poll() is None:
-                    process.kill()
-                    process.wait()
+            process, text = play_until_heard(recording, env, lambda _: server.kill(signal.SIGKILL))
     assert process.returncode == ExitCode.ERROR
-    text = err.decode()
     assert text.startswith("Error: ") and "Traceback" not in text
     assert f"voicecoach export {QUICK}" in text
     assert_gone(process)
+    (session,) = History(data / "history.sqlite3").recent(5)
+    assert session.routine_id == QUICK
+    assert session.finished and not session.completed
+    assert 0 < session.reached_seconds < session.total_seconds

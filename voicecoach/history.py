@@ -316,10 +316,12 @@ def record_play(
 ) -> Result:
     """Run ``play()`` and record the session: a row at the start, how it ended at the end.
 
-    Ctrl-C arrives as an exception carrying the player's result (``.result``), which is
-    recorded before it goes on. A session whose player fails without one (no sound device)
-    never played, so its row is removed again. A history that cannot be written never
-    stops a session: ``warn`` says so and the session plays unrecorded.
+    Ctrl-C, and a sound device lost mid-session, arrive as exceptions carrying the
+    player's result (``.result``): the session is recorded as stopped where it got to, and
+    the exception goes on. A session whose player fails without one (no sound device
+    before anything played) never played, so its row is removed again. A history that
+    cannot be written never stops a session: ``warn`` says so and the session plays
+    unrecorded.
     """
     session_id: int | None = None
     if history is not None:

@@ -106,6 +106,15 @@ class PlaybackInterrupted(KeyboardInterrupt):
         self.result = result
 
 
+class AudioDeviceLost(AudioDeviceError):
+    """The sound device failed after part of the session had played, carrying how far it
+    got, so the history records the session as stopped there rather than never played."""
+
+    def __init__(self, message: str, result: PlayResult) -> None:
+        super().__init__(message)
+        self.result = result
+
+
 # --- output: simpleaudio, or a fake in tests --------------------------------------------
 
 
@@ -627,12 +636,18 @@ class Player:
         return wall + (sample - start) / SAMPLE_RATE
 
     def run(self) -> PlayResult:
-        """Play to the end or until ``q``; Ctrl-C raises PlaybackInterrupted."""
+        """Play to the end or until ``q``; Ctrl-C raises PlaybackInterrupted, and a device
+        that fails once some of the session has played raises AudioDeviceLost."""
         try:
             self._begin(0, self._lead_in)
             return self._loop()
         except KeyboardInterrupt as interrupt:
             raise PlaybackInterrupted(self._result(False)) from interrupt
+        except AudioDeviceError as err:
+            reached = self._result(False)
+            if reached.position > 0 and not isinstance(err, AudioDeviceLost):
+                raise AudioDeviceLost(str(err), reached) from err
+            raise
         finally:
             self._halt()
             with contextlib.suppress(Exception):
@@ -841,8 +856,10 @@ def play(
     Keys (when stdin is a terminal in the foreground): space pauses and resumes, ``n``
     skips to the next exercise, ``b`` goes back to the start of this one, ``q`` quits.
     ``routine`` is the routine as the user named it, for the hint to export instead.
-    Raises AudioDeviceError when there is no usable sound device, and PlaybackInterrupted
-    (a KeyboardInterrupt) on Ctrl-C, after stopping the sound and restoring the terminal.
+    Raises AudioDeviceError when there is no usable sound device (AudioDeviceLost, with
+    ``.result``, when it fails after some of the session has played), and
+    PlaybackInterrupted (a KeyboardInterrupt) on Ctrl-C, after stopping the sound and
+    restoring the terminal.
     """
     from voicecoach.render import render
 
