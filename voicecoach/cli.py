@@ -32,6 +32,7 @@ from voicecoach.library import (
 from voicecoach.speech import VoiceSettings
 
 if TYPE_CHECKING:
+    from voicecoach.cuescript import CueScript
     from voicecoach.overrides import SessionOptions
     from voicecoach.render import Session
     from voicecoach.routine import Routine
@@ -375,19 +376,23 @@ def script(routine: str, as_json: bool, estimate: bool, options: SessionOptions)
         voicecoach script quick-start --hold-scale 1.5 --rounds 2
     """
     loaded = session_routine(routine, options)
-    compiled = None
-    if estimate or not options.voiced:
-        compiled = compile_routine(loaded, speech_timer(), options=options.compile_options)
+    measure = options.voiced and not estimate
+    compiled = measured_script(loaded, options) if measure else None
     if compiled is None:
-        from voicecoach.errors import VoiceEngineError
-
-        try:
-            compiled = prepare(loaded, options).script
-        except VoiceEngineError as err:
-            click.echo(f"Note: {err}", err=True)
-            click.echo("Note: phrase lengths are estimated instead.", err=True)
-            compiled = compile_routine(loaded, speech_timer(), options=options.compile_options)
+        compiled = compile_routine(loaded, speech_timer(), options=options.compile_options)
     click.echo(compiled.to_json() if as_json else format_timeline(compiled), nl=False)
+
+
+def measured_script(routine: Routine, options: SessionOptions) -> CueScript | None:
+    """The script timed by the voice engine; None, with a note, when there is no engine."""
+    from voicecoach.errors import VoiceEngineError
+
+    try:
+        return prepare(routine, options).script
+    except VoiceEngineError as err:
+        click.echo(f"Note: {err}", err=True)
+        click.echo("Note: phrase lengths are estimated instead.", err=True)
+        return None
 
 
 @cli.command()
