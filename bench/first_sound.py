@@ -8,20 +8,28 @@ each recorded sample maps to the moment it reached the "speaker".
 - *first sound*: from launching the process to the first audible sample at the sink. The
   session opens with ``player.LEAD_IN`` seconds of silence on purpose; *device start*
   subtracts it (and the first clip's own quiet onset) to show when the stream began.
-- *warm*: the speech cache already holds every phrase; *cold*: an empty speech cache, so
-  every phrase is synthesized first. Python bytecode is cached in both, as after install.
+- *warm*: the speech cache holds every phrase and the command's opening is stored (the
+  quick start, ``voicecoach.warmstart``), as on every run after the first; *first play*:
+  the speech cache is warm but this command line has no stored opening yet (a new option,
+  say); *cold*: nothing cached, so every phrase is synthesized first. Python bytecode is
+  cached in all three, as after install. The cache lives under ``XDG_CACHE_HOME``, found
+  the way a user's is (not through ``VOICECOACH_CACHE_DIR``, which skips a lookup).
 - *Ctrl-C*: SIGINT in the middle of the longest early phrase, to the last audible sample
   and to the process's exit.
 - *cue timing* (skip with ``--no-full``): one whole session; every chime's offset from its
   place relative to the first chime, and the last cue's, which shows any drift.
+- ``--busy``: every launch runs while one busy-looping process per CPU competes for it, as
+  on a machine busy with other work.
 
-Run: ``python -m bench.first_sound [--repeat N] [--no-full]``. Prints a markdown table.
+Run: ``python -m bench.first_sound [--repeat N] [--no-full] [--busy]``. Prints a markdown
+table.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import signal
 import statistics
@@ -29,7 +37,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,7 +68,8 @@ class Launch:
 
 def child_env(base: dict[str, str], cache: Path, work: Path) -> dict[str, str]:
     env = dict(base)
-    env["VOICECOACH_CACHE_DIR"] = str(cache)
+    env.pop("VOICECOACH_CACHE_DIR", None)
+    env["XDG_CACHE_HOME"] = str(cache)
     env["VOICECOACH_CONFIG_DIR"] = str(work / "config")
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
@@ -67,6 +77,10 @@ def child_env(base: dict[str, str], cache: Path, work: Path) -> dict[str, str]:
 
 
 def voicecoach(*args: str) -> list[str]:
+    """The installed ``voicecoach`` command, as a user runs it (else ``python -m``)."""
+    script = Path(sys.executable).with_name("voicecoach")
+    if script.is_file():
+        return [str(script), *args]
     return [sys.executable, "-m", "voicecoach", *args]
 
 
@@ -163,6 +177,21 @@ def cue_timing(
     return offsets, (last_match.index - last_start - base) / SR * 1000, exact
 
 
+@contextmanager
+def busy_cpus() -> Iterator[None]:
+    """One busy-looping process per CPU, for as long as the block runs."""
+    burners = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        for _ in range(os.cpu_count() or 2)
+    ]
+    try:
+        yield
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+
+
 def summary(values: Sequence[float]) -> str:
     ms = [v * 1000 for v in values]
     if len(ms) == 1:
@@ -174,12 +203,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--repeat", type=int, default=5, help="runs per figure (median shown)")
     parser.add_argument("--no-full", dest="full", action="store_false", help="skip cue timing")
+    parser.add_argument("--busy", action="store_true", help="keep every CPU busy meanwhile")
     args = parser.parse_args(argv)
     missing = audio_env.missing_tools()
     if missing:
         print(f"needs PulseAudio: {', '.join(missing)} not installed", file=sys.stderr)
         return 1
-    with tempfile.TemporaryDirectory(prefix="voicecoach-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="voicecoach-bench-") as tmp, ExitStack() as stack:
         work = Path(tmp)
         with audio_env.pulse_server(work / "pulse") as server:
             warm_cache = work / "warm-cache"
@@ -188,7 +218,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             onset = (audio_env.first_loud(ref) or 0) / SR
             cues: list[dict[str, object]] = script["cues"]  # type: ignore[assignment]
             interrupt = mid_sentence(cues, onset)
+            launch_once(server, env, onset, interrupt)  # stores the opening
+            if args.busy:
+                stack.enter_context(busy_cpus())
             warm = [launch_once(server, env, onset, interrupt) for _ in range(args.repeat)]
+            first = []
+            for _ in range(args.repeat):
+                shutil.rmtree(warm_cache / "voicecoach" / "speech" / "openings")
+                first.append(launch_once(server, env, onset, interrupt))
             cold = []
             for run in range(max(1, args.repeat // 2 + 1)):
                 cache = work / f"cold-cache-{run}"
@@ -198,19 +235,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 shutil.rmtree(cache, ignore_errors=True)
             timing = cue_timing(server, env, ref, cues) if args.full else None
 
-    print(f"voicecoach play {ROUTINE}, {len(cues)} cues; Python {sys.version.split()[0]}")
+    busy = f"; every CPU kept busy by {os.cpu_count()} other processes" if args.busy else ""
+    print(f"voicecoach play {ROUTINE}, {len(cues)} cues; Python {sys.version.split()[0]}{busy}")
     print("times in ms: median (min-max)\n")
-    print("| measure | warm cache | cold cache |")
-    print("|---|---|---|")
+    print("| measure | warm | first play of the command | cold cache |")
+    print("|---|---|---|---|")
     for label, attr in (
         ("command to first sound at the sink", "first_sound"),
         (f"command to device start (first sound minus {LEAD_IN} s lead-in)", "device_start"),
         ("Ctrl-C to silence at the sink", "stop_sound"),
         ("Ctrl-C to process exit", "stop_exit"),
     ):
-        warm_values = [getattr(r, attr) for r in warm]
-        cold_values = [getattr(r, attr) for r in cold]
-        print(f"| {label} | {summary(warm_values)} | {summary(cold_values)} |")
+        cells = [summary([getattr(r, attr) for r in runs]) for runs in (warm, first, cold)]
+        print(f"| {label} | {' | '.join(cells)} |")
     if timing is not None:
         offsets, last, exact = timing
         worst = max(abs(o) for o in offsets)

@@ -29,7 +29,7 @@ import soundfile as sf
 from hypothesis import given
 from hypothesis import strategies as st
 
-from voicecoach import player
+from voicecoach import player, warmstart
 from voicecoach.compiler import compile_routine, estimate_speech_samples
 from voicecoach.cuescript import SAMPLE_RATE, CueScript, CueType
 from voicecoach.errors import AudioDeviceError, ExitCode, VoiceEngineError
@@ -178,10 +178,20 @@ def run_player(
     output: FakeOutput | None = None,
     speech: player.ClipSource = fake_speech,
     statuses: list[str] | None = None,
+    opening: Pcm | None = None,
+    kept: list[Pcm] | None = None,
 ) -> tuple[PlayResult, FakeOutput]:
+    """Play ``script`` on a fake device; ``opening`` is already playing when it starts (as
+    the quick start leaves it), and ``kept`` collects the openings the player hands over
+    to be stored."""
     clock = FakeClock()
     device = output or FakeOutput(clock)
     device.clock = clock
+    playing = None
+    if opening is not None:
+        voice = FakeVoice(clock, clock.now, opening.copy())
+        device.voices.append(voice)
+        playing = player.Opening(voice, clock.now, opening)
 
     def source(start: int) -> Iterator[Audio]:
         return render(script, speech, fake_chime, start=start)
@@ -196,6 +206,8 @@ def run_player(
         controls=keys,
         status=status,
         clock=clock,
+        opening=playing,
+        keep_opening=kept.append if kept is not None else None,
     )
     result = play.run()
     # Every stream opens in silence, so what a new stream loses is never heard.
@@ -205,7 +217,7 @@ def run_player(
 
 def session_time(sample: int) -> float:
     """Clock time (from START) at which script sample ``sample`` plays, with no pauses."""
-    return player.LEAD_IN + sample / SR
+    return (LEAD + sample) / SR
 
 
 def plays_from(heard: Pcm, reference: Pcm, position: int) -> bool:
@@ -305,15 +317,57 @@ def test_plays_the_session_sample_for_sample_after_a_lead_in(
     assert not heard[:LEAD].any()
     assert np.array_equal(heard[LEAD : LEAD + mini.length], reference)
     assert result == PlayResult(True, mini.length, len(mini.chapters) - 1)
-    assert device.voices[0].samples.size == LEAD and not device.voices[0].samples.any()
+    # The opening is one stream: the lead-in's silence, then the first block.
+    opening = device.voices[0].samples
+    assert not opening[:LEAD].any()
     # Blocks end only in silences, the first one soon, so the first words come quickly.
-    pad = round(player.STREAM_PAD * SR)  # silence in front of the first block
-    ends = [end - pad for end in itertools.accumulate(v.samples.size for v in device.voices[1:])]
+    sizes = [opening.size - LEAD] + [v.samples.size for v in device.voices[1:]]
+    ends = list(itertools.accumulate(sizes))
     cuts = cut_points(mini, round(player.MIN_CUT_GAP * SR))
     assert len(ends) >= 2 and ends[-1] == mini.length
     assert all(end in cuts for end in ends[:-1])
     assert round(player.FIRST_BLOCK * SR) <= ends[0] < round(player.BLOCK * SR)
     assert device.stopped_all == 1
+
+
+def test_the_opening_played_is_handed_over_to_be_stored(mini: CueScript, reference: Pcm) -> None:
+    kept: list[Pcm] = []
+    _, device = run_player(mini, kept=kept)
+    assert len(kept) == 1
+    assert np.array_equal(kept[0], device.voices[0].samples)
+    assert not kept[0][:LEAD].any()
+    assert np.array_equal(kept[0][LEAD:], reference[: len(kept[0]) - LEAD])
+
+
+def test_an_opening_already_playing_is_taken_over_where_it_is(
+    mini: CueScript, reference: Pcm
+) -> None:
+    kept: list[Pcm] = []
+    _, first = run_player(mini, kept=kept)
+    stored = kept.pop()
+    result, device = run_player(mini, opening=stored, kept=kept)
+    # Not played again, not stored again; the blocks after it follow on the same timeline.
+    assert len(device.voices) == len(first.voices)
+    assert kept == []
+    heard = device.heard()
+    assert not heard[:LEAD].any()
+    assert np.array_equal(heard[LEAD : LEAD + mini.length], reference)
+    assert result.completed
+
+
+def test_a_stale_opening_is_stopped_and_replaced(mini: CueScript, reference: Pcm) -> None:
+    kept: list[Pcm] = []
+    run_player(mini, kept=kept)
+    stale = kept.pop()
+    stale[LEAD + 100] ^= 1  # one sample off: another voice, another release
+    result, device = run_player(mini, opening=stale, kept=kept)
+    old, new = device.voices[0], device.voices[1]
+    assert old.stopped == START
+    assert np.array_equal(new.samples[LEAD:], reference[: len(new.samples) - LEAD])
+    assert len(kept) == 1 and np.array_equal(kept[0], new.samples)
+    heard = device.heard()
+    assert np.array_equal(heard[LEAD : LEAD + mini.length], reference)
+    assert result.completed
 
 
 def test_pause_in_a_silence_resumes_at_the_same_place(mini: CueScript, reference: Pcm) -> None:
@@ -367,7 +421,7 @@ def test_quit_reports_how_far_it_got(mini: CueScript) -> None:
     press = session_time(mini.chapters[1].start) + 2.0
     result, device = run_player(mini, [(press, "q")])
     assert (result.completed, result.chapter) == (False, 1)
-    assert abs(result.position - (press - player.LEAD_IN) * SR) <= 1
+    assert abs(result.position - (press * SR - LEAD)) <= 1
     assert all(v.stopped is not None or not v.is_playing() for v in device.voices)
     assert device.stopped_all == 1
 
@@ -381,7 +435,7 @@ def test_ctrl_c_stops_the_sound_and_carries_the_position(mini: CueScript) -> Non
     assert isinstance(caught.value, KeyboardInterrupt)
     assert caught.value.result.completed is False
     assert caught.value.result.chapter == 2
-    assert abs(caught.value.result.position - (press - player.LEAD_IN) * SR) <= 1
+    assert abs(caught.value.result.position - (press * SR - LEAD)) <= 1
     assert all(not v.is_playing() for v in device.voices)
     assert device.stopped_all == 1
 
@@ -846,6 +900,118 @@ def test_sigterm_in_a_terminal_restores_it_too(
     assert "Traceback" not in child.text()
 
 
+def opening_file(env: dict[str, str], *argv: str) -> Path:
+    """Where ``voicecoach *argv``, run with ``env`` from here, keeps its opening."""
+    code = (
+        "import sys\n"
+        "from voicecoach import warmstart\n"
+        "print(warmstart.opening_path(warmstart.command_key(sys.argv[1:])))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv], env=env, capture_output=True, text=True, check=True
+    )
+    return Path(done.stdout.strip())
+
+
+def fresh_command(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with a variable that gives ``play`` a key of its own: no opening stored
+    for it yet, while the speech cache stays warm."""
+    return dict(env, VOICECOACH_TEST_RUN=f"{os.getpid()}-{time.monotonic_ns()}")
+
+
+def store_opening(pulse: audio_env.PulseServer, env: dict[str, str]) -> Path:
+    """Make sure ``play quick-start`` has its opening stored: a play stores it as it starts."""
+    path = opening_file(env, "play", QUICK)
+    if not path.exists():
+        with pulse.recording() as recording:
+            process, err = play_until_heard(
+                recording, env, lambda process: process.send_signal(signal.SIGINT)
+            )
+        assert process.returncode == ExitCode.CTRL_C, err
+    assert path.is_file(), "play did not store its opening"
+    return path
+
+
+def play_for(
+    pulse: audio_env.PulseServer, env: dict[str, str], seconds: float
+) -> tuple[Pcm, int, str]:
+    """Play quick-start without a terminal for ``seconds`` after it is first heard, then
+    Ctrl-C: the recording, where the first sound is in it, and the process's stderr."""
+    with pulse.recording() as recording:
+        mark = recording.frames()
+
+        def wait_then_stop(process: subprocess.Popen[bytes]) -> None:
+            first = recording.wait_for_sound(mark)
+            wait_until(recording, first + round(seconds * SR))
+            process.send_signal(signal.SIGINT)
+
+        process, err = play_until_heard(recording, env, wait_then_stop)
+        heard = recording.samples()
+    assert process.returncode == ExitCode.CTRL_C, err
+    start = audio_env.first_loud(heard, after=mark)
+    assert start is not None
+    return heard, start, err
+
+
+def assert_heard_in_place(heard: Pcm, origin: int, ref: Exported, until: int) -> None:
+    """Every cue of the export that ends before sample ``until`` was heard sample for
+    sample, at its place relative to ``origin`` (where script sample 0 was heard)."""
+    cues = [c for c in ref.cues if c.start + c.length < until]
+    assert len(cues) >= 5
+    found = {
+        c: audio_env.locate(heard, c.template(ref.audio), origin + c.start, WINDOW) for c in cues
+    }
+    missing = [f"{c.what} at {c.start / SR:.2f}s" for c, m in found.items() if not m.exact]
+    assert not missing, f"not heard sample for sample: {missing}"
+    first = found[cues[0]].index - cues[0].start
+    late = {
+        f"{c.what}@{c.start / SR:.1f}s": f"{(m.index - c.start - first) / SR * 1000:+.1f} ms"
+        for c, m in found.items()
+        if abs(m.index - c.start - first) > TOLERANCE
+    }
+    assert not late, f"cues off their place: {late}"
+
+
+@pytest.mark.audio
+def test_a_stored_opening_starts_the_next_play_which_goes_on_after_it_exactly(
+    pulse: audio_env.PulseServer, play_env: dict[str, str], quick: Exported
+) -> None:
+    path = store_opening(pulse, play_env)
+    stored = path.stat()
+    os.utime(path, (1000, 1000))
+    # Past the opening (about ten seconds) well into the block after it.
+    heard, start, err = play_for(pulse, play_env, 24.0)
+    assert err.strip().splitlines() == ["Interrupted."]
+    assert_heard_in_place(heard, start - quick.first_sound(), quick, 22 * SR)
+    now = path.stat()
+    assert now.st_mtime > 1000, "the stored opening was not the one played"
+    assert now.st_ino == stored.st_ino, "the stored opening was replaced: it did not match"
+
+
+@pytest.mark.audio
+def test_a_stale_opening_is_cut_short_and_the_session_starts_over(
+    pulse: audio_env.PulseServer, play_env: dict[str, str], quick: Exported
+) -> None:
+    """An opening that is not the start of the session (made by another voice or release)
+    is stopped as soon as the program has loaded, replaced, and the session starts."""
+    path = store_opening(pulse, play_env)
+    good = path.read_bytes()
+    opening = warmstart.Opening.from_bytes(good)
+    assert opening is not None
+    tone = (8000 * np.sin(np.arange(5 * SR) * 2 * np.pi * 440 / SR)).astype("<i2")
+    stale = warmstart.Opening(tone.tobytes(), opening.rate, opening.files)
+    path.write_bytes(stale.to_bytes())
+    heard, start, _ = play_for(pulse, play_env, 26.0)
+    # The tone, cut short, then the session from its start, in place.
+    title = quick.cues[0]
+    match = audio_env.locate(heard, title.template(quick.audio), start + 3 * SR, 3 * SR)
+    assert match.exact, "the session did not start after the stale opening"
+    origin = match.index - title.start
+    assert origin - start < 5 * SR, "the stale opening was played to its end"
+    assert_heard_in_place(heard, origin, quick, 20 * SR)
+    assert path.read_bytes() == good, "the right opening was not stored in its place"
+
+
 def play_until_heard(
     recording: audio_env.Recording,
     env: dict[str, str],
@@ -873,27 +1039,45 @@ def play_until_heard(
 
 
 @pytest.mark.audio
+@pytest.mark.parametrize("opening", ["stored", "none"])
 def test_ctrl_c_without_a_terminal_exits_130(
-    pulse: audio_env.PulseServer, play_env: dict[str, str], quick: Exported
+    pulse: audio_env.PulseServer, play_env: dict[str, str], quick: Exported, opening: str
 ) -> None:
+    """Ctrl-C as soon as the session is heard: with a stored opening that is while the
+    program is still loading behind the quick start."""
+    env = play_env if opening == "stored" else fresh_command(play_env)
+    if opening == "stored":
+        store_opening(pulse, env)
+    else:
+        assert not opening_file(env, "play", QUICK).exists()
     with pulse.recording() as recording:
         process, err = play_until_heard(
-            recording, play_env, lambda process: process.send_signal(signal.SIGINT)
+            recording, env, lambda process: process.send_signal(signal.SIGINT)
         )
+        ended = time.monotonic()
+        time.sleep(1.0)
+        heard = recording.samples()
     assert process.returncode == ExitCode.CTRL_C
     assert err.strip().splitlines() == ["Interrupted."]
     assert_gone(process)
+    # No sound outlives the process.
+    assert audio_env.last_loud(heard[recording.index_at(ended) + SR // 4 :]) is None
 
 
 @pytest.mark.audio
+@pytest.mark.parametrize("opening", ["stored", "none"])
 def test_no_sound_device_is_a_clear_error_naming_export(
-    tmp_path: Path, play_env: dict[str, str]
+    tmp_path: Path, pulse: audio_env.PulseServer, play_env: dict[str, str], opening: str
 ) -> None:
     home = audio_env.alsa_home(
         tmp_path / "home", 'pcm.!default { type plug; slave.pcm "voicecoach_no_such_device" }\n'
     )
     env = dict(play_env, HOME=str(home), XDG_RUNTIME_DIR=str(tmp_path / "none"))
     env.pop("PULSE_RUNTIME_PATH", None)
+    if opening == "stored":  # the quick start finds an opening, but no device to play it
+        stored = store_opening(pulse, play_env)
+        target = opening_file(env, "play", QUICK)
+        target.write_bytes(stored.read_bytes())
     done = subprocess.run(
         voicecoach("play", QUICK),
         env=env,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from voicecoach.library import (
     format_timeline,
     looks_like_path,
 )
+from voicecoach.signals import exit_on_termination
 from voicecoach.speech import VoiceSettings
 
 if TYPE_CHECKING:
@@ -586,13 +586,17 @@ def play(routine: str | None, options: SessionOptions) -> None:
         voicecoach play quick-start --rate 150
         voicecoach play lower-back-essentials --hold 20s --reps 6 --rest 5
     """
+    from voicecoach import warmstart
     from voicecoach.history import History, record_play
     from voicecoach.library import DEFAULT_ROUTINE
     from voicecoach.player import play as play_session
-    from voicecoach.settings import load_settings
+    from voicecoach.settings import load_settings, settings_path
 
     named = routine or load_settings().default_routine or DEFAULT_ROUTINE
     session = prepare(session_routine(named, options), options)
+    # What the session was made from, for the quick start's stored opening: the settings,
+    # and every file the routine's name could lead to.
+    made_from = [settings_path(), *current_library().candidates(named)]
     record_play(
         History(),
         session.script,
@@ -603,6 +607,8 @@ def play(routine: str | None, options: SessionOptions) -> None:
             voice_gain=session.voice_gain,
             chime_gain=session.chime_gain,
             routine=named,
+            launch=warmstart.current(),
+            made_from=made_from,
         ),
         warn=lambda message: click.echo(f"Warning: {message}", err=True),
     )
@@ -644,10 +650,6 @@ def new_command(name: str, force: bool) -> None:
     click.echo(f"Edit it, then hear it with `voicecoach play {name}`.")
 
 
-def _leave(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point and the one error boundary: user errors exit 1, Ctrl-C exits 130.
 
@@ -655,17 +657,8 @@ def main(argv: list[str] | None = None) -> None:
     temp files and the sound stops, then exit with the signal's usual status.
     """
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
-    previous: dict[int, Any] = {}
-    for name in ("SIGTERM", "SIGHUP"):
-        signum = getattr(signal, name, None)
-        if signum is not None and signal.getsignal(signum) is signal.SIG_DFL:
-            with contextlib.suppress(ValueError):  # not the main thread
-                previous[signum] = signal.signal(signum, _leave)
-    try:
+    with exit_on_termination():
         _run(argv, debug)
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 def _run(argv: list[str] | None, debug: bool) -> None:

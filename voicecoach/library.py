@@ -111,6 +111,16 @@ class Library:
                     return found
         raise RoutineNotFound(self._not_found(routine))
 
+    def candidates(self, routine: str) -> list[Path]:
+        """Every file whose presence decides where a ROUTINE argument leads, in the order
+        ``resolve`` looks: the argument as a path, then for an id each folder's files."""
+        as_path = [Path(routine).expanduser().absolute()]
+        if looks_like_path(routine) or not ID_PATTERN.fullmatch(routine):
+            return as_path
+        return as_path + [
+            folder / f"{routine}{suffix}" for _, folder in self._folders() for suffix in SUFFIXES
+        ]
+
     def routine_id(self, routine: str) -> str | None:
         """The id a ROUTINE argument gives its routine; ``None`` lets the loader use the stem."""
         return None if looks_like_path(routine) else routine

@@ -10,7 +10,9 @@ adds up, so cues stay where the script puts them to the end of the session.
 
 A background thread renders the blocks ahead, first cues first, into a small bounded
 queue. The session opens with a short silence so a sound device that is waking up does
-not swallow the first words.
+not swallow the first words; that silence and the first block are played as one stream,
+the *opening*. When the quick start (``warmstart``) already has this command's stored
+opening playing, the player checks it is the same, sample for sample, and goes on after it.
 """
 
 from __future__ import annotations
@@ -30,15 +32,22 @@ import termios
 import threading
 import time
 import tty
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from voicecoach.cuescript import SAMPLE_RATE, Cue, CueScript
 from voicecoach.errors import AudioDeviceError
+from voicecoach.signals import exit_on_termination
+from voicecoach.warmstart import hide_fd2, restore_fd2
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from voicecoach.warmstart import Launch, Started
 
 Audio = npt.NDArray[np.float32]
 Pcm = npt.NDArray[np.int16]
@@ -46,8 +55,10 @@ ClipSource = Callable[[str], Audio]
 ChunkSource = Callable[[int], Iterator[Audio]]
 Clock = Callable[[], float]
 
-LEAD_IN = 0.5
-"""Seconds of silence before the first cue, for a device that is still waking up."""
+LEAD_IN = 0.1
+"""Seconds of silence before the first cue, for a device that is still waking up (a new
+PulseAudio stream loses 2-10 ms of its start). Short, because the first word should come
+within 0.3 s of the command."""
 RESUME_BEFORE = 0.3
 RESUME_CHIME = "next"
 RESUME_AFTER = 2.0
@@ -183,6 +194,10 @@ class SimpleaudioOutput:
         self._voices.append(voice)
         return voice
 
+    def adopt(self, voice: Voice) -> None:
+        """Count a stream started elsewhere (the quick start's opening) as one of ours."""
+        self._voices.append(voice)
+
     def _start(self, data: Pcm) -> Voice:
         voice: Voice = self._sa.play_buffer(data, 1, 2, SAMPLE_RATE)
         return voice
@@ -216,38 +231,21 @@ def quiet_stderr_fd(stream: IO[str]) -> Iterator[IO[str]]:
     threads when a device fails mid-session; the AudioDeviceError that follows says the
     same in words, so they would only be noise on the user's screen.
     """
-    try:
-        stream.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):
+    saved = hide_fd2(stream)
+    if saved is None:
         yield stream
         return
+    real = stream
     try:
-        is_fd2 = stream.fileno() == 2
-    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
-        is_fd2 = False
-    real = (
-        os.fdopen(
-            os.dup(saved),
-            "w",
-            encoding=getattr(stream, "encoding", None) or "utf-8",
-            errors="replace",
-        )
-        if is_fd2
-        else stream
-    )
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, 2)
-        finally:
-            os.close(devnull)
+        with contextlib.suppress(OSError, ValueError, AttributeError, io.UnsupportedOperation):
+            if stream.fileno() == 2:
+                encoding = getattr(stream, "encoding", None) or "utf-8"
+                real = os.fdopen(os.dup(saved), "w", encoding=encoding, errors="replace")
         yield real
     finally:
         with contextlib.suppress(OSError, ValueError):
             real.flush()
-        os.dup2(saved, 2)
-        os.close(saved)
+        restore_fd2(saved)
         if real is not stream:
             real.close()
 
@@ -321,28 +319,6 @@ def _ignore_sigttou() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTTOU, previous)
-
-
-@contextlib.contextmanager
-def exit_on_termination() -> Iterator[None]:
-    """SIGTERM or SIGHUP (a closed terminal window) while playing unwinds like Ctrl-C, so the
-    sound stops and the terminal is restored, then exits with the signal's usual status."""
-
-    def leave(signum: int, frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    previous: dict[signal.Signals, Any] = {}
-    try:
-        for signum in (signal.SIGTERM, signal.SIGHUP):
-            if signal.getsignal(signum) is signal.SIG_DFL:  # respect nohup and the like
-                previous[signum] = signal.signal(signum, leave)
-    except ValueError:  # not the main thread: signals are not ours to handle
-        pass
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 def in_foreground(stream: IO[Any] | None) -> bool:
@@ -497,6 +473,16 @@ class Block:
 
 
 @dataclass(frozen=True)
+class Opening:
+    """Sound that was already started when the player began: the quick start's stored
+    opening of this session, started at clock time ``started``."""
+
+    voice: Voice
+    started: float
+    samples: Pcm
+
+
+@dataclass(frozen=True)
 class _Failed:
     error: BaseException
 
@@ -598,6 +584,8 @@ class Player:
         clock: Clock = time.monotonic,
         lead_in: float = LEAD_IN,
         routine: str | None = None,
+        opening: Opening | None = None,
+        keep_opening: Callable[[Pcm], None] | None = None,
     ) -> None:
         self.script = script
         self._hint = export_hint(routine or script.routine_id)
@@ -618,6 +606,8 @@ class Player:
         self._queued_to = 0
         self._paused_at: int | None = None
         self._last_status = -1.0
+        self._opening = opening
+        self._keep_opening = keep_opening
 
     # the timeline: wall-clock time `anchor[0]` is script sample `anchor[1]`
 
@@ -639,7 +629,7 @@ class Player:
         """Play to the end or until ``q``; Ctrl-C raises PlaybackInterrupted, and a device
         that fails once some of the session has played raises AudioDeviceLost."""
         try:
-            self._begin(0, self._lead_in)
+            self._open()
             return self._loop()
         except KeyboardInterrupt as interrupt:
             raise PlaybackInterrupted(self._result(False)) from interrupt
@@ -725,18 +715,39 @@ class Player:
             self._due(self.script.length) + DRAIN_WAIT
         )
 
-    def _begin(self, start: int, prelude: Pcm) -> None:
-        """Play ``prelude`` now and the session from ``start`` right after it."""
-        previous = self._renderer
-        stopped = self._halt()
-        if previous is not None:
-            # One renderer at a time: clip sources need not be thread-safe.
-            previous.join(DRAIN_WAIT)
-        # A stopped block still plays out what the device has buffered (up to a few
-        # tenths of a second): let it end, so old and new sound never overlap.
-        deadline = time.monotonic() + DRAIN_WAIT
-        while any(v.is_playing() for v in stopped) and time.monotonic() < deadline:
-            time.sleep(0.005)
+    def _open(self) -> None:
+        """Start the session: the opening silence and the first block as one stream, or go
+        on from the same opening already playing (a stale one is stopped and replaced)."""
+        self._start_renderer(0, 0)
+        first = self._first_block()
+        if first is None:  # an empty session: nothing to play
+            self._anchor = (self._clock(), 0)
+            return
+        samples = np.concatenate([self._lead_in, first.samples[first.lead :]])
+        opening, self._opening = self._opening, None
+        if opening is not None and np.array_equal(opening.samples, samples):
+            voice, started = opening.voice, opening.started
+        else:
+            if opening is not None:
+                opening.voice.stop()
+                self._play_out([opening.voice])
+            voice = self._output.play(samples)
+            started = self._clock()
+            if self._keep_opening is not None:
+                self._keep_opening(samples)
+        self._sounding.append(_Sounding(voice, started, len(samples) / SAMPLE_RATE))
+        self._anchor = (started + len(self._lead_in) / SAMPLE_RATE, 0)
+        self._queued_to = first.end
+        self._show(force=True)
+
+    def _first_block(self) -> Block | None:
+        """Wait for the first rendered block (Ctrl-C still interrupts the wait)."""
+        while self._pending is None and not self._rendered_all:
+            self._fetch()
+        first, self._pending = self._pending, None
+        return first
+
+    def _start_renderer(self, start: int, lead: int) -> None:
         self._renderer = _Renderer(
             self._source,
             start,
@@ -749,10 +760,28 @@ class Player:
                 round(LONGEST_BLOCK * SAMPLE_RATE),
             ),
             QUEUE_BLOCKS,
-            min(round(STREAM_PAD * SAMPLE_RATE), len(prelude)),
+            lead,
         )
         self._rendered_all = start >= self.script.length
         self._queued_to = start
+
+    @staticmethod
+    def _play_out(stopped: list[Voice]) -> None:
+        """A stopped block still plays out what the device has buffered (up to a few
+        tenths of a second): let it end, so old and new sound never overlap."""
+        deadline = time.monotonic() + DRAIN_WAIT
+        while any(v.is_playing() for v in stopped) and time.monotonic() < deadline:
+            time.sleep(0.005)
+
+    def _begin(self, start: int, prelude: Pcm) -> None:
+        """Play ``prelude`` now and the session from ``start`` right after it."""
+        previous = self._renderer
+        stopped = self._halt()
+        if previous is not None:
+            # One renderer at a time: clip sources need not be thread-safe.
+            previous.join(DRAIN_WAIT)
+        self._play_out(stopped)
+        self._start_renderer(start, min(round(STREAM_PAD * SAMPLE_RATE), len(prelude)))
         self._paused_at = None
         if len(prelude):
             voice = self._output.play(prelude)
@@ -850,23 +879,38 @@ def play(
     stderr: IO[str] | None = None,
     output: Output | None = None,
     routine: str | None = None,
+    launch: Launch | None = None,
+    made_from: Sequence[Path] = (),
 ) -> PlayResult:
     """Play ``script`` aloud, rendered as an export would be, with controls on a terminal.
 
     Keys (when stdin is a terminal in the foreground): space pauses and resumes, ``n``
     skips to the next exercise, ``b`` goes back to the start of this one, ``q`` quits.
     ``routine`` is the routine as the user named it, for the hint to export instead.
+    ``launch`` is the quick start's (``warmstart.begin``), with the stored opening it has
+    already set playing, if any; the opening played is stored for the next run of the
+    command unless it was that one, with the files in ``made_from`` it depends on.
     Raises AudioDeviceError when there is no usable sound device (AudioDeviceLost, with
     ``.result``, when it fails after some of the session has played), and
     PlaybackInterrupted (a KeyboardInterrupt) on Ctrl-C, after stopping the sound and
     restoring the terminal.
     """
+    from voicecoach import warmstart
     from voicecoach.render import render
 
     stdin = sys.stdin if stdin is None else stdin
     stderr = sys.stderr if stderr is None else stderr
     named = routine or script.routine_id
     device = output if output is not None else SimpleaudioOutput(named)
+    warm = launch.started if launch is not None else None
+    if warm is not None and isinstance(device, SimpleaudioOutput):
+        device.adopt(warm.voice)
+    keep_opening = None
+    if launch is not None:
+        key, files = launch.key, [str(path) for path in made_from]
+
+        def keep_opening(samples: Pcm) -> None:
+            warmstart.save(key, samples.astype("<i2").tobytes(), SAMPLE_RATE, files)
 
     def source(start: int) -> Iterator[Audio]:
         return render(
@@ -901,5 +945,17 @@ def play(
             controls=controls,
             status=status,
             routine=named,
+            opening=_warm_opening(warm),
+            keep_opening=keep_opening,
         )
         return player.run()
+
+
+def _warm_opening(warm: Started | None) -> Opening | None:
+    """The quick start's opening as the player compares it (no samples at another rate)."""
+    if warm is None:
+        return None
+    samples: Pcm = np.zeros(0, dtype=np.int16)
+    if warm.opening.rate == SAMPLE_RATE:
+        samples = np.frombuffer(warm.opening.pcm, dtype="<i2").astype(np.int16)
+    return Opening(warm.voice, warm.at, samples)

@@ -345,12 +345,9 @@ def list_voices(language: str | None = None, engine: SpeechEngine | None = None)
 
 def default_cache_dir() -> Path:
     """``$VOICECOACH_CACHE_DIR`` or the user cache folder's ``speech`` subfolder."""
-    override = os.environ.get(CACHE_ENV)
-    if override:
-        return Path(override)
-    import platformdirs
+    from voicecoach.warmstart import cache_dir
 
-    return Path(platformdirs.user_cache_dir("voicecoach", appauthor=False)) / "speech"
+    return Path(cache_dir())
 
 
 def silence_problem(audio: Audio) -> str | None:

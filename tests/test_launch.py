@@ -1,0 +1,90 @@
+"""The entry point: the quick start first, then the command line; Ctrl-C and errors while
+the command line is still loading stop an opening that is already sounding."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import types
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from voicecoach import launch, warmstart
+from voicecoach.errors import ExitCode
+
+
+class FakeVoice:
+    def __init__(self) -> None:
+        self.stopped = False
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+def run_launch(
+    monkeypatch: pytest.MonkeyPatch, cli_main: Callable[[list[str]], None]
+) -> tuple[int, FakeVoice, list[list[str]]]:
+    """Run ``launch.main`` for ``voicecoach play stretch`` with an opening sounding and a
+    stand-in command line; returns the exit status, the opening's voice and the argv the
+    command line was given."""
+    voice = FakeVoice()
+    opening = warmstart.Opening(b"\0\0" * 100, 22050, [])
+
+    def begin(argv: list[str]) -> warmstart.Launch:
+        return warmstart.Launch("key", warmstart.Started(opening, voice, 0.0))
+
+    calls: list[list[str]] = []
+
+    def main(argv: list[str]) -> None:
+        calls.append(argv)
+        cli_main(argv)
+
+    monkeypatch.setattr(warmstart, "begin", begin)
+    monkeypatch.setitem(sys.modules, "voicecoach.cli", types.SimpleNamespace(main=main))
+    monkeypatch.setattr(sys, "argv", ["voicecoach", "play", "stretch"])
+    with pytest.raises(SystemExit) as leaving:
+        launch.main()
+    code = leaving.value.code
+    return (code if isinstance(code, int) else 1), voice, calls
+
+
+def test_the_command_line_gets_the_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
+    def done(argv: list[str]) -> None:
+        sys.exit(0)
+
+    code, voice, calls = run_launch(monkeypatch, done)
+    assert (code, calls) == (0, [["play", "stretch"]])
+    assert voice.stopped  # whatever the player left, nothing sounds after the exit
+    assert warmstart.current() is None
+
+
+def test_ctrl_c_while_the_command_line_loads_stops_the_opening(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(argv: list[str]) -> None:
+        raise KeyboardInterrupt
+
+    code, voice, _ = run_launch(monkeypatch, interrupted)
+    assert code == ExitCode.CTRL_C
+    assert voice.stopped
+    assert capsys.readouterr().err == "Interrupted.\n"
+
+
+def test_an_error_stops_the_opening_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing(argv: list[str]) -> None:
+        sys.exit(ExitCode.ERROR)
+
+    code, voice, _ = run_launch(monkeypatch, failing)
+    assert code == ExitCode.ERROR and voice.stopped
+
+
+def test_the_installed_command_and_python_m_both_go_through_it() -> None:
+    script = Path(sys.executable).with_name("voicecoach")
+    assert script.is_file(), "the package is installed with its command (make setup)"
+    assert "voicecoach.launch" in script.read_text()
+    for command in ([str(script)], [sys.executable, "-m", "voicecoach"]):
+        done = subprocess.run([*command, "--version"], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert "voicecoach" in done.stdout

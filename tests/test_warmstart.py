@@ -1,0 +1,297 @@
+"""The quick start's stored openings: keys, files they depend on, damage, and playing one
+before the rest of the program loads (with a fake simpleaudio; the real one is in
+test_player's end-to-end tests)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import types
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from voicecoach import warmstart
+
+PCM = bytes(range(256)) * 40
+RATE = 22050
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A routine file, a settings file that does not exist yet, and a user routine file
+    that would take the routine's place if it appeared."""
+    routine = tmp_path / "shipped" / "stretch.yaml"
+    routine.parent.mkdir()
+    routine.write_text("name: Stretch\n")
+    return routine, tmp_path / "settings.toml", tmp_path / "user" / "stretch.yaml"
+
+
+def keep(folder: Path, files: tuple[Path, ...], key: str = "k1") -> Path:
+    assert warmstart.save(key, PCM, RATE, [str(f) for f in files], folder=str(folder))
+    return Path(warmstart.opening_path(key, str(folder)))
+
+
+# --- which command, which key ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["play"], True),
+        (["play", "quick-start", "--hold", "20s"], True),
+        (["--debug", "play", "quick-start"], True),
+        (["play", "--help"], False),
+        (["--help", "play"], False),
+        (["export", "quick-start", "-o", "x.mp3"], False),
+        (["list"], False),
+        ([], False),
+    ],
+)
+def test_only_play_commands_start_early(argv: list[str], expected: bool) -> None:
+    assert warmstart.is_play(argv) is expected
+
+
+def test_the_key_follows_the_command_folder_and_file_locations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    base = warmstart.command_key(["play", "quick-start"])
+    assert warmstart.command_key(["play", "quick-start"]) == base
+    assert warmstart.command_key(["play", "quick-start", "--rate", "150"]) != base
+    assert warmstart.command_key(["play", "quick-start-2"]) != base
+    monkeypatch.setenv("TERM", "something-else")  # says nothing about voicecoach's files
+    assert warmstart.command_key(["play", "quick-start"]) == base
+    monkeypatch.setenv("VOICECOACH_CONFIG_DIR", str(tmp_path / "elsewhere"))
+    moved = warmstart.command_key(["play", "quick-start"])
+    assert moved != base
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")  # a relative routine path means another file
+    assert warmstart.command_key(["play", "quick-start"]) != moved
+
+
+def test_openings_live_in_the_speech_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(tmp_path / "speech"))
+    assert warmstart.store_dir() == str(tmp_path / "speech" / "openings")
+    monkeypatch.delenv("VOICECOACH_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    if sys.platform.startswith("linux"):
+        assert warmstart.store_dir() == str(tmp_path / "xdg" / "voicecoach" / "speech" / "openings")
+
+
+@pytest.mark.parametrize("xdg", ["set", "blank", "unset"])
+def test_the_cache_folder_is_the_one_platformdirs_gives(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, xdg: str
+) -> None:
+    import platformdirs
+
+    from voicecoach.speech import default_cache_dir
+
+    monkeypatch.delenv("VOICECOACH_CACHE_DIR", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    if xdg == "set":
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    elif xdg == "blank":
+        monkeypatch.setenv("XDG_CACHE_HOME", "  ")
+    else:
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    expected = platformdirs.user_cache_dir("voicecoach", appauthor=False)
+    assert warmstart.user_cache_dir() == expected
+    assert str(default_cache_dir()) == warmstart.cache_dir() == os.path.join(expected, "speech")
+
+
+# --- storing and finding openings ---------------------------------------------------------
+
+
+def test_a_kept_opening_is_found_again(tmp_path: Path, files: tuple[Path, Path, Path]) -> None:
+    keep(tmp_path / "store", files)
+    found = warmstart.load("k1", str(tmp_path / "store"))
+    assert found is not None
+    assert (found.pcm, found.rate) == (PCM, RATE)
+    assert [path for path, _ in found.files] == [str(f) for f in files]
+    assert warmstart.load("k2", str(tmp_path / "store")) is None
+
+
+@pytest.mark.parametrize("change", ["edit", "remove", "appear", "settings"])
+def test_an_opening_is_not_used_once_a_file_it_was_made_from_changes(
+    tmp_path: Path, files: tuple[Path, Path, Path], change: str
+) -> None:
+    routine, settings, shadow = files
+    keep(tmp_path / "store", files)
+    if change == "edit":
+        routine.write_text("name: Stretch, longer\n")
+    elif change == "remove":
+        routine.unlink()
+    elif change == "appear":  # the user's own routine of that id now takes its place
+        shadow.parent.mkdir()
+        shadow.write_text("name: Mine\n")
+    else:
+        settings.write_text("rate = 150\n")
+    assert warmstart.load("k1", str(tmp_path / "store")) is None
+
+
+def test_rewriting_a_file_with_the_same_bytes_changes_nothing(
+    tmp_path: Path, files: tuple[Path, Path, Path]
+) -> None:
+    routine = files[0]
+    keep(tmp_path / "store", files)
+    routine.write_text(routine.read_text())
+    assert warmstart.load("k1", str(tmp_path / "store")) is not None
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["flip a sample", "truncate", "empty", "another format", "not an opening", "odd length"],
+)
+def test_a_damaged_opening_is_ignored(
+    tmp_path: Path, files: tuple[Path, Path, Path], damage: str
+) -> None:
+    path = keep(tmp_path / "store", files)
+    data = path.read_bytes()
+    if damage == "flip a sample":
+        data = data[:-10] + bytes([data[-10] ^ 1]) + data[-9:]
+    elif damage == "truncate":
+        data = data[: len(data) // 2]
+    elif damage == "empty":
+        data = b""
+    elif damage == "another format":
+        start = len(warmstart.MAGIC) + 4
+        data = data[:start] + b"9" + data[start + 1 :]
+    elif damage == "not an opening":
+        data = b"RIFF" + data[4:]
+    else:
+        opening = warmstart.Opening(PCM + b"\x01", RATE, [])
+        data = opening.to_bytes()
+    path.write_bytes(data)
+    assert warmstart.load("k1", str(tmp_path / "store")) is None
+
+
+def test_an_unwritable_store_only_loses_the_quick_start(
+    tmp_path: Path, files: tuple[Path, Path, Path]
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    assert not warmstart.save("k1", PCM, RATE, [str(f) for f in files], folder=str(blocked))
+    readonly = tmp_path / "readonly"
+    readonly.mkdir()
+    readonly.chmod(0o500)
+    try:
+        if os.access(readonly, os.W_OK):  # root writes anywhere
+            pytest.skip("running as root: a read-only folder is still writable")
+        assert not warmstart.save("k1", PCM, RATE, [str(f) for f in files], folder=str(readonly))
+        assert list(readonly.iterdir()) == []
+    finally:
+        readonly.chmod(0o700)
+
+
+def test_only_the_most_recently_played_openings_are_kept(
+    tmp_path: Path, files: tuple[Path, Path, Path]
+) -> None:
+    store = tmp_path / "store"
+    for n in range(warmstart.KEEP + 3):
+        path = keep(store, files, key=f"k{n}")
+        played = 5000 if n == 0 else 1000 + n  # k0: played again lately
+        os.utime(path, (played, played))
+    kept = {p.name.removesuffix(warmstart.SUFFIX) for p in store.iterdir()}
+    assert len(kept) == warmstart.KEEP
+    assert "k0" in kept and {"k1", "k2", "k3"}.isdisjoint(kept)
+
+
+def test_saving_leaves_no_temp_files(tmp_path: Path, files: tuple[Path, Path, Path]) -> None:
+    store = tmp_path / "store"
+    keep(store, files)
+    keep(store, files)
+    assert [p.name for p in store.iterdir()] == ["k1" + warmstart.SUFFIX]
+
+
+# --- begin: the quick start itself --------------------------------------------------------
+
+
+class FakeSimpleaudio(types.ModuleType):
+    def __init__(self, fail: bool = False) -> None:
+        super().__init__("simpleaudio")
+        self.fail = fail
+        self.played: list[tuple[bytes, int, int, int]] = []
+
+    def play_buffer(self, data: bytes, channels: int, width: int, rate: int) -> object:
+        if self.fail:
+            raise RuntimeError("Error opening PCM device. -- CODE: -2 -- MSG: No such file")
+        self.played.append((bytes(data), channels, width, rate))
+        return types.SimpleNamespace(stop=lambda: None)
+
+
+@pytest.fixture
+def store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(tmp_path / "speech"))
+    monkeypatch.chdir(tmp_path)
+    yield Path(warmstart.store_dir())
+    warmstart.forget()
+
+
+def test_begin_plays_the_stored_opening_at_once(
+    store: Path, files: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    argv = ["play", "stretch"]
+    key = warmstart.command_key(argv)
+    keep(store, files, key=key)
+    os.utime(warmstart.opening_path(key), (1000, 1000))
+    audio = FakeSimpleaudio()
+    monkeypatch.setitem(sys.modules, "simpleaudio", audio)
+    launch = warmstart.begin(argv)
+    assert launch is not None and launch.key == key
+    assert launch.started is not None and launch.started.opening.pcm == PCM
+    assert audio.played == [(PCM, 1, 2, RATE)]
+    assert warmstart.current() is launch
+    assert os.stat(warmstart.opening_path(key)).st_mtime > 1000  # kept by pruning
+
+
+def test_begin_without_a_stored_opening_only_notes_the_launch(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    audio = FakeSimpleaudio()
+    monkeypatch.setitem(sys.modules, "simpleaudio", audio)
+    launch = warmstart.begin(["play", "stretch"])
+    assert launch is not None and launch.started is None
+    assert audio.played == []
+    assert warmstart.begin(["list"]) is None and warmstart.current() is None
+
+
+def test_begin_with_no_sound_device_leaves_the_error_to_the_player(
+    store: Path, files: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    argv = ["play", "stretch"]
+    keep(store, files, key=warmstart.command_key(argv))
+    monkeypatch.setitem(sys.modules, "simpleaudio", FakeSimpleaudio(fail=True))
+    launch = warmstart.begin(argv)
+    assert launch is not None and launch.started is None
+
+
+def test_begin_in_a_folder_that_is_gone_is_no_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    assert warmstart.begin(["play"]) is None
+
+
+def test_the_quick_start_loads_nothing_heavy(tmp_path: Path) -> None:
+    """What `begin` imports must stay small: no numpy, click, PyYAML or typing, which would
+    cost the first word tens to hundreds of milliseconds."""
+    code = (
+        "import sys\n"
+        "from voicecoach import warmstart\n"
+        "warmstart.begin(['play', 'quick-start'])\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path))  # found as a user's cache is
+    env.pop("VOICECOACH_CACHE_DIR", None)
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    loaded = set(done.stdout.split())
+    heavy = {"numpy", "click", "yaml", "typing", "json", "pathlib", "platformdirs"}
+    assert not heavy & loaded, heavy & loaded
