@@ -571,7 +571,8 @@ def play(routine: str | None, options: SessionOptions) -> None:
     """Play a routine aloud, hands-free; with no ROUTINE, the default one.
 
     The session opens with a moment of silence, then runs by itself: what you hear is
-    what `voicecoach export` writes, sample for sample. On a terminal, space pauses and
+    what `voicecoach export` writes, sample for sample. From the second run of the same
+    command, its first seconds, kept from the last run, start at once. On a terminal, space pauses and
     resumes (with a chime and a moment to get back into position), n skips to the next
     exercise, b goes back to the start of this one and q quits; Ctrl-C stops at once.
     A status line shows the exercise, side, set and time left. The timing options
