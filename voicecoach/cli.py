@@ -572,9 +572,10 @@ def play(routine: str | None, options: SessionOptions) -> None:
 
     The session opens with a moment of silence, then runs by itself: what you hear is
     what `voicecoach export` writes, sample for sample. From the second run of the same
-    command, its first seconds, kept from the last run, start at once. On a terminal, space pauses and
-    resumes (with a chime and a moment to get back into position), n skips to the next
-    exercise, b goes back to the start of this one and q quits; Ctrl-C stops at once.
+    command, its first seconds, kept from the last run, start at once. On a terminal,
+    space pauses and resumes (with a chime and a moment to get back into position), n
+    skips to the next exercise, b goes back to the start of this one and q quits; Ctrl-C
+    stops at once.
     A status line shows the exercise, side, set and time left. The timing options
     adapt the routine for today (--hold, --hold-scale, --reps, --rest, --rounds,
     --lead-in); --no-voice plays chimes and tones only; --explain also says why each
