@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,6 +11,18 @@ from typing import TYPE_CHECKING
 import pytest
 from click.testing import CliRunner, Result
 from helpers import Run
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give Ctrl-C and hang-up their usual effect again, for this run and every process it
+    starts. A test run started in the background by a script, or under ``nohup``, inherits
+    SIGINT or SIGHUP ignored, and so would every ``voicecoach`` it starts, which then could
+    not be interrupted the way the tests interrupt it."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGHUP) is signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
 
 if TYPE_CHECKING:
     from voicecoach.library import Library
