@@ -22,7 +22,7 @@ import pytest
 import soundfile
 from helpers import run_main
 
-from voicecoach import speech
+from voicecoach import speech, warmstart
 from voicecoach.cuescript import SAMPLE_RATE
 from voicecoach.errors import SettingsError, VoiceEngineError
 from voicecoach.speech import (
@@ -42,7 +42,7 @@ Audio = npt.NDArray[np.float32]
 def cache_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Keep every Speech made without a cache_dir away from the user's real cache."""
     folder = tmp_path / "env-cache"
-    monkeypatch.setenv(speech.CACHE_ENV, str(folder))
+    monkeypatch.setenv(warmstart.CACHE_ENV, str(folder))
     return folder
 
 
@@ -144,7 +144,7 @@ def test_cache_dir_comes_from_the_environment(cache_env: Path) -> None:
 def test_cache_dir_defaults_to_the_user_cache_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv(speech.CACHE_ENV)
+    monkeypatch.delenv(warmstart.CACHE_ENV)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert speech.default_cache_dir() == tmp_path / "voicecoach" / "speech"
 

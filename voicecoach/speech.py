@@ -46,11 +46,11 @@ import numpy.typing as npt
 
 from voicecoach.cuescript import SAMPLE_RATE
 from voicecoach.errors import SettingsError, VoiceEngineError
+from voicecoach.warmstart import cache_dir
 
 Audio = npt.NDArray[np.float32]
 
 CACHE_FORMAT = 2
-CACHE_ENV = "VOICECOACH_CACHE_DIR"
 ATTEMPTS = 4
 RATE_RANGE = (50, 500)
 # A clip whose loudest sample is below -50 dBFS is silence, whatever the volume setting
@@ -345,8 +345,6 @@ def list_voices(language: str | None = None, engine: SpeechEngine | None = None)
 
 def default_cache_dir() -> Path:
     """``$VOICECOACH_CACHE_DIR`` or the user cache folder's ``speech`` subfolder."""
-    from voicecoach.warmstart import cache_dir
-
     return Path(cache_dir())
 
 
