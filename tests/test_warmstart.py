@@ -278,20 +278,36 @@ def test_begin_in_a_folder_that_is_gone_is_no_error(
     assert warmstart.begin(["play"]) is None
 
 
-def test_the_quick_start_loads_nothing_heavy(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stored", [False, True])
+def test_the_quick_start_loads_nothing_heavy(
+    tmp_path: Path, files: tuple[Path, Path, Path], stored: bool
+) -> None:
     """What `begin` imports must stay small: no numpy, click, PyYAML or typing, which would
-    cost the first word tens to hundreds of milliseconds."""
+    cost the first word tens to hundreds of milliseconds; with a stored opening too, which
+    it reads, checks and hands to simpleaudio (whether or not there is a device here)."""
     code = (
         "import sys\n"
         "from voicecoach import warmstart\n"
-        "warmstart.begin(['play', 'quick-start'])\n"
+        "argv = ['play', 'stretch']\n"
+        "if sys.argv[1:]:\n"
+        "    pcm = bytes(2 * 2205)\n"
+        "    warmstart.save(warmstart.command_key(argv), pcm, 22050, sys.argv[1:])\n"
+        "launch = warmstart.begin(argv)\n"
+        "print('opening' if warmstart.load(launch.key) else 'none')\n"
         "print(' '.join(sorted(sys.modules)))\n"
     )
-    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path))  # found as a user's cache is
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))  # found as a user's is
     env.pop("VOICECOACH_CACHE_DIR", None)
+    made_from = [str(f) for f in files] if stored else []
     done = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code, *made_from],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    loaded = set(done.stdout.split())
+    found, modules = done.stdout.splitlines()
+    assert found == ("opening" if stored else "none")
     heavy = {"numpy", "click", "yaml", "typing", "json", "pathlib", "platformdirs"}
-    assert not heavy & loaded, heavy & loaded
+    assert not heavy & set(modules.split()), heavy & set(modules.split())
