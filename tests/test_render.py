@@ -402,6 +402,45 @@ def test_parallel_synthesis_fills_the_cache_as_one_process_would(tmp_path: Path)
     assert not [p for p in (tmp_path / "a").iterdir() if p.name.startswith(".")]
 
 
+STALL_CHECK = """
+import sys, time
+from pathlib import Path
+from voicecoach import render
+from voicecoach.speech import Speech
+real = render._synthesize_some
+def sometimes_stuck(job):
+    if job[2] == ["Stuck."]:
+        time.sleep(3600)  # an engine that never reports the end of the phrase
+    real(job)
+render._synthesize_some = sometimes_stuck
+render.STALL_SECONDS = 3.0
+texts = [f"Breathe out for {n}." for n in range(1, 20)] + ["Stuck."]
+speech = Speech(cache_dir=Path(sys.argv[1]))
+started = time.monotonic()
+print(render.synthesize_in_parallel(speech, texts))
+print(time.monotonic() - started < 60)
+import multiprocessing
+print(multiprocessing.active_children())
+speech.prepare(texts)
+print(speech.synthesized)
+"""
+
+
+@pytest.mark.engine
+def test_a_stuck_synthesis_worker_is_given_up_on_and_the_rest_made_here(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", STALL_CHECK, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    # 19 phrases made by the workers, the stuck one left; no worker left behind; the
+    # stuck phrase made in the process itself.
+    assert result.stdout.split() == ["19", "True", "[]", "1"]
+
+
 # --- sessions: gains that travel with them, and sessions without a voice ------------------
 
 

@@ -299,6 +299,9 @@ def prepare_session(
 #: Below this many missing phrases, starting workers costs more than it saves.
 PARALLEL_MIN_PHRASES = 16
 MAX_WORKERS = 4
+STALL_SECONDS = 20.0
+"""Parallel synthesis stops waiting when no phrase has finished for this long (a phrase
+takes about 12 ms; the engine's own wait for a phrase's end is 10 s)."""
 
 
 def _quiet_worker() -> None:
@@ -315,7 +318,8 @@ def _synthesize_some(job: tuple[VoiceSettings, str, list[str]]) -> None:
 
 
 def synthesize_in_parallel(speech: Speech, texts: Iterable[str]) -> int:
-    """Fill ``speech``'s disk cache using several worker processes; returns how many.
+    """Fill ``speech``'s disk cache using several worker processes; returns how many
+    phrases the workers finished.
 
     pyttsx3 drives one engine per process, and the espeak driver spends much of each
     phrase waiting on its own loop, so a few processes synthesize a cold cache several
@@ -342,8 +346,18 @@ def synthesize_in_parallel(speech: Speech, texts: Iterable[str]) -> int:
     for stream in (sys.stdout, sys.stderr):  # a child would flush our buffers again
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
-    jobs = [(speech.settings, str(speech.cache_dir), missing[i::workers]) for i in range(workers)]
+    # One phrase a task, so that progress shows: a worker that hangs (an engine that never
+    # reports the end of a phrase) is given up on once nothing has finished for
+    # STALL_SECONDS, and leaving the pool kills it; the caller makes what is left.
+    jobs = [(speech.settings, str(speech.cache_dir), [text]) for text in missing]
+    done = 0
     context = multiprocessing.get_context("fork")
     with context.Pool(workers, initializer=_quiet_worker) as pool:
-        pool.map(_synthesize_some, jobs)
-    return len(missing)
+        results = pool.imap_unordered(_synthesize_some, jobs)
+        for _ in jobs:
+            try:
+                results.next(timeout=STALL_SECONDS)
+            except multiprocessing.TimeoutError:
+                break
+            done += 1
+    return done
