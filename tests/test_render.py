@@ -441,6 +441,49 @@ def test_a_stuck_synthesis_worker_is_given_up_on_and_the_rest_made_here(tmp_path
     assert result.stdout.split() == ["19", "True", "[]", "1"]
 
 
+ORPHAN_CHECK = """
+import os, sys, time
+from pathlib import Path
+from voicecoach import render
+from voicecoach.speech import Speech
+folder = Path(sys.argv[1])
+def stuck(job):
+    (folder / f"worker-{os.getpid()}").touch()
+    time.sleep(3600)
+render._synthesize_some = stuck
+texts = [f"Phrase {n}." for n in range(20)]
+render.synthesize_in_parallel(Speech(cache_dir=folder / "cache"), texts)
+"""
+
+
+def alive(pid: int) -> bool:
+    """Whether a process runs (a zombie waiting to be reaped has ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux")
+def test_synthesis_workers_end_with_a_parent_killed_outright(tmp_path: Path) -> None:
+    parent = subprocess.Popen([sys.executable, "-c", ORPHAN_CHECK, str(tmp_path)])
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(tmp_path.glob("worker-*"))) < 2:
+            assert time.monotonic() < deadline, "the workers never started"
+            assert parent.poll() is None
+            time.sleep(0.05)
+    finally:
+        parent.kill()
+        parent.wait()
+    workers = [int(p.name.removeprefix("worker-")) for p in tmp_path.glob("worker-*")]
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in workers):
+        assert time.monotonic() < deadline, "a synthesis worker outlived its parent"
+        time.sleep(0.05)
+
+
 # --- sessions: gains that travel with them, and sessions without a voice ------------------
 
 

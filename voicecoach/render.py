@@ -304,9 +304,19 @@ STALL_SECONDS = 20.0
 takes about 12 ms; the engine's own wait for a phrase's end is 10 s)."""
 
 
+PR_SET_PDEATHSIG = 1
+"""Linux's prctl option: a signal for this process when the process that made it ends."""
+
+
 def _quiet_worker() -> None:
     # Ctrl-C reaches the whole process group; the parent alone handles it (and ends us).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A parent killed outright (SIGKILL) cannot end its pool: end with it rather than wait
+    # for work forever. (Only Linux has it; workers are only started there.)
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _synthesize_some(job: tuple[VoiceSettings, str, list[str]]) -> None:
