@@ -367,6 +367,20 @@ def test_parallel_synthesis_is_skipped_for_a_few_phrases(tmp_path: Path) -> None
     assert synthesize_in_parallel(Speech(cache_dir=tmp_path), ["one", "two", "three"]) == 0
 
 
+def run_fresh(code: str, *args: Path) -> list[str]:
+    """Run ``code`` in a fresh Python (forking is refused once a process has started the
+    engine, as the test process has) and return the words it printed."""
+    result = subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
 PARALLEL_CHECK = """
 import sys
 from pathlib import Path
@@ -389,16 +403,8 @@ print(all(len(parallel.clip(t)) == parallel.samples(t) for t in texts))
 
 @pytest.mark.engine
 def test_parallel_synthesis_fills_the_cache_as_one_process_would(tmp_path: Path) -> None:
-    # A fresh process: forking is refused once this one has started the engine.
-    result = subprocess.run(
-        [sys.executable, "-c", PARALLEL_CHECK, str(tmp_path / "a"), str(tmp_path / "b")],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["30", "0", "True", "True"]
+    printed = run_fresh(PARALLEL_CHECK, tmp_path / "a", tmp_path / "b")
+    assert printed == ["30", "0", "True", "True"]
     assert not [p for p in (tmp_path / "a").iterdir() if p.name.startswith(".")]
 
 
@@ -428,17 +434,9 @@ print(speech.synthesized)
 
 @pytest.mark.engine
 def test_a_stuck_synthesis_worker_is_given_up_on_and_the_rest_made_here(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", STALL_CHECK, str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
     # 19 phrases made by the workers, the stuck one left; no worker left behind; the
     # stuck phrase made in the process itself.
-    assert result.stdout.split() == ["19", "True", "[]", "1"]
+    assert run_fresh(STALL_CHECK, tmp_path) == ["19", "True", "[]", "1"]
 
 
 ORPHAN_CHECK = """
