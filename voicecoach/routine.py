@@ -422,8 +422,29 @@ def _syntax_problem(err: MarkedYAMLError, text: str, path: str) -> Problem:
     return _problem(path, line, column, message)
 
 
+def _parser_too_deep(err: MarkedYAMLError) -> bool:
+    """Whether a parser stopped at a nesting limit of its own (libyaml's, 1,000 levels since
+    0.2.5): its scanner runs ahead of the composer, so it can get there first."""
+    return "nesting depth" in f"{err.problem} {err.context}"
+
+
+class _ParserTooDeep(Exception):
+    """libyaml stopped at its own nesting limit before the composer's check."""
+
+
 def _compose(text: str, path: str) -> tuple[Node | None, list[Problem]]:
-    loader = _Loader(text)
+    try:
+        return _compose_with(_Loader, text, path)
+    except _ParserTooDeep:
+        # The same check, and so the same located message, whichever libyaml is installed:
+        # the pure-Python parser reads no further ahead than the composer asks.
+        return _compose_with(_PyLoader, text, path)
+
+
+def _compose_with(
+    make: Callable[[str], Any], text: str, path: str
+) -> tuple[Node | None, list[Problem]]:
+    loader = make(text)
     try:
         node = loader.get_single_node()
     except _TooDeep as err:
@@ -432,6 +453,8 @@ def _compose(text: str, path: str) -> tuple[Node | None, list[Problem]]:
     except RecursionError:
         _fail(path, f"the YAML is nested more than {MAX_DEPTH} levels deep")
     except MarkedYAMLError as err:
+        if make is not _PyLoader and _parser_too_deep(err):
+            raise _ParserTooDeep from None
         raise RoutineError([_syntax_problem(err, text, path)]) from None
     except ReaderError as err:
         line, column = _position_in_text(text, min(err.position, len(text)))
