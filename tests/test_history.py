@@ -463,7 +463,7 @@ def test_a_broken_history_never_stops_a_session(path: Path, script: CueScript) -
     assert record_play(History(path), script, lambda: done, warnings.append) is done
     assert len(warnings) == 1
     assert warnings[0].startswith(
-        f"this session will not be recorded: the history database at {path} is damaged"
+        f"this session was not recorded: the history database at {path} is damaged"
     )
 
 
