@@ -21,7 +21,7 @@ from voicecoach.errors import (
     SettingsError,
     VoicecoachError,
 )
-from voicecoach.files import ensure_standard_streams
+from voicecoach.files import StdoutError, ensure_standard_streams, guard_stdout
 from voicecoach.library import (
     Library,
     describe_routine,
@@ -552,9 +552,9 @@ def export(
         Path(captions) if captions is not None else None,
     )
     # Outputs must not overwrite what the export reads.
-    inputs = [settings_path()]
+    inputs = [(settings_path(), "the settings file")]
     with contextlib.suppress(VoicecoachError):  # a routine not found is said below
-        inputs.append(current_library().resolve(routine))
+        inputs.append((current_library().resolve(routine), "the routine file"))
     check_targets(targets, inputs)
     session = prepare(session_routine(routine, options), options)
     length = session.script.length
@@ -665,6 +665,7 @@ def main(argv: list[str] | None = None) -> None:
     error of its own; a reader that stops early (a closed pipe) ends the run quietly.
     """
     ensure_standard_streams()
+    guard_stdout()
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     with exit_on_termination():
         _run(argv, debug)
@@ -692,9 +693,7 @@ def _run(argv: list[str] | None, debug: bool) -> None:
     except BrokenPipeError:
         _silence_stdout()
         sys.exit(ExitCode.OK)
-    except OSError as err:
-        if not _stdout_failed():
-            _internal_error(debug)
+    except StdoutError as err:
         _silence_stdout()
         click.echo(
             f"Error: cannot write to standard output ({err.strerror or err}); "
@@ -705,16 +704,6 @@ def _run(argv: list[str] | None, debug: bool) -> None:
     except Exception:  # a bug: say so plainly, with the traceback only on request
         _internal_error(debug)
     sys.exit(code if isinstance(code, int) else ExitCode.OK)
-
-
-def _stdout_failed() -> bool:
-    """Whether standard output cannot take what was written to it (``/dev/full``, a
-    vanished disk), so the error just caught came from writing the command's output."""
-    try:
-        sys.stdout.flush()
-    except (OSError, ValueError):
-        return True
-    return False
 
 
 def _silence_stdout() -> None:

@@ -90,18 +90,18 @@ def audio_format(path: Path) -> AudioFormat:
     return fmt
 
 
-def check_targets(targets: ExportTargets, inputs: Iterable[Path] = ()) -> AudioFormat:
+def check_targets(targets: ExportTargets, inputs: Iterable[tuple[Path, str]] = ()) -> AudioFormat:
     """Reject bad targets before any audio is made: folders, devices, FIFOs, symlink
-    loops, names too long, permissions, format, and a target that is one of the
-    ``inputs`` (the routine, the settings file), which it would overwrite.
+    loops, names too long, permissions, format, and a target that is one of the files the
+    export reads (``inputs``: each path with what it is, such as "the routine file"),
+    which it would overwrite.
 
     Each folder is probed by creating (and removing) a temp file there, the same way the
     export writes, so the answer holds where permission bits do not tell (root, read-only
     mounts).
     """
-    seen: dict[Path, Path] = {}
-    for path in inputs:
-        seen.setdefault(_identity(path), path)
+    read = {_identity(path): what for path, what in inputs}
+    seen: set[Path] = set()
     for path in targets.paths():
         try:
             check_target(path)
@@ -110,12 +110,13 @@ def check_targets(targets: ExportTargets, inputs: Iterable[Path] = ()) -> AudioF
                 raise ExportError(f"{path} is a folder; give a file name inside it") from None
             raise
         identity = _identity(path)
+        if identity in read:
+            raise ExportError(
+                f"{path} is {read[identity]}, which this export reads; write to another file"
+            )
         if identity in seen:
-            earlier = seen[identity]
-            if earlier in targets.paths():
-                raise ExportError(f"{path}: the same file is given for two outputs")
-            raise ExportError(f"{path} is {earlier}, read for this export; choose another file")
-        seen[identity] = path
+            raise ExportError(f"{path}: the same file is given for two outputs")
+        seen.add(identity)
     fmt = audio_format(targets.audio)
     for folder in dict.fromkeys(path.parent for path in targets.paths()):
         _probe_folder(folder, next(p for p in targets.paths() if p.parent == folder))

@@ -19,6 +19,7 @@ raised.
 from __future__ import annotations
 
 import errno
+import io
 import os
 import stat
 import sys
@@ -26,6 +27,8 @@ import time
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the quick start
 if TYPE_CHECKING:
+    from typing import Any
+
     from voicecoach.errors import UnusableFileError
 
     Pathish = str | os.PathLike[str]
@@ -400,3 +403,40 @@ def ensure_standard_streams() -> None:
                 setattr(sys, name, open(os.devnull, mode, encoding="utf-8"))  # noqa: SIM115
             except OSError:
                 pass
+
+
+class StdoutError(OSError):
+    """Writing to standard output failed (a full disk, ``/dev/full``, a vanished device);
+    a closed pipe stays a BrokenPipeError."""
+
+
+class _GuardedStdout(io.FileIO):
+    def write(self, data: Any) -> int:
+        try:
+            return super().write(data)
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            raise StdoutError(err.errno, err.strerror) from None
+
+
+def guard_stdout() -> None:
+    """Make a failed write to the real standard output a StdoutError, told apart from
+    every other OSError at the error boundary. A replaced ``sys.stdout`` (a test's
+    capture) is left alone."""
+    out = sys.stdout
+    if out is None or out is not sys.__stdout__ or not isinstance(out, io.TextIOWrapper):
+        return
+    try:
+        fd = out.fileno()
+        out.flush()
+    except (OSError, ValueError):
+        return
+    raw = _GuardedStdout(fd, "w", closefd=False)
+    sys.stdout = io.TextIOWrapper(
+        io.BufferedWriter(raw),
+        encoding=out.encoding,
+        errors=out.errors,
+        line_buffering=out.line_buffering,
+        write_through=out.write_through,
+    )
