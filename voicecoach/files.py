@@ -176,11 +176,15 @@ def check_target(path: Pathish) -> None:
             f"{longest}); choose a shorter name",
         )
     try:
-        regular_or_missing(path)
+        found = regular_or_missing(path)
     except OSError as err:
         if isinstance(err, (NotADirectoryError, PermissionError)):
             return  # said better by the folder's own check, when the file is made
         raise
+    if found is None and os.path.islink(path):
+        raise _unusable(
+            path, f"is a symlink to {os.readlink(path)}, which does not exist; remove it first"
+        )
 
 
 def temp_name(target: Pathish, pid: int | None = None) -> str:
