@@ -52,6 +52,13 @@ class VoicecoachGroup(click.Group):
             _silence_stdout()
             raise click.exceptions.Exit(ExitCode.OK) from None
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:  # --version and --help print while parsing
+            return super().parse_args(ctx, args)
+        except BrokenPipeError:
+            _silence_stdout()
+            raise click.exceptions.Exit(ExitCode.OK) from None
+
 
 @click.group(cls=VoicecoachGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="voicecoach")

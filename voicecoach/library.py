@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import enum
-import errno
 import os
 import re
 import stat
@@ -47,11 +46,14 @@ def _is_file(path: Path) -> bool:
 
 def _present(path: Path) -> bool:
     """Whether something other than a folder is at ``path``: a file, and also a FIFO, a
-    device or a symlink loop, which the loader then refuses with what it is."""
+    device, a symlink loop or a dangling link, or a name too long, which the loader then
+    refuses saying what it is."""
     try:
         return not stat.S_ISDIR(os.stat(path).st_mode)
-    except OSError as err:
-        return err.errno == errno.ELOOP
+    except (FileNotFoundError, NotADirectoryError):
+        return os.path.islink(path)
+    except OSError:
+        return True
     except ValueError:
         return False
 

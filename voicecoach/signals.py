@@ -8,6 +8,7 @@ library only: the quick start uses it before the rest of the program has loaded.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the quick start
@@ -25,7 +26,14 @@ class Terminated(KeyboardInterrupt):
         self.status = 128 + signum
 
 
+_owner: int | None = None
+"""The process that set the handlers: a forked child (a synthesis worker, which its
+pool ends with SIGTERM) just exits, as it did before it was forked."""
+
+
 def _leave(signum: int, frame: object) -> None:
+    if os.getpid() != _owner:
+        raise SystemExit(128 + signum)
     raise Terminated(signum)
 
 
@@ -47,6 +55,8 @@ def exit_on_termination() -> Iterator[None]:
     """While inside: SIGTERM and SIGHUP (a closed terminal window) raise Terminated. A
     handler someone else set (``nohup`` ignoring SIGHUP, say) is respected, and outside the
     main thread, where signals are not ours to handle, nothing changes."""
+    global _owner
+    _owner = os.getpid()
     previous: dict[int, Any] = {}
     for name in ("SIGTERM", "SIGHUP"):
         signum = getattr(signal, name, None)  # Windows has no SIGHUP
