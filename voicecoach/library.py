@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import errno
 import os
 import re
 import stat
@@ -46,14 +47,14 @@ def _is_file(path: Path) -> bool:
 
 def _present(path: Path) -> bool:
     """Whether something other than a folder is at ``path``: a file, and also a FIFO, a
-    device, a symlink loop or a dangling link, or a name too long, which the loader then
-    refuses saying what it is."""
+    device, a symlink loop or a dangling link, which the loader then refuses saying what
+    it is. A name too long for the file system is simply not found."""
     try:
         return not stat.S_ISDIR(os.stat(path).st_mode)
     except (FileNotFoundError, NotADirectoryError):
         return os.path.islink(path)
-    except OSError:
-        return True
+    except OSError as err:
+        return err.errno != errno.ENAMETOOLONG
     except ValueError:
         return False
 
