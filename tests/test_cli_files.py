@@ -198,3 +198,43 @@ def test_a_killed_export_leaves_a_temp_file_the_next_one_removes(
     done, _ = run(["export", "quick-start", "-o", str(work / "other.wav"), "--no-voice"], env)
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in work.iterdir()) == ["other.wav"]
+
+
+@pytest.mark.parametrize(
+    ("option", "which"),
+    [
+        ("--cues", "routine"),
+        ("--captions", "routine"),
+        ("-o", "routine"),
+        ("--cues", "settings"),
+        ("--captions", "settings"),
+    ],
+)
+def test_an_export_never_overwrites_what_it_reads(
+    tmp_path: Path, env: dict[str, str], option: str, which: str
+) -> None:
+    routine = tmp_path / "mine.yaml"
+    source = Path(__file__).parent.parent / "routines" / "quick-start.yaml"
+    routine.write_bytes(source.read_bytes())
+    settings_file = Path(env["VOICECOACH_CONFIG_DIR"]) / "settings.toml"
+    settings_file.parent.mkdir(parents=True)
+    settings_file.write_text("explain = false\n")
+    # Named another way than the export reads it: through a link in another folder.
+    link = tmp_path / "elsewhere" / "same.wav"
+    link.parent.mkdir()
+    link.symlink_to(routine if which == "routine" else settings_file)
+    args = ["export", str(routine), "-o", str(tmp_path / "out.wav"), "--no-voice"]
+    if option == "-o":
+        args[3] = str(link)
+    else:
+        args += [option, str(link)]
+    before = (routine.read_bytes(), settings_file.read_bytes())
+    listing = snapshot(tmp_path)
+    done, _ = run(args, env)
+    what = "the routine file" if which == "routine" else "the settings file"
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        f"Error: {link} is {what}, which this export reads; write to another file\n"
+    )
+    assert (routine.read_bytes(), settings_file.read_bytes()) == before
+    assert snapshot(tmp_path) == listing
