@@ -72,7 +72,7 @@ def test_a_play_ended_by_a_signal_records_how_far_it_got(
         child.send_signal(signum)
         _, err = child.communicate(timeout=60)
     assert child.returncode == 128 + signum, err
-    assert "Traceback" not in err and "Error" not in err, err
+    assert err == ""  # ended as the signal would end it: quietly
     (session,) = History(path).recent(5)
     assert session.finished and not session.completed
     assert 2.5 < session.reached_seconds < session.total_seconds

@@ -43,7 +43,8 @@ FC = TypeVar("FC", bound=Callable[..., Any])
 
 class VoicecoachGroup(click.Group):
     """The command group; a reader that stops early (``voicecoach script x | head``) ends
-    the run quietly with exit 0 instead of a broken-pipe error."""
+    the run quietly with exit 0 instead of a broken-pipe error, and SIGTERM or SIGHUP
+    with the signal's status."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -51,6 +52,13 @@ class VoicecoachGroup(click.Group):
         except BrokenPipeError:
             _silence_stdout()
             raise click.exceptions.Exit(ExitCode.OK) from None
+        except KeyboardInterrupt as interrupt:
+            status = exit_status(interrupt)
+            if status is None:
+                raise
+            # SIGTERM or SIGHUP, unwound as Ctrl-C (a play recorded where it stopped):
+            # leave quietly with its status, as the signal itself would.
+            raise click.exceptions.Exit(status) from None
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:  # --version and --help print while parsing
