@@ -259,3 +259,10 @@ def test_closed_standard_streams_get_devnull() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr == "ok True\n"
+
+
+def test_a_path_too_long_or_with_a_nul_is_refused_in_words(tmp_path: Path) -> None:
+    with pytest.raises(UnusableFileError, match="cannot be written: File name too long"):
+        files.check_target(tmp_path / ("a/" * 3000 + "x.wav"))
+    with pytest.raises(UnusableFileError, match="is not a valid file name"):
+        files.check_target(tmp_path / "a\0b.wav")

@@ -177,10 +177,12 @@ def check_target(path: Pathish) -> None:
         )
     try:
         found = regular_or_missing(path)
+    except (NotADirectoryError, PermissionError):
+        return  # said better by the folder's own check, when the file is made
     except OSError as err:
-        if isinstance(err, (NotADirectoryError, PermissionError)):
-            return  # said better by the folder's own check, when the file is made
-        raise
+        raise _unusable(path, f"cannot be written: {err.strerror or err}") from None
+    except ValueError:  # a NUL in the name
+        raise _unusable(path, "is not a valid file name") from None
     if found is None and os.path.islink(path):
         raise _unusable(
             path, f"is a symlink to {os.readlink(path)}, which does not exist; remove it first"
