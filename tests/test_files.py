@@ -7,40 +7,15 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
+from helpers import bounded
 
 from voicecoach import files
 from voicecoach.errors import FileTooLargeError, UnusableFileError, VoicecoachError
-
-T = TypeVar("T")
-BOUND = 10.0
-"""Seconds any call here may take; one that blocks (on a FIFO, say) fails the test."""
-
-
-def bounded(call: Callable[[], T]) -> T:
-    """``call()``, on a thread that must finish within BOUND seconds."""
-    outcome: list[object] = []
-
-    def run() -> None:
-        try:
-            outcome.append(call())
-        except BaseException as err:
-            outcome.append(err)
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(BOUND)
-    assert not worker.is_alive(), f"still running after {BOUND} s"
-    (result,) = outcome
-    if isinstance(result, BaseException):
-        raise result
-    return result  # type: ignore[return-value]
 
 
 def test_a_regular_file_is_read(tmp_path: Path) -> None:

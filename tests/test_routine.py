@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import bounded
 
 from voicecoach import routine as routine_module
 from voicecoach.errors import Problem, RoutineError, RoutineNotFound
@@ -697,7 +698,7 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.yaml"
     os.mkfifo(fifo)
     with pytest.raises(RoutineError) as err:
-        load_routine(fifo)
+        bounded(lambda: load_routine(fifo))
     assert located(err) == [
         Problem(str(fifo), 1, 1, "not a regular file (a FIFO); a routine is a YAML text file")
     ]
@@ -705,7 +706,7 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
 
 def test_a_device_is_refused_without_reading_it() -> None:
     with pytest.raises(RoutineError) as err:
-        load_routine(Path("/dev/zero"))
+        bounded(lambda: load_routine(Path("/dev/zero")))
     assert located(err) == [
         Problem(
             "/dev/zero",
@@ -720,7 +721,7 @@ def test_a_symlink_loop_is_refused(tmp_path: Path) -> None:
     loop = tmp_path / "loop.yaml"
     loop.symlink_to(loop)
     with pytest.raises(RoutineError) as err:
-        load_routine(loop)
+        bounded(lambda: load_routine(loop))
     assert located(err) == [Problem(str(loop), 1, 1, "a symlink loop, not a routine file")]
 
 

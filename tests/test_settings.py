@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers import run_main
+from helpers import bounded, run_main
 
 from voicecoach.errors import SettingsError
 from voicecoach.settings import (
@@ -224,7 +224,7 @@ def test_a_settings_file_that_is_not_a_regular_file_is_refused_unread(
     path.parent.mkdir(parents=True)
     make(path)
     with pytest.raises(SettingsError) as caught:
-        load_settings()
+        bounded(load_settings)
     assert str(caught.value) == (
         f"cannot read the settings file {path}: it {what}; move it aside "
         "(`voicecoach config --init` writes a new one)"
