@@ -17,6 +17,7 @@ import audio_env
 import pytest
 from helpers import run_main
 
+from voicecoach import history
 from voicecoach.compiler import compile_routine
 from voicecoach.cuescript import CueScript, to_seconds
 from voicecoach.errors import AudioDeviceError, HistoryError
@@ -463,8 +464,79 @@ def test_a_broken_history_never_stops_a_session(path: Path, script: CueScript) -
     assert record_play(History(path), script, lambda: done, warnings.append) is done
     assert len(warnings) == 1
     assert warnings[0].startswith(
-        f"this session will not be recorded: the history database at {path} is damaged"
+        f"this session was not recorded: the history database at {path} is damaged"
     )
+
+
+def hold_write_lock(path: Path) -> sqlite3.Connection:
+    """Another writer holding the history's write lock until its connection is closed."""
+    History(path).recent(1)
+    holder = sqlite3.connect(path, isolation_level=None, timeout=5)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+def test_a_locked_history_does_not_delay_the_start(path: Path, script: CueScript) -> None:
+    holder = hold_write_lock(path)
+    began = time.monotonic()
+    started: list[float] = []
+    done = PlayResult(completed=True, position=script.length, chapter=0)
+
+    def play() -> PlayResult:
+        started.append(time.monotonic() - began)
+        holder.rollback()  # the other writer finishes while the session plays
+        holder.close()
+        return done
+
+    warnings: list[str] = []
+    assert record_play(History(path), script, play, warnings.append) is done
+    assert started[0] < 1.0  # the lock's wait is BUSY_TIMEOUT_SECONDS (30 s)
+    assert warnings == []
+    (session,) = History(path).recent(5)
+    assert session.completed
+
+
+def test_a_history_locked_for_the_whole_session_only_loses_its_record(
+    path: Path, script: CueScript, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(history, "BUSY_TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(history, "START_WAIT_SECONDS", 5.0)
+    holder = hold_write_lock(path)
+    began = time.monotonic()
+    started: list[float] = []
+    done = PlayResult(completed=True, position=script.length, chapter=0)
+
+    def play() -> PlayResult:
+        started.append(time.monotonic() - began)
+        return done
+
+    warnings: list[str] = []
+    try:
+        assert record_play(History(path), script, play, warnings.append) is done
+    finally:
+        holder.close()
+    assert started[0] < 0.5
+    (warning,) = warnings
+    assert warning.startswith(f"this session was not recorded: the history at {path} stayed busy")
+    assert History(path).recent(5) == []
+
+
+def test_a_start_row_still_being_written_is_waited_for_only_so_long(
+    path: Path, script: CueScript, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(history, "START_WAIT_SECONDS", 0.5)
+    holder = hold_write_lock(path)  # the start's write waits 30 s; the end will not
+    warnings: list[str] = []
+    began = time.monotonic()
+    try:
+        record_play(
+            History(path), script, lambda: PlayResult(True, script.length, 0), warnings.append
+        )
+    finally:
+        holder.close()
+    assert time.monotonic() - began < 5.0
+    (warning,) = warnings
+    assert "stayed busy for 0.5 seconds" in warning
 
 
 def test_no_history_just_plays(script: CueScript) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import bounded
 
 from voicecoach import routine as routine_module
 from voicecoach.errors import Problem, RoutineError, RoutineNotFound
@@ -697,10 +698,31 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.yaml"
     os.mkfifo(fifo)
     with pytest.raises(RoutineError) as err:
-        load_routine(fifo)
+        bounded(lambda: load_routine(fifo))
     assert located(err) == [
-        Problem(str(fifo), 1, 1, "not a regular file; a routine is a YAML text file")
+        Problem(str(fifo), 1, 1, "not a regular file (a FIFO); a routine is a YAML text file")
     ]
+
+
+def test_a_device_is_refused_without_reading_it() -> None:
+    with pytest.raises(RoutineError) as err:
+        bounded(lambda: load_routine(Path("/dev/zero")))
+    assert located(err) == [
+        Problem(
+            "/dev/zero",
+            1,
+            1,
+            "not a regular file (a character device); a routine is a YAML text file",
+        )
+    ]
+
+
+def test_a_symlink_loop_is_refused(tmp_path: Path) -> None:
+    loop = tmp_path / "loop.yaml"
+    loop.symlink_to(loop)
+    with pytest.raises(RoutineError) as err:
+        bounded(lambda: load_routine(loop))
+    assert located(err) == [Problem(str(loop), 1, 1, "a symlink loop, not a routine file")]
 
 
 def test_an_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -711,9 +733,12 @@ def test_an_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         raise PermissionError(13, "Permission denied")
 
     # Root reads any file, so the refusal is simulated where the loader opens it.
-    monkeypatch.setattr(Path, "open", refuse)
-    with pytest.raises(RoutineError) as err:
-        load_routine(path)
+    monkeypatch.setattr(os, "open", refuse)
+    try:
+        with pytest.raises(RoutineError) as err:
+            load_routine(path)
+    finally:
+        monkeypatch.undo()
     assert located(err) == [Problem(str(path), 1, 1, "cannot read the file: permission denied")]
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers import run_main
+from helpers import bounded, run_main
 
 from voicecoach.errors import SettingsError
 from voicecoach.settings import (
@@ -183,13 +185,50 @@ def test_text_that_is_not_utf8_is_located() -> None:
     assert caught.value.lines() == ["s.toml:2:13: not UTF-8 text; save the file as UTF-8"]
 
 
-def test_an_unreadable_file_says_what_to_do(config_dir: Path) -> None:
-    (config_dir / "settings.toml").mkdir(parents=True)
+def test_an_unreadable_file_says_what_to_do(
+    config_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = config_dir / "settings.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text("voice = 'en'\n")
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "open", refuse)  # root reads any file
+    try:
+        with pytest.raises(SettingsError) as caught:
+            load_settings()
+    finally:
+        monkeypatch.undo()
+    assert str(caught.value) == (
+        f"cannot read the settings file {path}: Permission denied; "
+        "fix its permissions or move it aside"
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "what"),
+    [
+        (lambda path: path.mkdir(), "is a folder"),
+        (os.mkfifo, "is not a regular file (a FIFO)"),
+        (lambda path: path.symlink_to("/dev/zero"), "is not a regular file (a character device)"),
+        (lambda path: path.symlink_to(path), "is a symlink loop"),
+    ],
+    ids=["folder", "fifo", "dev-zero", "loop"],
+)
+def test_a_settings_file_that_is_not_a_regular_file_is_refused_unread(
+    config_dir: Path, make: Callable[[Path], object], what: str
+) -> None:
+    path = config_dir / "settings.toml"
+    path.parent.mkdir(parents=True)
+    make(path)
     with pytest.raises(SettingsError) as caught:
-        load_settings()
-    message = str(caught.value)
-    assert message.startswith(f"cannot read the settings file {config_dir / 'settings.toml'}: ")
-    assert message.endswith("; fix its permissions or move it aside")
+        bounded(load_settings)
+    assert str(caught.value) == (
+        f"cannot read the settings file {path}: it {what}; move it aside "
+        "(`voicecoach config --init` writes a new one)"
+    )
 
 
 def test_check_value_validates_one_override() -> None:

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -311,3 +311,87 @@ def test_the_quick_start_loads_nothing_heavy(
     assert found == ("opening" if stored else "none")
     heavy = {"numpy", "click", "yaml", "typing", "json", "pathlib", "platformdirs"}
     assert not heavy & set(modules.split()), heavy & set(modules.split())
+
+
+# --- files that are not regular files ----------------------------------------------------
+
+#: What the quick start must shrug off at once, wherever it reads: a FIFO (``open`` would
+#: wait for a writer), an endless device, a symlink loop, a folder.
+NOT_REGULAR: dict[str, Callable[[Path], None]] = {
+    "fifo": os.mkfifo,
+    "dev-zero": lambda path: path.symlink_to("/dev/zero"),
+    "loop": lambda path: path.symlink_to(path.name),
+    "folder": lambda path: path.mkdir(),
+}
+
+
+def in_child(code: str, *args: str, env: dict[str, str] | None = None) -> str:
+    """Run ``code`` in a fresh interpreter with a timeout: what is tested may hang."""
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    return done.stdout
+
+
+@pytest.mark.parametrize("kind", sorted(NOT_REGULAR))
+def test_a_file_an_opening_depends_on_that_is_not_regular_keeps_no_opening(
+    tmp_path: Path, files: tuple[Path, Path, Path], kind: str
+) -> None:
+    routine, settings, _ = files
+    routine.unlink()
+    NOT_REGULAR[kind](routine)
+    code = (
+        "import sys\n"
+        "from voicecoach import warmstart\n"
+        "print(warmstart.file_digest(sys.argv[1]))\n"
+        "print(warmstart.save('k', b'\\0\\0', 22050, sys.argv[1:], folder=sys.argv[3]))\n"
+    )
+    out = in_child(code, str(routine), str(settings), str(tmp_path / "store"))
+    assert out == "None\nFalse\n"
+    assert not (tmp_path / "store" / ("k" + warmstart.SUFFIX)).exists()
+
+
+@pytest.mark.parametrize("kind", sorted(NOT_REGULAR))
+def test_a_stored_opening_that_is_not_regular_is_passed_over(
+    tmp_path: Path, files: tuple[Path, Path, Path], kind: str
+) -> None:
+    """The quick start "never raises": it starts the usual way, at once."""
+    env = dict(os.environ, VOICECOACH_CACHE_DIR=str(tmp_path / "cache"))
+    argv = ["play", "stretch"]
+    key = in_child(
+        "import sys\nfrom voicecoach import warmstart\nprint(warmstart.command_key(sys.argv[1:]))",
+        *argv,
+        env=env,
+    ).strip()
+    stored = Path(warmstart.opening_path(key, str(tmp_path / "cache" / warmstart.FOLDER)))
+    stored.parent.mkdir(parents=True)
+    NOT_REGULAR[kind](stored)
+    code = (
+        "import sys\n"
+        "from voicecoach import warmstart\n"
+        "launch = warmstart.begin(sys.argv[1:])\n"
+        "print(launch.started is None, warmstart.load(launch.key) is None)\n"
+    )
+    assert in_child(code, *argv, env=env) == "True True\n"
+
+
+def test_a_made_from_file_swapped_for_a_fifo_after_saving_spoils_the_opening(
+    tmp_path: Path, files: tuple[Path, Path, Path]
+) -> None:
+    routine = files[0]
+    path = keep(tmp_path / "store", files)
+    routine.unlink()
+    os.mkfifo(routine)
+    code = (
+        "import sys\n"
+        "from voicecoach import warmstart\n"
+        "print(warmstart.load('k1', folder=sys.argv[1]))\n"
+    )
+    assert in_child(code, str(path.parent)) == "None\n"

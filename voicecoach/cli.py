@@ -8,7 +8,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import click
 from click.shell_completion import CompletionItem
@@ -21,6 +21,7 @@ from voicecoach.errors import (
     SettingsError,
     VoicecoachError,
 )
+from voicecoach.files import StdoutError, ensure_standard_streams, guard_stdout
 from voicecoach.library import (
     Library,
     describe_routine,
@@ -28,7 +29,7 @@ from voicecoach.library import (
     format_timeline,
     looks_like_path,
 )
-from voicecoach.signals import exit_on_termination
+from voicecoach.signals import exit_on_termination, exit_status
 from voicecoach.speech import VoiceSettings
 
 if TYPE_CHECKING:
@@ -42,15 +43,28 @@ FC = TypeVar("FC", bound=Callable[..., Any])
 
 class VoicecoachGroup(click.Group):
     """The command group; a reader that stops early (``voicecoach script x | head``) ends
-    the run quietly with exit 0 instead of a broken-pipe error."""
+    the run quietly with exit 0 instead of a broken-pipe error, and SIGTERM or SIGHUP
+    with the signal's status."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except BrokenPipeError:
-            # Point stdout at devnull so the interpreter's final flush cannot fail again.
-            with contextlib.suppress(OSError, ValueError):
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            _silence_stdout()
+            raise click.exceptions.Exit(ExitCode.OK) from None
+        except KeyboardInterrupt as interrupt:
+            status = exit_status(interrupt)
+            if status is None:
+                raise
+            # SIGTERM or SIGHUP, unwound as Ctrl-C (a play recorded where it stopped):
+            # leave quietly with its status, as the signal itself would.
+            raise click.exceptions.Exit(status) from None
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:  # --version and --help print while parsing
+            return super().parse_args(ctx, args)
+        except BrokenPipeError:
+            _silence_stdout()
             raise click.exceptions.Exit(ExitCode.OK) from None
 
 
@@ -545,13 +559,18 @@ def export(
     from pathlib import Path
 
     from voicecoach.export import ExportTargets, check_targets, write_session
+    from voicecoach.settings import settings_path
 
     targets = ExportTargets(
         Path(output),
         Path(cues) if cues is not None else None,
         Path(captions) if captions is not None else None,
     )
-    check_targets(targets)
+    # Outputs must not overwrite what the export reads.
+    inputs = [(settings_path(), "the settings file")]
+    with contextlib.suppress(VoicecoachError):  # a routine not found is said below
+        inputs.append((current_library().resolve(routine), "the routine file"))
+    check_targets(targets, inputs)
     session = prepare(session_routine(routine, options), options)
     length = session.script.length
     if sys.stderr.isatty():
@@ -656,8 +675,12 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point and the one error boundary: user errors exit 1, Ctrl-C exits 130.
 
     SIGTERM and SIGHUP (a closed terminal) unwind like Ctrl-C, so an export removes its
-    temp files and the sound stops, then exit with the signal's usual status.
+    temp files, the sound stops and a play is recorded as stopped, then exit with the
+    signal's usual status. Output that cannot be written (stdout on a full disk) is an
+    error of its own; a reader that stops early (a closed pipe) ends the run quietly.
     """
+    ensure_standard_streams()
+    guard_stdout()
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     with exit_on_termination():
         _run(argv, debug)
@@ -666,11 +689,15 @@ def main(argv: list[str] | None = None) -> None:
 def _run(argv: list[str] | None, debug: bool) -> None:
     try:
         code = cli.main(args=argv, prog_name="voicecoach", standalone_mode=False)
+        sys.stdout.flush()  # here, not at exit, where a failure would be a traceback
     except VoicecoachError as err:
         for line in err.lines():
             click.echo(line, err=True)
         sys.exit(ExitCode.ERROR)
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except (KeyboardInterrupt, click.exceptions.Abort) as interrupt:
+        status = exit_status(interrupt)
+        if status is not None:  # SIGTERM or SIGHUP: leave quietly, as those signals do
+            sys.exit(status)
         click.echo("Interrupted.", err=True)
         sys.exit(ExitCode.CTRL_C)
     except click.exceptions.Exit as exc:
@@ -679,14 +706,33 @@ def _run(argv: list[str] | None, debug: bool) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except BrokenPipeError:
+        _silence_stdout()
         sys.exit(ExitCode.OK)
-    except Exception:  # a bug: say so plainly, with the traceback only on request
-        if debug:
-            traceback.print_exc()
-        else:
-            click.echo(
-                "Error: unexpected internal error; run again with --debug for details.",
-                err=True,
-            )
+    except StdoutError as err:
+        _silence_stdout()
+        click.echo(
+            f"Error: cannot write to standard output ({err.strerror or err}); "
+            "send it to a file or a terminal that can take it",
+            err=True,
+        )
         sys.exit(ExitCode.ERROR)
+    except Exception:  # a bug: say so plainly, with the traceback only on request
+        _internal_error(debug)
     sys.exit(code if isinstance(code, int) else ExitCode.OK)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at devnull so the interpreter's final flush cannot fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _internal_error(debug: bool) -> NoReturn:
+    if debug:
+        traceback.print_exc()
+    else:
+        click.echo(
+            "Error: unexpected internal error; run again with --debug for details.",
+            err=True,
+        )
+    sys.exit(ExitCode.ERROR)

@@ -71,3 +71,21 @@ class SettingsError(VoicecoachError):
 
 class HistoryError(VoicecoachError):
     """The session history cannot be read or written."""
+
+
+class UnusableFileError(VoicecoachError):
+    """A path to read or write is not a regular file: a folder, a FIFO, a device, a
+    symlink loop (see ``voicecoach.files``)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path} {reason}")
+
+
+class FileTooLargeError(UnusableFileError):
+    """A file to read is larger than voicecoach reads of its kind."""
+
+    def __init__(self, path: str, reason: str, size: int) -> None:
+        self.size = size
+        super().__init__(path, reason)

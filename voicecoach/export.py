@@ -1,16 +1,14 @@
 """Export: a rendered session written as an audio file with chapters, cues and captions.
 
 Every output is written to a temp file beside its target, finished (tags, fsync), and only
-then renamed over the target, all outputs together: an export that fails or is interrupted
-leaves whatever was at the targets before, and no temp files.
+then renamed over the target, all outputs together (``files.Staging``): an export that
+fails or is interrupted leaves whatever was at the targets before, and no temp files.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,8 @@ import soundfile as sf
 from mutagen import MutagenError
 
 from voicecoach.cuescript import SAMPLE_RATE, CueScript, CueType
-from voicecoach.errors import ExportError
+from voicecoach.errors import ExportError, UnusableFileError
+from voicecoach.files import Staging, check_target, create_temp
 from voicecoach.render import Session, read_ahead
 
 #: Frames per write to an encoder: one huge write of long audio segfaults libsndfile's
@@ -91,25 +90,42 @@ def audio_format(path: Path) -> AudioFormat:
     return fmt
 
 
-def check_targets(targets: ExportTargets) -> AudioFormat:
-    """Reject bad targets before any audio is made: folders, permissions, format.
+def check_targets(targets: ExportTargets, inputs: Iterable[tuple[Path, str]] = ()) -> AudioFormat:
+    """Reject bad targets before any audio is made: folders, devices, FIFOs, symlink
+    loops, names too long, permissions, format, and a target that is one of the files the
+    export reads (``inputs``: each path with what it is, such as "the routine file"),
+    which it would overwrite.
 
     Each folder is probed by creating (and removing) a temp file there, the same way the
     export writes, so the answer holds where permission bits do not tell (root, read-only
     mounts).
     """
+    read = {_identity(path): what for path, what in inputs}
     seen: set[Path] = set()
     for path in targets.paths():
-        if path.is_dir():
-            raise ExportError(f"{path} is a folder; give a file name inside it")
-        resolved = path.resolve()
-        if resolved in seen:
+        try:
+            check_target(path)
+        except UnusableFileError as err:
+            if err.reason == "is a folder":
+                raise ExportError(f"{path} is a folder; give a file name inside it") from None
+            raise
+        identity = _identity(path)
+        if identity in read:
+            raise ExportError(
+                f"{path} is {read[identity]}, which this export reads; write to another file"
+            )
+        if identity in seen:
             raise ExportError(f"{path}: the same file is given for two outputs")
-        seen.add(resolved)
+        seen.add(identity)
     fmt = audio_format(targets.audio)
     for folder in dict.fromkeys(path.parent for path in targets.paths()):
         _probe_folder(folder, next(p for p in targets.paths() if p.parent == folder))
     return fmt
+
+
+def _identity(path: Path) -> Path:
+    """The same for two names of one file: its real path (hard links aside)."""
+    return Path(os.path.realpath(path))
 
 
 def _probe_folder(folder: Path, path: Path) -> None:
@@ -118,11 +134,9 @@ def _probe_folder(folder: Path, path: Path) -> None:
     if not folder.is_dir():
         raise ExportError(f"{path}: {folder} is not a folder")
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=folder)
+        os.unlink(create_temp(path))
     except OSError as err:
         raise ExportError(_describe(path, err)) from err
-    os.close(fd)
-    os.unlink(name)
 
 
 def timestamp(samples: int) -> str:
@@ -241,71 +255,6 @@ def _write_audio(
     return written
 
 
-def _fsync(path: Path) -> None:
-    with open(path, "rb+") as handle:
-        os.fsync(handle.fileno())
-
-
-def _fsync_folder(folder: Path) -> None:
-    with contextlib.suppress(OSError):  # some filesystems cannot sync a folder
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _final_mode(target: Path) -> int:
-    """Keep the mode of the file being replaced; a new file gets the umask's default."""
-    try:
-        return target.stat().st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0o022)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-class _Staging:
-    """Temp files beside their targets, renamed over them together on commit."""
-
-    def __init__(self) -> None:
-        self.pending: list[tuple[Path, Path]] = []
-
-    def new(self, target: Path) -> Path:
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-        os.close(fd)
-        temp = Path(name)
-        self.pending.append((temp, target))
-        return temp
-
-    def commit(self) -> None:
-        for temp, target in self.pending:
-            os.chmod(temp, _final_mode(target))
-            _fsync(temp)
-        for temp, target in self.pending:
-            os.replace(temp, target)
-        for folder in {target.parent for _, target in self.pending}:
-            _fsync_folder(folder)
-        self.pending = []
-
-    def discard(self) -> None:
-        for temp, _ in self.pending:
-            with contextlib.suppress(OSError):
-                temp.unlink()
-        self.pending = []
-
-
-@contextlib.contextmanager
-def _staging() -> Iterator[_Staging]:
-    stage = _Staging()
-    try:
-        yield stage
-    except BaseException:
-        stage.discard()
-        raise
-    stage.discard()
-
-
 def _describe(path: Path, err: OSError) -> str:
     if isinstance(err, PermissionError):
         return f"{path}: permission denied; choose a folder you can write to"
@@ -354,8 +303,8 @@ def _export(
 ) -> None:
     current = targets.audio
     try:
-        with _staging() as stage:
-            temp = stage.new(targets.audio)
+        with Staging() as stage:
+            temp = Path(stage.new(targets.audio))
             written = _write_audio(temp, fmt, script, chunks, progress)
             if written != script.length:
                 raise ExportError(
@@ -364,10 +313,10 @@ def _export(
             _tag(temp, fmt, script)
             if targets.cues is not None:
                 current = targets.cues
-                stage.new(targets.cues).write_text(script.to_json(), encoding="utf-8")
+                Path(stage.new(targets.cues)).write_text(script.to_json(), encoding="utf-8")
             if targets.captions is not None:
                 current = targets.captions
-                stage.new(targets.captions).write_text(captions_vtt(script), encoding="utf-8")
+                Path(stage.new(targets.captions)).write_text(captions_vtt(script), encoding="utf-8")
             current = targets.audio
             stage.commit()
     except OSError as err:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,13 +25,16 @@ from typing import Protocol, TypeVar, runtime_checkable
 import platformdirs
 
 from voicecoach.cuescript import CueScript, to_seconds
-from voicecoach.errors import HistoryError
+from voicecoach.errors import HistoryError, UnusableFileError
+from voicecoach.files import regular_or_missing
 
 APP_NAME = "voicecoach"
 DATA_DIR_ENV = "VOICECOACH_DATA_DIR"
 HISTORY_FILE = "history.sqlite3"
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_SECONDS = 30.0
+START_WAIT_SECONDS = BUSY_TIMEOUT_SECONDS + 5.0
+"""At a session's end, how long to wait for its start's row, written meanwhile."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -206,6 +210,15 @@ class History:
             raise HistoryError(
                 f"cannot create the folder for the history at {self.path}: {err.strerror or err}"
             ) from None
+        try:  # SQLite would block on a FIFO, or read a device without end
+            regular_or_missing(self.path)
+        except UnusableFileError as err:
+            raise HistoryError(
+                f"the history at {self.path} {err.reason}; move it aside and voicecoach "
+                "will start a new history"
+            ) from None
+        except OSError:
+            pass  # SQLite says what is wrong when it opens the file
         try:
             db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
         except sqlite3.Error as err:
@@ -308,6 +321,39 @@ class Outcome(Protocol):
 Result = TypeVar("Result", bound=Outcome)
 
 
+class _Starting:
+    """The row of a session that starts now, written on a thread: a history another
+    process holds locked (for up to BUSY_TIMEOUT_SECONDS) never delays the first sound."""
+
+    def __init__(self, history: History, script: CueScript) -> None:
+        self.session_id: int | None = None
+        self.error: Exception | None = None
+        self._history = history
+        self._script = script
+        self._thread = threading.Thread(target=self._run, name="history-start", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        script = self._script
+        try:
+            self.session_id = self._history.start(
+                script.routine_id, script.routine_name, script.duration
+            )
+        except Exception as err:  # HistoryError, or a bug: said on the main thread
+            self.error = err
+
+    def wait(self, timeout: float) -> int | None:
+        """The row's id once written; None (with ``error`` set) if it could not be."""
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self.error = HistoryError(
+                f"the history at {self._history.path} stayed busy for {timeout:g} seconds "
+                "(another voicecoach is writing to it)"
+            )
+            return None
+        return self.session_id
+
+
 def record_play(
     history: History | None,
     script: CueScript,
@@ -316,22 +362,24 @@ def record_play(
 ) -> Result:
     """Run ``play()`` and record the session: a row at the start, how it ended at the end.
 
-    Ctrl-C, and a sound device lost mid-session, arrive as exceptions carrying the
-    player's result (``.result``): the session is recorded as stopped where it got to, and
-    the exception goes on. A session whose player fails without one (no sound device
-    before anything played) never played, so its row is removed again. A history that
-    cannot be written never stops a session: ``warn`` says so and the session plays
-    unrecorded.
+    The start's row is written on a thread while ``play()`` begins, so that a busy
+    history never holds up the sound. Ctrl-C, SIGTERM and SIGHUP (``signals.Terminated``,
+    a KeyboardInterrupt), and a sound device lost mid-session, arrive as exceptions
+    carrying the player's result (``.result``): the session is recorded as stopped where
+    it got to, and the exception goes on. A session whose player fails without one (no
+    sound device before anything played) never played, so its row is removed again. A
+    history that cannot be written never stops a session: ``warn`` says so afterwards
+    (not during the session, whose status line owns the terminal).
     """
-    session_id: int | None = None
-    if history is not None:
-        try:
-            session_id = history.start(script.routine_id, script.routine_name, script.duration)
-        except HistoryError as err:
-            warn(f"this session will not be recorded: {err}")
+    starting = _Starting(history, script) if history is not None else None
 
     def finish(outcome: Outcome | None) -> None:
-        if history is None or session_id is None:
+        if history is None or starting is None:
+            return
+        session_id = starting.wait(START_WAIT_SECONDS)
+        if session_id is None:
+            if outcome is not None:
+                warn(f"this session was not recorded: {_reason(starting.error)}")
             return
         try:
             if outcome is None:
@@ -353,6 +401,12 @@ def record_play(
         raise
     finish(result)
     return result
+
+
+def _reason(error: Exception | None) -> str:
+    if isinstance(error, HistoryError) or error is None:
+        return str(error)
+    return f"unexpected error ({type(error).__name__}: {error})"
 
 
 def _clock_text(seconds: float) -> str:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import sys
 
-from voicecoach import warmstart
+from voicecoach import files, warmstart
 
 
 def main() -> None:
     """Run the command line; the one place that sees Ctrl-C before ``cli.main`` is ready."""
+    files.ensure_standard_streams()  # before anything opens a file: see its docstring
     argv = sys.argv[1:]
     launch: warmstart.Launch | None = None
     try:
@@ -22,9 +23,13 @@ def main() -> None:
             from voicecoach.cli import main as cli_main
 
             cli_main(argv)
-    except KeyboardInterrupt:  # while the command line was still loading
+    except KeyboardInterrupt as interrupt:  # while the command line was still loading
         from voicecoach.errors import ExitCode
+        from voicecoach.signals import exit_status
 
+        status = exit_status(interrupt)
+        if status is not None:  # SIGTERM or SIGHUP
+            sys.exit(status)
         sys.stderr.write("Interrupted.\n")
         sys.exit(ExitCode.CTRL_C)
     finally:

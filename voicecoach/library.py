@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import difflib
 import enum
+import errno
 import os
 import re
+import stat
 import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -40,6 +42,20 @@ def _is_file(path: Path) -> bool:
     try:
         return path.is_file()
     except (OSError, ValueError):
+        return False
+
+
+def _present(path: Path) -> bool:
+    """Whether something other than a folder is at ``path``: a file, and also a FIFO, a
+    device, a symlink loop or a dangling link, which the loader then refuses saying what
+    it is. A name too long for the file system is simply not found."""
+    try:
+        return not stat.S_ISDIR(os.stat(path).st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        return os.path.islink(path)
+    except OSError as err:
+        return err.errno != errno.ENAMETOOLONG
+    except ValueError:
         return False
 
 
@@ -101,7 +117,7 @@ class Library:
                 raise RoutineNotFound(
                     f"{routine} is a folder; give a routine file (.yaml or .yml) inside it"
                 )
-            if not _is_file(path):
+            if not _present(path):
                 raise RoutineNotFound(f"no such routine file: {routine}")
             return path
         if ID_PATTERN.fullmatch(routine):
@@ -215,9 +231,9 @@ def _find(folder: Path, routine_id: str) -> Path | None:
     """The file for an id in one folder, refusing a link that leads out of it."""
     for suffix in SUFFIXES:
         candidate = folder / f"{routine_id}{suffix}"
-        if _is_file(candidate):
-            real = candidate.resolve()
-            if real.parent != folder.resolve():
+        if _present(candidate):
+            real = Path(os.path.realpath(candidate))  # no error for a loop: the loader says
+            if real.parent != Path(os.path.realpath(folder)):
                 raise RoutineNotFound(
                     f'routine "{routine_id}" in {folder} links to {real}, outside that '
                     "folder; give its path instead"

@@ -14,7 +14,6 @@ import difflib
 import enum
 import math
 import re
-import stat
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -31,7 +30,14 @@ from yaml.reader import Reader, ReaderError
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
-from voicecoach.errors import Problem, RoutineError, RoutineNotFound
+from voicecoach.errors import (
+    FileTooLargeError,
+    Problem,
+    RoutineError,
+    RoutineNotFound,
+    UnusableFileError,
+)
+from voicecoach.files import read_regular
 from voicecoach.phrases import is_supported, supported_list
 
 
@@ -192,29 +198,23 @@ def _read_bytes(path: Path) -> bytes:
     """The file's bytes, refusing anything that is not a small regular file."""
     shown = str(path)
     try:
-        info = path.stat()
+        return read_regular(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         raise RoutineNotFound(f"no routine file at {shown}") from None
-    except OSError as err:
-        _fail(shown, f"cannot read the file: {err.strerror or err}")
-    except ValueError:  # a NUL in the name, which no file system allows
-        _fail(shown, "not a valid file name")
-    if stat.S_ISDIR(info.st_mode):
-        _fail(shown, "this is a folder, not a routine file")
-    if not stat.S_ISREG(info.st_mode):
-        _fail(shown, "not a regular file; a routine is a YAML text file")
-    if info.st_size > MAX_FILE_BYTES:
-        _fail(shown, _too_big(info.st_size))
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+    except FileTooLargeError as err:
+        _fail(shown, _too_big(err.size))
+    except UnusableFileError as err:
+        if err.reason == "is a folder":
+            _fail(shown, "this is a folder, not a routine file")
+        if err.reason == "is a symlink loop":
+            _fail(shown, "a symlink loop, not a routine file")
+        _fail(shown, f"{err.reason.removeprefix('is ')}; a routine is a YAML text file")
     except PermissionError:
         _fail(shown, "cannot read the file: permission denied")
     except OSError as err:
         _fail(shown, f"cannot read the file: {err.strerror or err}")
-    if len(data) > MAX_FILE_BYTES:
-        _fail(shown, _too_big(len(data)))
-    return data
+    except ValueError:  # a NUL in the name, which no file system allows
+        _fail(shown, "not a valid file name")
 
 
 def _too_big(size: int) -> str:

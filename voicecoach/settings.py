@@ -12,14 +12,15 @@ import difflib
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import platformdirs
 
-from voicecoach.errors import Problem, SettingsError
+from voicecoach import files
+from voicecoach.errors import Problem, SettingsError, UnusableFileError
+from voicecoach.files import read_regular
 from voicecoach.routine import parse_duration
 
 if sys.version_info >= (3, 11):
@@ -35,6 +36,8 @@ MIN_RATE = 50
 MAX_RATE = 500
 MAX_LEAD_IN = 600.0
 MAX_WEEKLY_TARGET = 50
+MAX_SETTINGS_BYTES = 1024 * 1024
+"""A settings file larger than this is refused unread (a real one is under 2 KB)."""
 
 
 def config_dir() -> Path:
@@ -207,9 +210,14 @@ def read_settings(path: Path | None = None) -> LoadedSettings:
     """Read and validate the settings file; raises SettingsError naming every problem."""
     path = settings_path() if path is None else path
     try:
-        data = path.read_bytes()
+        data = read_regular(path, MAX_SETTINGS_BYTES)
     except FileNotFoundError:
         return LoadedSettings(Settings(), path, exists=False, from_file=frozenset())
+    except UnusableFileError as err:
+        raise SettingsError(
+            f"cannot read the settings file {err.path}: it {err.reason}; move it aside "
+            "(`voicecoach config --init` writes a new one)"
+        ) from None
     except OSError as err:
         raise SettingsError(
             f"cannot read the settings file {path}: {err.strerror or err}; "
@@ -370,23 +378,4 @@ def write_file_atomic(path: Path, text: str, *, replace: bool) -> None:
     fails atomically when the name is taken.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if replace:
-            os.replace(tmp, path)
-            return
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            raise
-        except OSError:  # a file system without hard links: check, then move
-            if path.exists():
-                raise FileExistsError(path) from None
-            os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    files.write_atomic(path, text.encode("utf-8"), replace=replace)

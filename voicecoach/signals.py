@@ -1,11 +1,14 @@
-"""SIGTERM and SIGHUP unwind like Ctrl-C: ``finally`` blocks run, so the sound stops, the
-terminal is restored and temp files are removed, and the process exits with the signal's
-usual status (128 plus its number). Standard library only: the quick start uses it before
-the rest of the program has loaded."""
+"""SIGTERM and SIGHUP unwind like Ctrl-C: they raise ``Terminated``, a KeyboardInterrupt,
+so every ``finally`` block runs (the sound stops, the terminal is restored, temp files are
+removed) and whatever handles Ctrl-C handles them too: the player stops and reports how
+far the session got, so the history records it as stopped there. Then the process exits
+with the signal's usual status (128 plus its number), see ``exit_status``. Standard
+library only: the quick start uses it before the rest of the program has loaded."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the quick start
@@ -14,15 +17,46 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived; ``status`` is the exit status it calls for."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.status = 128 + signum
+
+
+_owner: int | None = None
+"""The process that set the handlers: a forked child (a synthesis worker, which its
+pool ends with SIGTERM) just exits, as it did before it was forked."""
+
+
 def _leave(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
+    if os.getpid() != _owner:
+        raise SystemExit(128 + signum)
+    raise Terminated(signum)
+
+
+def exit_status(exc: BaseException) -> int | None:
+    """The exit status of a signal behind ``exc`` (itself, or what it was raised from or
+    during, as the player's PlaybackInterrupted is), or None for a plain Ctrl-C."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, Terminated):
+            return current.status
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 @contextlib.contextmanager
 def exit_on_termination() -> Iterator[None]:
-    """While inside: SIGTERM and SIGHUP (a closed terminal window) raise SystemExit. A
+    """While inside: SIGTERM and SIGHUP (a closed terminal window) raise Terminated. A
     handler someone else set (``nohup`` ignoring SIGHUP, say) is respected, and outside the
     main thread, where signals are not ours to handle, nothing changes."""
+    global _owner
+    _owner = os.getpid()
     previous: dict[int, Any] = {}
     for name in ("SIGTERM", "SIGHUP"):
         signum = getattr(signal, name, None)  # Windows has no SIGHUP

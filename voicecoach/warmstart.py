@@ -29,7 +29,7 @@ import sys
 import time
 import zlib
 
-from voicecoach import __version__
+from voicecoach import __version__, files
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs 12 ms here
 if TYPE_CHECKING:
@@ -45,6 +45,9 @@ KEEP = 24
 """Openings kept (the most recently played); each is a few hundred kilobytes."""
 LARGEST = 64 * 1024 * 1024
 """An opening file larger than this is not read (a normal one is under 1 MB)."""
+LARGEST_SOURCE = 16 * 1024 * 1024
+"""A file an opening depends on is not hashed past this (routines and settings are
+refused past 1 MiB anyway): the opening is then never used."""
 ENVIRONMENT = ("VOICECOACH_", "XDG_")
 HOMES = ("HOME", "USERPROFILE", "APPDATA", "LOCALAPPDATA")
 """Environment variables that decide where voicecoach's files are, so part of the key."""
@@ -98,14 +101,17 @@ def command_key(argv: Sequence[str]) -> str:
     return hashlib.sha256(_SEP.join(os.fsencode(f) for f in fields)).hexdigest()[:40]
 
 
-def file_digest(path: str) -> str:
+def file_digest(path: str) -> str | None:
     """A file's content hash, or ``-`` when there is no such file (absence counts too: a
-    routine file added to the user folder takes a shipped routine's place)."""
+    routine file added to the user folder takes a shipped routine's place); None when it
+    cannot be read or is not a regular file (a FIFO, a device, a loop), so no opening is
+    kept or used for it. Never blocks and never raises."""
     try:
-        with open(path, "rb") as file:
-            return hashlib.sha256(file.read()).hexdigest()
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return hashlib.sha256(files.read_regular(path, LARGEST_SOURCE)).hexdigest()
+    except (FileNotFoundError, NotADirectoryError):
         return "-"
+    except Exception:  # a VoicecoachError (not imported here: it costs the quick start)
+        return None
 
 
 class Opening:
@@ -158,39 +164,36 @@ def opening_path(key: str, folder: str | None = None) -> str:
 def load(key: str, folder: str | None = None) -> Opening | None:
     """The stored opening for a command, if there is one and its files are unchanged."""
     try:
-        path = opening_path(key, folder)
-        with open(path, "rb") as file:
-            data = file.read(LARGEST + 1)
-    except (OSError, ValueError):
+        data = files.read_regular(opening_path(key, folder), LARGEST)
+    except Exception:  # missing, unreadable, not a regular file, too large: none
         return None
-    opening = Opening.from_bytes(data) if len(data) <= LARGEST else None
+    opening = Opening.from_bytes(data)
     if opening is None or not opening.current():
         return None
     return opening
 
 
-def save(key: str, pcm: bytes, rate: int, files: Sequence[str], folder: str | None = None) -> bool:
-    """Keep a command's opening, made from ``files`` (as they are now); False if it could
-    not be written (a full disk or a read-only cache only lose the warm start)."""
+def save(
+    key: str, pcm: bytes, rate: int, made_from: Sequence[str], folder: str | None = None
+) -> bool:
+    """Keep a command's opening, made from the files ``made_from`` (as they are now);
+    False if it could not be written (a full disk or a read-only cache only lose the warm
+    start), or if one of those files is not a readable regular file."""
     try:
         folder = folder if folder is not None else store_dir()
-        opening = Opening(pcm, rate, [(os.path.abspath(f), file_digest(f)) for f in files])
+        sources: list[tuple[str, str]] = []
+        for source in made_from:
+            digest = file_digest(source)
+            if digest is None:  # a file it depends on cannot be checked next time
+                return False
+            sources.append((os.path.abspath(source), digest))
+        opening = Opening(pcm, rate, sources)
         os.makedirs(folder, exist_ok=True)
-        _write_atomic(opening_path(key, folder), opening.to_bytes())
+        files.write_atomic(opening_path(key, folder), opening.to_bytes(), durable=False)
         prune(folder)
-    except (OSError, ValueError):
+    except Exception:  # OSError, ValueError, or a target that is not a regular file
         return False
     return True
-
-
-def _write_atomic(path: str, data: bytes) -> None:
-    temp = f"{path}.tmp-{os.getpid()}"
-    try:
-        with open(temp, "wb") as file:
-            file.write(data)
-        os.replace(temp, path)
-    finally:
-        _remove(temp)
 
 
 def _remove(path: str) -> None:
