@@ -112,10 +112,12 @@ def compare(
     search: float = 2.0,
     level: int = 64,
     after: int = 0,
+    whole: bool = True,
 ) -> Comparison:
     """Find every cue of ``export`` in ``heard`` (the recording, from sample ``after``) by
     cross-correlating up to a second of the export from its onset within ``search``
-    seconds of where the first sounds say it belongs.
+    seconds of where the first sounds say it belongs; with ``whole``, the session's last
+    sound too.
 
     The first sound is placed by correlation too, near the first loud sample: a monitor
     may miss the first milliseconds of a stream waking an idle sink, which would move a
@@ -144,7 +146,7 @@ def compare(
     end_ms = None
     last_export = last_loud(export, level)
     last_heard = last_loud(heard[origin : origin + len(export) + window], level)
-    if last_export is not None and last_heard is not None:
+    if whole and last_export is not None and last_heard is not None:
         end_ms = 1000.0 * (last_heard - last_export) / SAMPLE_RATE
     missed_ms = 1000.0 * (first_heard - origin - first_export) / SAMPLE_RATE
     return Comparison(origin, offsets, end_ms, missed_ms)
