@@ -1,10 +1,15 @@
 """A private PulseAudio server with a null sink, and a recorder of what reaches it.
 
-Real playback is tested without speakers: ALSA (which simpleaudio uses) is pointed at a
-PulseAudio server of our own through an ``.asoundrc`` in a private HOME, the server plays
-into a null sink paced by its own clock like a sound card, and ``parec`` records the
-sink's monitor. The sink runs at the session's own format (22,050 Hz, mono, 16-bit), so
-nothing is resampled and the recording can be compared with an export sample for sample.
+Real playback is tested without speakers: ALSA (which simpleaudio and PortAudio use) is
+pointed at a PulseAudio server of our own through an ``.asoundrc`` in a private HOME, the
+server plays into a null sink paced by its own clock like a sound card, and ``parec``
+records the sink's monitor. The sink runs at the session's own format (22,050 Hz, mono,
+16-bit), so nothing is resampled and the recording can be compared with an export sample
+for sample.
+
+The server runs either as desktops run it (shared memory on) or with shared memory off;
+a client may ask for a deep buffer (``PULSE_LATENCY_MSEC``) as a Bluetooth sink has. The
+recorder time-stamps every read, so a test can prove it lost nothing (:meth:`Recording.lost`).
 
 The server is started and stopped by its process id, never by name, so it cannot touch
 anyone else's sound server; everything lives in a temp folder removed afterwards.
@@ -31,11 +36,30 @@ from voicecoach.cuescript import SAMPLE_RATE
 
 SINK = "voicecoach_test"
 START_TIMEOUT = 20.0
+LATENCY_ENV = "PULSE_LATENCY_MSEC"
+
+
+@dataclass(frozen=True)
+class Setup:
+    """How the private server runs, and what latency a player asks it for."""
+
+    name: str
+    shm: bool = True
+    """Shared memory between client and server, on as desktops run PulseAudio."""
+    latency_msec: int | None = None
+    """``PULSE_LATENCY_MSEC`` for the player: 300 imitates a Bluetooth sink's buffer."""
+
+
+DESKTOP = Setup("desktop")
+NO_SHM = Setup("no-shm", shm=False)
+BLUETOOTH = Setup("latency-300ms", latency_msec=300)
 
 
 def missing_tools() -> list[str]:
     """The PulseAudio programs these tests need that are not installed."""
-    return [tool for tool in ("pulseaudio", "pactl", "parec") if shutil.which(tool) is None]
+    return [
+        tool for tool in ("pulseaudio", "pactl", "parec", "pacat") if shutil.which(tool) is None
+    ]
 
 
 def alsa_home(folder: Path, asoundrc: str) -> Path:
@@ -60,6 +84,14 @@ class PulseServer:
     def pid(self) -> int:
         return self.process.pid
 
+    def client_env(self, latency_msec: int | None = None) -> dict[str, str]:
+        """The environment of a player on this server, asking for ``latency_msec``."""
+        env = dict(self.env)
+        env.pop(LATENCY_ENV, None)
+        if latency_msec is not None:
+            env[LATENCY_ENV] = str(latency_msec)
+        return env
+
     def pactl(self, *args: str) -> str:
         done = subprocess.run(
             ["pactl", *args], env=self.env, capture_output=True, text=True, timeout=10
@@ -79,19 +111,35 @@ class PulseServer:
                 self.process.wait(5)
 
     @contextlib.contextmanager
-    def recording(self) -> Iterator[Recording]:
-        """Record the sink's monitor until the block ends."""
+    def recording(self, flowing: bool = True) -> Iterator[Recording]:
+        """Record the sink's monitor until the block ends. With ``flowing``, wait until
+        audio (even silence) flows; else only until the recorder is connected: a sink
+        that is idle sends its monitor nothing until a stream plays, and then may miss
+        the first milliseconds of it (10 to 60 ms here), so measure from a cue found by
+        correlation (see ``onsets``), not from the recording's start."""
         recording = Recording(self.env)
         try:
-            recording.wait_started()
+            if flowing:
+                recording.wait_started()
+            else:
+                self.wait_recorder_connected(recording)
             yield recording
         finally:
             recording.stop()
 
+    def wait_recorder_connected(self, recording: Recording, timeout: float = 10.0) -> None:
+        """Wait until ``recording``'s parec is a client of the sink's monitor."""
+        deadline = time.monotonic() + timeout
+        while not self.pactl("list", "short", "source-outputs").strip():
+            if recording.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("parec did not connect to the monitor")
+            time.sleep(0.02)
+
 
 @contextlib.contextmanager
-def pulse_server(root: Path) -> Iterator[PulseServer]:
-    """Start a private server under ``root`` with a null sink at the session's format."""
+def pulse_server(root: Path, *, shm: bool = False) -> Iterator[PulseServer]:
+    """Start a private server under ``root`` with a null sink at the session's format;
+    ``shm`` as desktops run it, or off (sockets only, as small containers need)."""
     runtime = root / "runtime"
     runtime.mkdir(parents=True)
     runtime.chmod(0o700)
@@ -116,7 +164,7 @@ def pulse_server(root: Path) -> Iterator[PulseServer]:
             "--disallow-exit",
             "--use-pid-file=no",
             "--log-target=stderr",
-            "--disable-shm=yes",  # containers may have a small /dev/shm; sockets suffice
+            f"--disable-shm={'no' if shm else 'yes'}",
             f"--load=module-null-sink sink_name={SINK} rate={SAMPLE_RATE} channels=1 format=s16le",
             "--load=module-native-protocol-unix",
         ],
@@ -229,6 +277,15 @@ class Recording:
         near = stamps[np.abs(stamps[:, key] - value) <= span]
         return near if len(near) >= 3 else stamps
 
+    def stamps(self) -> npt.NDArray[np.float64]:
+        """Every read so far: (monotonic time, samples received by then)."""
+        with self._lock:
+            return np.array(self._stamps, dtype=np.float64).reshape(-1, 2)
+
+    def lost(self, start: int = 0) -> float:
+        """Seconds of audio the recorder lost from sample ``start`` on (see ``lost``)."""
+        return lost(self.stamps(), start)
+
     def time_of(self, index: float) -> float:
         """The monotonic time at which sample ``index`` reached the sink: a fit over the
         reads, shifted to the earliest-arriving ones (a read is late, never early)."""
@@ -268,6 +325,21 @@ class Recording:
         self._reader.join(5)
         if self.process.stdout is not None:
             self.process.stdout.close()
+
+
+def lost(stamps: npt.NDArray[np.float64], start: int = 0) -> float:
+    """Seconds by which the samples received fell behind wall time, for good, from sample
+    ``start`` on, given each read's (time, samples received by then). A read that comes
+    late but brings all it missed lost nothing; audio the server dropped makes every
+    later read later than the earlier ones were, so the loss is the rise of the lag's
+    floor (its least value from a read on) over its least value before."""
+    stamps = stamps[stamps[:, 1] >= start]
+    if len(stamps) < 2:
+        return 0.0
+    lag = stamps[:, 0] - stamps[:, 1] / SAMPLE_RATE
+    floor_before = np.minimum.accumulate(lag)
+    floor_after = np.minimum.accumulate(lag[::-1])[::-1]
+    return float(np.max(floor_after - floor_before))
 
 
 @dataclass(frozen=True)
