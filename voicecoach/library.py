@@ -20,6 +20,7 @@ from voicecoach import resources, settings
 from voicecoach.compiler import SpeechTimer, compile_routine, estimate_speech_samples
 from voicecoach.cuescript import Cue, CueScript, CueType, to_seconds
 from voicecoach.errors import RoutineError, RoutineNotFound
+from voicecoach.limits import check_compiled
 from voicecoach.routine import Exercise, Routine, WorkKind, load_routine
 
 DEFAULT_ROUTINE = "lower-back-essentials"
@@ -126,14 +127,18 @@ class Library:
         return None if looks_like_path(routine) else routine
 
     def load(self, routine: str) -> Routine:
-        """Resolve and load a ROUTINE argument; raises RoutineNotFound or RoutineError."""
-        return load_routine(self.resolve(routine), self.routine_id(routine))
+        """Resolve and load a ROUTINE argument; raises RoutineNotFound or RoutineError.
+
+        The routine is also compiled with estimated phrase lengths, so one whose session
+        runs past the limits with its speech (see ``voicecoach.limits``) is refused here,
+        before any voice is started."""
+        loaded = load_routine(self.resolve(routine), self.routine_id(routine))
+        check_compiled(compile_routine(loaded), loaded)
+        return loaded
 
     def check(self, routine: str) -> Routine:
         """Load and compile, so that a routine that passes will also play."""
-        loaded = self.load(routine)
-        compile_routine(loaded)
-        return loaded
+        return self.load(routine)
 
     def ids(self) -> list[str]:
         """Every id in both folders, sorted (for completion and did-you-mean)."""
@@ -231,6 +236,7 @@ def _measure(entry: Entry, folder: Path, speech: SpeechTimer) -> Entry:
         path = _find(folder, entry.id) or entry.path
         routine = load_routine(path, entry.id)
         script = compile_routine(routine, speech)
+        check_compiled(script, routine)
     except (RoutineError, RoutineNotFound) as err:
         return Entry(entry.id, entry.path, entry.source, entry.overrides, problem=err.lines()[0])
     return Entry(
