@@ -22,6 +22,7 @@ from voicecoach.cuescript import Cue, CueScript, CueType, to_seconds
 from voicecoach.errors import RoutineError, RoutineNotFound
 from voicecoach.limits import check_compiled
 from voicecoach.routine import Exercise, Routine, WorkKind, load_routine
+from voicecoach.text import shown
 
 DEFAULT_ROUTINE = "lower-back-essentials"
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -280,7 +281,7 @@ def describe_work(exercise: Exercise) -> str:
         tempo = " + ".join(format_duration(t) for t in exercise.tempo)
         parts = [f"{reps} rep{'s' if reps != 1 else ''}, {tempo} each"]
         if exercise.phases:
-            parts[0] += f" ({' / '.join(exercise.phases)})"
+            parts[0] += f" ({shown(' / '.join(exercise.phases))})"
         if exercise.hold:
             parts.append(f"hold {format_duration(exercise.hold)} at the top")
     elif exercise.work is WorkKind.HOLD:
@@ -291,7 +292,7 @@ def describe_work(exercise: Exercise) -> str:
         if tuple(exercise.sides) == DEFAULT_SIDES:
             parts.append("each side")
         else:
-            parts.append(f"each side ({exercise.sides[0]}, then {exercise.sides[1]})")
+            parts.append(shown(f"each side ({exercise.sides[0]}, then {exercise.sides[1]})"))
     if exercise.sets > 1:
         parts.append(f"{exercise.sets} sets")
     return ", ".join(parts)
@@ -331,13 +332,13 @@ def describe_routine(routine: Routine, script: CueScript) -> str:
     summary += f", {format_clock(script.duration)} in all"
     if routine.language != "en":
         summary += f"; language: {routine.language}"
-    lines = [f"{routine.name} ({routine.id})", summary]
+    lines = [shown(f"{routine.name} ({routine.id})"), summary]
     if routine.description:
         lines += _para("", routine.description)
     if routine.intro:
         lines += ["", *_para("Intro: ", routine.intro)]
     for index, exercise in enumerate(routine.exercises):
-        lines += ["", f"{index + 1}. {exercise.name}", f"   {describe_work(exercise)}"]
+        lines += ["", shown(f"{index + 1}. {exercise.name}"), f"   {describe_work(exercise)}"]
         if exercise.cue:
             lines += _para("Cue: ", " ".join(exercise.cue), "   ")
         if exercise.why:
@@ -360,7 +361,7 @@ def format_timeline(script: CueScript) -> str:
     rounds = max((c.round for c in script.chapters), default=1)
     headings: dict[tuple[int, int], str] = {}
     for chapter in script.chapters:
-        heading = f"{chapter.exercise + 1}. {chapter.title}"
+        heading = shown(f"{chapter.exercise + 1}. {chapter.title}")
         if rounds > 1:
             heading += f" (round {chapter.round} of {rounds})"
         headings.setdefault((chapter.exercise, chapter.round), heading)
@@ -375,7 +376,7 @@ def format_timeline(script: CueScript) -> str:
     stamps = [format_clock(to_seconds(c.start), 1) for c in script.cues]
     end = format_clock(script.duration, 1)
     width = max(len(s) for s in [*stamps, end])
-    lines = [script.routine_name]
+    lines = [shown(script.routine_name)]
     current: object = object()
     for cue, stamp in zip(script.cues, stamps, strict=True):
         key = group(cue)
@@ -397,10 +398,12 @@ def format_entries(entries: Sequence[Entry], user_dir: Path) -> str:
     for e in entries:
         source = "user, overrides shipped" if e.overrides else e.source.value
         if e.problem is not None:
-            rows.append(((e.id, "(invalid)", "-", "-", source), e.problem))
+            rows.append(((shown(e.id), "(invalid)", "-", "-", source), shown(e.problem)))
         else:
             length = format_clock(to_seconds(e.length or 0))
-            rows.append(((e.id, e.name or "", length, str(e.exercises), source), None))
+            rows.append(
+                ((shown(e.id), shown(e.name or ""), length, str(e.exercises), source), None)
+            )
     widths = [max(len(r[i]) for r in [header, *(row for row, _ in rows)]) for i in range(5)]
 
     def line(cells: tuple[str, ...]) -> str:
