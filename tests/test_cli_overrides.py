@@ -122,18 +122,18 @@ def test_hold_scale_and_durations_written_as_in_routine_files(run: Run, routine_
         (["--hold-scale", "nan"], "Invalid value for '--hold-scale': 'nan' is not a finite number"),
         (
             ["--reps", "0"],
-            "Invalid value for '--reps': '0' is out of range: give a whole number from 1 to 20,000",
+            "Invalid value for '--reps': '0' is out of range: give a whole number from 1 to 10,000",
         ),
         (
             ["--reps", "1" + "0" * 300],
             "Invalid value for '--reps': '1000000000000000000000000000000000000...' is out of "
-            "range: give a whole number from 1 to 20,000",
+            "range: give a whole number from 1 to 10,000",
         ),
         (["--rounds", "two"], "Invalid value for '--rounds': 'two' is not a whole number"),
         (
             ["--rounds", "9" * 5000],
             "Invalid value for '--rounds': '9999999999999999999999999999999999999...' is out of "
-            "range: give a whole number from 1 to 20,000",
+            "range: give a whole number from 1 to 10,000",
         ),
         (
             ["--hold", "9" * 300],

@@ -99,8 +99,8 @@ def test_overrides_change_the_compiled_session() -> None:
         ({"hold_scale": math.nan}, "--hold-scale must be a factor above 0, such as 0.5 or 1.5"),
         ({"rest": -1.0}, "--rest must be 0 seconds or more, up to 1 h"),
         ({"lead_in": 4000.0}, "--lead-in must be 0 seconds or more, up to 1 h"),
-        ({"reps": 0}, "--reps must be a whole number from 1 to 20,000"),
-        ({"rounds": -2}, "--rounds must be a whole number from 1 to 20,000"),
+        ({"reps": 0}, "--reps must be a whole number from 1 to 10,000"),
+        ({"rounds": -2}, "--rounds must be a whole number from 1 to 10,000"),
         (
             {"hold": 20.0, "hold_scale": 2.0},
             "--hold and --hold-scale do not go together: --hold sets every hold, "

@@ -624,9 +624,9 @@ def test_lengths_are_told_in_hours_minutes_and_seconds() -> None:
     assert length("5000") == [
         "2:1: the routine runs 4 h 10 min 5 s without speech, more than the 4-hour limit"
     ]
-    many_rounds = "name: R\nrounds: 20000\nexercises:\n  - name: E\n    hold: 10\n"
+    many_rounds = "name: R\nrounds: 10000\nexercises:\n  - name: E\n    hold: 10\n"
     assert problems(many_rounds)[0] == (
-        "3:1: the routine runs about 139 hours without speech (20000 rounds of 25 s), more "
+        "3:1: the routine runs about 69 hours without speech (10000 rounds of 25 s), more "
         "than the 4-hour limit"
     )
 

@@ -297,7 +297,7 @@ def test_random_valid_routines_load_to_the_expected_routine(data: st.DataObject)
         assert result == case.expected
     elif case.length(case.expected.rounds) <= FOUR_HOURS:
         assert isinstance(result, RoutineError)
-        assert all("more than the limit of 20,000" in p.message for p in result.problems)
+        assert all("more than the limit of 10,000" in p.message for p in result.problems)
     else:
         assert isinstance(result, RoutineError)
         assert len(result.problems) == 1 + too_many
@@ -318,7 +318,7 @@ def test_the_four_hour_limit_is_reported_at_the_exercises_key(data: st.DataObjec
         assert result == replace(case.expected, rounds=rounds)
     elif case.length(rounds) <= FOUR_HOURS:
         assert isinstance(result, RoutineError)
-        assert all("more than the limit of 20,000" in p.message for p in result.problems)
+        assert all("more than the limit of 10,000" in p.message for p in result.problems)
     else:
         assert isinstance(result, RoutineError)
         assert len(result.problems) == 1 + too_many

@@ -27,10 +27,10 @@ from voicecoach.errors import Problem, RoutineError
 
 MAX_ROUTINE_SECONDS: Final = 4 * 3600.0
 """The longest session: nominal (timed parts) at load, and compiled (with speech) after."""
-MAX_CUES: Final = 20_000
+MAX_CUES: Final = 10_000
 """Sounds (phrases and chimes) one session may hold: every count, phase word, chime and
-call-out. A 4-hour session of 30-second holds has about 5,000; compiling 20,000 with
-estimated lengths takes about half a second."""
+call-out. A 4-hour session of 30-second holds has about 5,000; compiling 10,000 with
+estimated lengths takes about a quarter of a second, so `validate` stays under one."""
 MAX_COUNT: Final = MAX_CUES
 """The largest ``reps``, ``sets`` or ``rounds`` (each one makes at least one sound)."""
 

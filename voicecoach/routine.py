@@ -104,6 +104,8 @@ MAX_VALUES: Final = 20_000
 """YAML values (keys, texts, numbers, lists, mappings) a routine file may hold. A 4-hour
 routine of 200 exercises needs about 2,000; composing stops at the limit, so a 1 MiB file
 of tiny values cannot keep ``validate`` busy for seconds."""
+MAX_SPOKEN_CHARS: Final = 500
+"""The longest text a voice says in one go (a name, a cue line, a why): half a minute."""
 _MAX_DIGITS: Final = 12  # a number written with more digits is over every limit
 _TOO_LARGE: Final = 10**_MAX_DIGITS
 
@@ -338,6 +340,18 @@ class _TooDeep(Exception):
         self.mark = mark
 
 
+class _AliasMarks(list[Any]):
+    """Where the aliases are; each counts against ``MAX_VALUES``, like a value."""
+
+    def __init__(self, composer: _RoutineComposer) -> None:
+        super().__init__()
+        self.composer = composer
+
+    def append(self, mark: Any) -> None:
+        self.composer.counted(mark)
+        super().append(mark)
+
+
 class _RoutineComposer(Composer):
     """PyYAML's composer with the hostile parts refused.
 
@@ -354,7 +368,7 @@ class _RoutineComposer(Composer):
 
     def _start_checks(self) -> None:
         self.found = []
-        self.alias_marks = []
+        self.alias_marks = _AliasMarks(self)
         self.anchor_marks = []
         self.depth = 0
 
@@ -372,23 +386,23 @@ class _RoutineComposer(Composer):
                 )
         return found
 
-    def _counted(self) -> None:
-        """Counts one more value; past ``MAX_VALUES`` composing stops."""
+    def counted(self, mark: Any = None) -> None:
+        """Counts one more value (or alias); past ``MAX_VALUES`` composing stops."""
         events: Any = self
         self.values = getattr(self, "values", 0) + 1
         if self.values > MAX_VALUES:
-            raise _TooMany(events.peek_event().start_mark)
+            raise _TooMany(mark or events.peek_event().start_mark)
 
     def compose_scalar_node(self, anchor: Any) -> ScalarNode:
-        self._counted()
+        self.counted()
         return super().compose_scalar_node(anchor)
 
     def compose_sequence_node(self, anchor: Any) -> SequenceNode:
-        self._counted()
+        self.counted()
         return super().compose_sequence_node(anchor)
 
     def compose_mapping_node(self, anchor: Any) -> MappingNode:
-        self._counted()
+        self.counted()
         return super().compose_mapping_node(anchor)
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
@@ -627,6 +641,13 @@ class _Checker:
                 node,
                 f"{label} has nothing a voice can say ({_describe(node)} holds no letter or "
                 f"digit); write it in words",
+            )
+        if len(value) > MAX_SPOKEN_CHARS:
+            self.invalid(
+                node,
+                f"{label} is {len(value):,} characters long; a text spoken in one go may have "
+                f"at most {MAX_SPOKEN_CHARS:,} (half a minute of speech): split it into a "
+                f"list of shorter lines",
             )
         return value
 
@@ -1173,6 +1194,7 @@ __all__ = [
     "MAX_DURATION",
     "MAX_FILE_BYTES",
     "MAX_ROUTINE_SECONDS",
+    "MAX_SPOKEN_CHARS",
     "MAX_VALUES",
     "SUPPORTED_VERSIONS",
     "TOP_KEYS",

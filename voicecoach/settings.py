@@ -133,7 +133,7 @@ def _rate(value: object) -> int:
 def _level(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError("must be a number from 0.0 to 1.0")
-    if not 0.0 <= float(value) <= 1.0:
+    if not 0.0 <= value <= 1.0:  # compared before float(): an int may be too large for one
         raise ValueError("must be from 0.0 (silent) to 1.0 (full)")
     return float(value)
 
