@@ -222,6 +222,12 @@ NASTY: dict[str, Callable[[], str]] = {
         "name: a\nexercises:\n  - {name: b, hold: 1}\nx: [", "[" * 30 + "]" * 30 + ",", "1]\n"
     ),
     "counts at the limit": lambda: one("reps: 4990\ntempo: [0.001, 0.001]\nphases: [up, down]"),
+    "long phase words": lambda: one(
+        f"reps: 4990\ntempo: [1, 1]\nphases: [{'up ' * 19}, {'d' * 60}]"
+    ),
+    "long cue lines": lambda: (
+        one("hold: 1\ncue:") + "".join(f"      - '{n} {'word ' * 97}'\n" for n in range(2000))
+    ),
     "exercises at the bound": lambda: (
         "name: a\nexercises:\n"
         + "".join(f"  - {{name: Move {n}, hold: 1, lead_in: 0, rest: 0}}\n" for n in range(1900))
@@ -482,7 +488,16 @@ def test_text_in_any_script_can_be_spoken(tmp_path: Path, name: str) -> None:
 
 def test_a_text_too_long_to_say_in_one_go_is_refused(tmp_path: Path) -> None:
     (message,) = problems(tmp_path, one("hold: 1") + "    cue: " + "word " * 300 + "\n")
-    assert message.startswith("5:10: `cue` is 1,499 characters long; a text spoken in one go")
+    assert message == (
+        "5:10: `cue` is 1,499 characters long; it may have at most 500 (split it into a list "
+        "of shorter lines)"
+    )
+    check(tmp_path, one("hold: 1") + "    cue: " + "word " * 100 + "\n")  # 499 characters
+    (message,) = problems(tmp_path, one("reps: 2\ntempo: [2, 2]\nphases: [Up, " + "d" * 61 + "]"))
+    assert message == (
+        "6:18: `phases` item 2 is 61 characters long; it may have at most 60 (a phase is a "
+        "word or two said with each rep)"
+    )
 
 
 # --- control characters in messages and listings ----------------------------------------------

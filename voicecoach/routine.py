@@ -106,6 +106,8 @@ routine of 200 exercises needs about 2,000; composing stops at the limit, so a 1
 of tiny values cannot keep ``validate`` busy for seconds."""
 MAX_SPOKEN_CHARS: Final = 500
 """The longest text a voice says in one go (a name, a cue line, a why): half a minute."""
+MAX_PHASE_CHARS: Final = 60
+"""The longest phase word: it is said with every rep's count, so its length multiplies."""
 _MAX_DIGITS: Final = 12  # a number written with more digits is over every limit
 _TOO_LARGE: Final = 10**_MAX_DIGITS
 
@@ -633,8 +635,8 @@ class _Checker:
             self.invalid(node, f"{label} is blank; write some text or remove it")
         return value
 
-    def spoken(self, node: Node, label: str) -> str:
-        """Text a voice will say: it must hold a letter or a digit."""
+    def spoken(self, node: Node, label: str, limit: int = MAX_SPOKEN_CHARS) -> str:
+        """Text a voice will say: it must hold a letter or a digit, and not go on and on."""
         value = self.text(node, label)
         if not speakable(value):
             self.invalid(
@@ -642,19 +644,22 @@ class _Checker:
                 f"{label} has nothing a voice can say ({_describe(node)} holds no letter or "
                 f"digit); write it in words",
             )
-        if len(value) > MAX_SPOKEN_CHARS:
+        if len(value) > limit:
+            fix = (
+                "split it into a list of shorter lines"
+                if limit == MAX_SPOKEN_CHARS
+                else "a phase is a word or two said with each rep"
+            )
             self.invalid(
                 node,
-                f"{label} is {len(value):,} characters long; a text spoken in one go may have "
-                f"at most {MAX_SPOKEN_CHARS:,} (half a minute of speech): split it into a "
-                f"list of shorter lines",
+                f"{label} is {len(value):,} characters long; it may have at most {limit:,} ({fix})",
             )
         return value
 
-    def texts(self, node: Node, label: str) -> tuple[str, ...]:
+    def texts(self, node: Node, label: str, limit: int = MAX_SPOKEN_CHARS) -> tuple[str, ...]:
         """A non-empty list of spoken texts."""
         items = self.sequence(node, label, "a list of texts")
-        return self.each(items, lambda item, n: self.spoken(item, f"{label} item {n}"))
+        return self.each(items, lambda item, n: self.spoken(item, f"{label} item {n}", limit))
 
     def text_or_texts(self, node: Node, label: str) -> tuple[str, ...]:
         if isinstance(node, SequenceNode):
@@ -845,7 +850,7 @@ _EXERCISE_PARSERS: Final[dict[str, _Parse]] = {
     "hold": lambda c, n, label: c.seconds(n, label, work=True),
     "reps": _Checker.count,
     "tempo": _Checker.tempo,
-    "phases": _Checker.texts,
+    "phases": lambda c, n, label: c.texts(n, label, MAX_PHASE_CHARS),
     "duration": lambda c, n, label: c.seconds(n, label, work=True),
     "sides": _Checker.sides,
     "sets": _Checker.count,
@@ -1193,6 +1198,7 @@ __all__ = [
     "MAX_CUES",
     "MAX_DURATION",
     "MAX_FILE_BYTES",
+    "MAX_PHASE_CHARS",
     "MAX_ROUTINE_SECONDS",
     "MAX_SPOKEN_CHARS",
     "MAX_VALUES",
