@@ -610,8 +610,7 @@ def test_history_command_rejects_a_bad_target(
     code, _, err = run_main(["history", "--target", "0"], capsys)
     assert code == 2
     assert (
-        "Invalid value for '--target': '0' is out of range: give a whole number from 1 to 50"
-        in (err)
+        "Invalid value for '--target': '0' is out of range: give a whole number from 1 to 50" in err
     )
 
 
