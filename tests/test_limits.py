@@ -541,3 +541,14 @@ def test_routine_dataclass_equality_ignores_where_exercises_stand(tmp_path: Path
     routine = check(tmp_path, "\n\nname: R\nexercises:\n  - {name: E, hold: 1}\n")
     assert routine.exercises_at == (4, 1)
     assert routine == dataclasses.replace(routine, exercises_at=(1, 1))
+
+
+def test_a_session_is_checked_again_before_it_is_rendered() -> None:
+    from voicecoach.render import prepare_session
+
+    # Four hours of holds exactly: within the loader's check, but the chimes around them
+    # make the session longer, so nothing is rendered even without a voice.
+    sit = Exercise("Sit", WorkKind.HOLD, hold=3600.0, lead_in=0.0, rest=0.0)
+    routine = Routine("sit", "Sit", (sit,), rounds=4, source=Path("sit.yaml"))
+    with pytest.raises(RoutineError, match=r"^sit.yaml:1:1: the session runs 4 h 1 min"):
+        prepare_session(routine, None)

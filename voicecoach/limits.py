@@ -47,6 +47,8 @@ _SWITCH: Final = 2 + _READY_AND_COUNTDOWN
 
 class _Exercise(Protocol):
     @property
+    def name(self) -> str: ...
+    @property
     def cue(self) -> tuple[str, ...]: ...
     @property
     def why(self) -> str | None: ...
@@ -100,6 +102,31 @@ def too_many_sounds(bound: int) -> str:
     return (
         f"the session would hold up to {shown} sounds (counts, phrases and chimes), more "
         f"than the limit of {MAX_CUES:,}"
+    )
+
+
+def sound_problem(
+    exercises: Sequence[_Exercise], rounds: int, numbers: Sequence[int]
+) -> tuple[int | None, str] | None:
+    """What is wrong with a session of more than ``MAX_CUES`` sounds, or None: the index
+    of the exercise to blame (None when no one exercise is), and the message. ``numbers``
+    are the exercises' numbers in the file."""
+    bound = sound_bound(exercises, rounds)
+    if bound <= MAX_CUES:
+        return None
+    sizes = [exercise_sound_bound(ex) for ex in exercises]
+    worst = max(range(len(sizes)), key=sizes.__getitem__)
+    if len(exercises) > 1 and sizes[worst] * rounds * 2 < bound:
+        return None, f"{too_many_sounds(bound)}; use fewer exercises or rounds"
+    ex = exercises[worst]
+    lower = ["`reps`"] if ex.reps is not None else []
+    lower += ["`sets`"] if ex.sets > 1 else []
+    lower += ["`rounds`"] if rounds > 1 else []
+    advice = f"; lower {' or '.join(lower)}" if lower else ""
+    name = ex.name if len(ex.name) <= 40 else ex.name[:37] + "..."
+    return worst, (
+        f"{too_many_sounds(bound)} (exercise {numbers[worst]}, `{name}`, makes up to "
+        f"{sizes[worst] * rounds:,}){advice}"
     )
 
 
@@ -157,5 +184,6 @@ __all__ = [
     "compiled_problem",
     "exercise_sound_bound",
     "sound_bound",
+    "sound_problem",
     "too_many_sounds",
 ]

@@ -32,14 +32,7 @@ from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
 from voicecoach.errors import Problem, RoutineError, RoutineNotFound
-from voicecoach.limits import (
-    MAX_COUNT,
-    MAX_CUES,
-    MAX_ROUTINE_SECONDS,
-    exercise_sound_bound,
-    sound_bound,
-    too_many_sounds,
-)
+from voicecoach.limits import MAX_COUNT, MAX_CUES, MAX_ROUTINE_SECONDS, sound_problem
 from voicecoach.phrases import is_supported, supported_list
 from voicecoach.text import speakable
 
@@ -1116,27 +1109,12 @@ def _check_sounds(
     nodes: list[tuple[int, Node]],
     rounds: int,
 ) -> None:
-    """Refuses a session that could hold more than ``MAX_CUES`` sounds, naming the
-    exercise that makes the most of them."""
-    bound = sound_bound(exercises, rounds)
-    if bound <= MAX_CUES:
-        return
-    sizes = [exercise_sound_bound(ex) for ex in exercises]
-    worst = max(range(len(sizes)), key=sizes.__getitem__)
-    if len(exercises) > 1 and sizes[worst] * rounds * 2 < bound:
-        checker.add(key, f"{too_many_sounds(bound)}; use fewer exercises or rounds")
-        return
-    ex = exercises[worst]
-    number, node = nodes[worst]
-    lower = ["`reps`"] if ex.reps is not None else []
-    lower += ["`sets`"] if ex.sets > 1 else []
-    lower += ["`rounds`"] if rounds > 1 else []
-    advice = f"; lower {' or '.join(lower)}" if lower else ""
-    checker.add(
-        node,
-        f"{too_many_sounds(bound)} (exercise {number}, `{_clip(ex.name)}`, makes up to "
-        f"{sizes[worst] * rounds:,}){advice}",
-    )
+    """Refuses a session that could hold more than ``MAX_CUES`` sounds, at the exercise
+    that makes most of them (or at `exercises` when no one exercise is to blame)."""
+    found = sound_problem(exercises, rounds, [number for number, _ in nodes])
+    if found is not None:
+        blamed, message = found
+        checker.add(key if blamed is None else nodes[blamed][1], message)
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
