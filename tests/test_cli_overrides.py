@@ -115,13 +115,50 @@ def test_hold_scale_and_durations_written_as_in_routine_files(run: Run, routine_
             "Invalid value for '--lead-in': '11m' is out of range: give at least 0 and at most "
             "600 seconds",
         ),
-        (["--hold-scale", "0"], "Invalid value for '--hold-scale': 0.0 is not in the range x>0.0."),
-        (["--hold-scale", "nan"], "--hold-scale must be a factor above 0, such as 0.5 or 1.5"),
-        (["--reps", "0"], "Invalid value for '--reps': 0 is not in the range x>=1."),
-        (["--rounds", "two"], "Invalid value for '--rounds': 'two' is not a valid integer range."),
+        (
+            ["--hold-scale", "0"],
+            "Invalid value for '--hold-scale': '0' is not a factor above 0, such as 0.5 or 1.5",
+        ),
+        (["--hold-scale", "nan"], "Invalid value for '--hold-scale': 'nan' is not a finite number"),
+        (
+            ["--reps", "0"],
+            "Invalid value for '--reps': '0' is out of range: give a whole number from 1 to 10,000",
+        ),
+        (
+            ["--reps", "1" + "0" * 300],
+            "Invalid value for '--reps': '1000000000000000000000000000000000000...' is out of "
+            "range: give a whole number from 1 to 10,000",
+        ),
+        (["--rounds", "two"], "Invalid value for '--rounds': 'two' is not a whole number"),
+        (
+            ["--rounds", "9" * 5000],
+            "Invalid value for '--rounds': '9999999999999999999999999999999999999...' is out of "
+            "range: give a whole number from 1 to 10,000",
+        ),
+        (
+            ["--hold", "9" * 300],
+            "Invalid value for '--hold': '9999999999999999999999999999999999999...' is not a "
+            "number of seconds or a duration like 45s or 1m30s",
+        ),
         (
             ["--chime-volume", "0"],
-            "Invalid value for '--chime-volume': 0.0 is not in the range 0.0<x<=1.0.",
+            "Invalid value for '--chime-volume': '0' is out of range: give above 0 up to 1.0",
+        ),
+        (
+            ["--chime-volume", "nan"],
+            "Invalid value for '--chime-volume': 'nan' is not a finite number",
+        ),
+        (["--volume", "nan"], "Invalid value for '--volume': 'nan' is not a finite number"),
+        (["--volume", "-inf"], "Invalid value for '--volume': '-inf' is not a finite number"),
+        (
+            ["--rate", "1" + "0" * 5000],
+            "Invalid value for '--rate': '1000000000000000000000000000000000000...' is out of "
+            "range: give a whole number from 50 to 500",
+        ),
+        (
+            ["--voice", ""],
+            "Invalid value for '--voice': '' is empty: give a voice id, name or language "
+            "(see `voicecoach voices`)",
         ),
         (
             ["--hold", "20", "--hold-scale", "2"],

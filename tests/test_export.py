@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import mutagen.id3
 import numpy as np
 import pytest
 import soundfile as sf
@@ -559,3 +560,39 @@ def unwritable_folder(tmp: Path) -> Path:
     folder.mkdir()
     folder.chmod(0o500)
     return folder
+
+
+@needs_ffprobe
+def test_more_chapters_than_one_id3_table_holds_read_back_in_order(tmp_path: Path) -> None:
+    # ID3's CTOC lists 255 entries; 600 chapters go into nested tables of contents.
+    count = 600
+    step = SR // 10
+    titles = [f"Exercise {n}" + "!" * (n % 7) for n in range(count)]
+    chapters = tuple(Chapter(title, i * step, (i + 1) * step, i) for i, title in enumerate(titles))
+    script = CueScript("many", "Many", count * step, chapters, ())
+    target = tmp_path / "many.mp3"
+    export_session(script, render(script, speech, chime), ExportTargets(target))
+    found = ffprobe(target)["chapters"]
+    assert [c["tags"]["title"] for c in found] == titles
+    id3: Any = mutagen.id3  # untyped
+    tags = id3.ID3(target)
+    tables = {frame.element_id: frame for frame in tags.getall("CTOC")}
+    top = [t for t in tables.values() if t.flags & id3.CTOCFlags.TOP_LEVEL]
+    assert len(top) == 1
+    listed = [chap for name in top[0].child_element_ids for chap in tables[name].child_element_ids]
+    assert [tags[f"CHAP:{chap}"].sub_frames["TIT2"].text[0] for chap in listed] == titles
+    assert all(len(t.child_element_ids) <= 255 for t in tables.values())
+
+
+def test_chapters_past_what_mp3_can_list_are_refused_before_encoding(tmp_path: Path) -> None:
+    count = 255 * 255 + 1
+    chapters = tuple(Chapter("C", i, i + 1, i) for i in range(count))
+    script = CueScript("huge", "Huge", count, chapters, ())
+
+    def never() -> Iterator[Audio]:
+        raise AssertionError("nothing may be rendered")
+        yield  # pragma: no cover
+
+    with pytest.raises(ExportError, match=r"65,026 chapters are more than an MP3 file can list"):
+        export_session(script, never(), ExportTargets(tmp_path / "huge.mp3"))
+    assert folder_listing(tmp_path) == []

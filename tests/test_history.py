@@ -681,7 +681,9 @@ def test_history_command_rejects_a_bad_target(
 ) -> None:
     code, _, err = run_main(["history", "--target", "0"], capsys)
     assert code == 2
-    assert "Invalid value for '--target': 0 is not in the range 1<=x<=50." in err
+    assert (
+        "Invalid value for '--target': '0' is out of range: give a whole number from 1 to 50" in err
+    )
 
 
 def test_history_command_reports_a_damaged_file(

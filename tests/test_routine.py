@@ -36,7 +36,7 @@ EXERCISE_KEYS_LISTED = (
     "`name`, `cue`, `why`, `hold`, `reps`, `tempo`, `phases`, `duration`, `sides`, `sets`, "
     "`set_rest`, `switch`, `lead_in`, `rest`"
 )
-DURATION = "a duration such as `30s`, `1m` or `1m30s`"
+DURATION = "a duration such as `30s`, `1m`, `1m30s` or `1:30`"
 KINDS = "an exercise has one of `hold`, `reps` or `duration` (or `reps` with `hold`)"
 ONE_HOLD = "exercises:\n  - name: Knee hug\n    hold: 20s\n"
 
@@ -625,16 +625,11 @@ def test_lengths_are_told_in_hours_minutes_and_seconds() -> None:
     assert length("5000") == [
         "2:1: the routine runs 4 h 10 min 5 s without speech, more than the 4-hour limit"
     ]
-    assert length("1000000") == [
-        "2:1: the routine runs about 833 hours without speech, more than the 4-hour limit"
-    ]
-    assert length("9" * 400) == [
-        "2:1: the routine runs over a million hours without speech, more than the 4-hour limit"
-    ]
-    endless_sets = "name: R\nexercises:\n  - name: E\n    hold: 1\n    set_rest: 0\n    sets: "
-    assert problems(endless_sets + "9" * 400) == [
-        "2:1: the routine runs over a million hours without speech, more than the 4-hour limit"
-    ]
+    many_rounds = "name: R\nrounds: 10000\nexercises:\n  - name: E\n    hold: 10\n"
+    assert problems(many_rounds)[0] == (
+        "3:1: the routine runs 69 h 26 min 30 s without speech (10000 rounds of 25 s), more "
+        "than the 4-hour limit"
+    )
 
 
 # --- ids and files -----------------------------------------------------------------------
@@ -1030,7 +1025,7 @@ def test_problems_are_sorted_by_position_and_all_reported() -> None:
 @pytest.mark.timeout(20)
 def test_a_large_file_loads(tmp_path: Path) -> None:
     item = "  - name: Stretch {n}\n    cue: [Breathe out slowly and let go.]\n    hold: 0.5\n"
-    count = (MAX_FILE_BYTES // 4) // len(item.format(n=99999))
+    count = 800  # 11 sounds and 7 values each: within MAX_CUES and MAX_VALUES (test_limits)
     head = "name: Big\ndefaults: {lead_in: 0, rest: 0}\nexercises:\n"
     text = head + "".join(item.format(n=n) for n in range(count))
     path = tmp_path / "big.yaml"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 import click
 from click.shell_completion import CompletionItem
 
+from voicecoach.cliparams import MAX_HISTORY_LIMIT, Count, Factor, Level, Name, Seconds
 from voicecoach.compiler import SpeechTimer, compile_routine, estimate_speech_samples
 from voicecoach.errors import (
     ExitCode,
@@ -31,6 +32,7 @@ from voicecoach.library import (
 )
 from voicecoach.signals import exit_on_termination, exit_status
 from voicecoach.speech import VoiceSettings
+from voicecoach.text import shown, shown_lines
 
 if TYPE_CHECKING:
     from voicecoach.cuescript import CueScript
@@ -134,16 +136,17 @@ def voice_options(func: FC) -> FC:
     @click.option(
         "--voice",
         metavar="VOICE",
+        type=Name("a voice id, name or language (see `voicecoach voices`)"),
         help="Voice to speak with: an id, name or language from `voicecoach voices`.",
     )
     @click.option(
         "--rate",
-        type=click.IntRange(50, 500),
+        type=Count(50, 500),
         help="Speaking rate in words per minute (50 to 500).",
     )
     @click.option(
         "--volume",
-        type=click.FloatRange(0.0, 1.0, min_open=True),
+        type=Level(),
         help="Loudness of the voice, above 0 up to 1.0 (full).",
     )
     @functools.wraps(func)
@@ -156,41 +159,13 @@ def voice_options(func: FC) -> FC:
     return cast(FC, wrapper)
 
 
-class Seconds(click.ParamType):  # type: ignore[type-arg, unused-ignore]  # generic in new click
-    """A number of seconds, or a duration as in routine files (``45s``, ``1m``, ``1m30s``),
-    within ``[low, high]`` (above ``low`` when ``low_open``)."""
-
-    name = "seconds"
-
-    def __init__(self, low: float, high: float, *, low_open: bool = False) -> None:
-        self.low, self.high, self.low_open = low, high, low_open
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from voicecoach.routine import parse_duration
-
-        try:
-            seconds = parse_duration(value)
-        except ValueError:
-            self.fail(
-                f"{value!r} is not a number of seconds or a duration like 45s or 1m30s", param, ctx
-            )
-        least = "more than" if self.low_open else "at least"
-        if seconds < self.low or (self.low_open and seconds == self.low) or seconds > self.high:
-            self.fail(
-                f"{value!r} is out of range: give {least} {self.low:g} and at most "
-                f"{self.high:g} seconds",
-                param,
-                ctx,
-            )
-        return seconds
-
-
 def session_options(func: FC) -> FC:
     """The options of every session (``play``, ``export``, ``script``): timing overrides,
     --explain, --no-voice, --chime-volume and the voice options, handed to the command as
     one ``options`` argument (a ``voicecoach.overrides.SessionOptions``). The settings
     file gives the defaults (lead_in, explain, chime_volume, voice, rate, volume); an
     option on the command line wins."""
+    from voicecoach.limits import MAX_COUNT
     from voicecoach.routine import MAX_DURATION
     from voicecoach.settings import MAX_LEAD_IN
 
@@ -203,13 +178,13 @@ def session_options(func: FC) -> FC:
     )
     @click.option(
         "--hold-scale",
-        type=click.FloatRange(0.0, min_open=True),
+        type=Factor(),
         metavar="FACTOR",
         help="Multiply those holds by FACTOR, e.g. 0.5 (half as long) or 1.5.",
     )
     @click.option(
         "--reps",
-        type=click.IntRange(min=1),
+        type=Count(1, MAX_COUNT),
         metavar="N",
         help="Do N reps in every exercise counted in reps.",
     )
@@ -221,7 +196,7 @@ def session_options(func: FC) -> FC:
     )
     @click.option(
         "--rounds",
-        type=click.IntRange(min=1),
+        type=Count(1, MAX_COUNT),
         metavar="N",
         help="Go through the whole routine N times.",
     )
@@ -244,7 +219,7 @@ def session_options(func: FC) -> FC:
     )
     @click.option(
         "--chime-volume",
-        type=click.FloatRange(0.0, 1.0, min_open=True),
+        type=Level(),
         metavar="V",
         help="Loudness of the chimes, above 0 up to 1.0 (default: the chime_volume setting).",
     )
@@ -312,7 +287,7 @@ def session_routine(routine: str, options: SessionOptions) -> Routine:
 
     loaded = current_library().load(routine)
     for note in unused_overrides(loaded, options.overrides):
-        click.echo(f"Note: {note}", err=True)
+        click.echo(shown(f"Note: {note}"), err=True)
     return apply_overrides(loaded, options.overrides)
 
 
@@ -342,7 +317,9 @@ def list_command() -> None:
         voicecoach list
     """
     library = current_library()
-    click.echo(format_entries(library.entries(speech_timer()), library.user_dir), nl=False)
+    click.echo(
+        shown_lines(format_entries(library.entries(speech_timer()), library.user_dir)), nl=False
+    )
 
 
 @cli.command()
@@ -359,7 +336,7 @@ def show(routine: str) -> None:
     """
     loaded = current_library().load(routine)
     script = compile_routine(loaded, speech_timer())
-    click.echo(describe_routine(loaded, script), nl=False)
+    click.echo(shown_lines(describe_routine(loaded, script)), nl=False)
 
 
 @cli.command()
@@ -394,7 +371,7 @@ def script(routine: str, as_json: bool, estimate: bool, options: SessionOptions)
     compiled = measured_script(loaded, options) if measure else None
     if compiled is None:
         compiled = compile_routine(loaded, speech_timer(), options=options.compile_options)
-    click.echo(compiled.to_json() if as_json else format_timeline(compiled), nl=False)
+    click.echo(compiled.to_json() if as_json else shown_lines(format_timeline(compiled)), nl=False)
 
 
 def measured_script(routine: Routine, options: SessionOptions) -> CueScript | None:
@@ -404,7 +381,7 @@ def measured_script(routine: Routine, options: SessionOptions) -> CueScript | No
     try:
         return prepare(routine, options).script
     except VoiceEngineError as err:
-        click.echo(f"Note: {err}", err=True)
+        click.echo(shown(f"Note: {err}"), err=True)
         click.echo("Note: phrase lengths are estimated instead.", err=True)
         return None
 
@@ -430,9 +407,9 @@ def validate(paths: tuple[str, ...]) -> None:
         except (RoutineError, RoutineNotFound) as err:
             failed = True
             for line in err.lines():
-                click.echo(line, err=True)
+                click.echo(shown(line), err=True)
         else:
-            click.echo(f"{target}: ok")
+            click.echo(shown(f"{target}: ok"))
     if failed:
         raise click.exceptions.Exit(ExitCode.ERROR)
 
@@ -454,20 +431,20 @@ def config_command(init: bool) -> None:
         click.echo("Edit it, then run `voicecoach config` to check it.")
         return
     for line in settings.describe(settings.read_settings()):
-        click.echo(line)
+        click.echo(shown(line))
 
 
 @cli.command("history")
 @click.option(
     "--limit",
-    type=click.IntRange(min=1),
+    type=Count(1, MAX_HISTORY_LIMIT),
     default=10,
     show_default=True,
     help="How many recent sessions to show.",
 )
 @click.option(
     "--target",
-    type=click.IntRange(min=1, max=50),
+    type=Count(1, 50),
     default=None,
     help="Completed sessions a week to aim for (default: the weekly_target setting, 4).",
 )
@@ -483,7 +460,7 @@ def history_command(limit: int, target: int | None) -> None:
     if target is None:
         target = settings.load_settings().weekly_target
     for line in history.report(history.History(), limit=limit, target=target):
-        click.echo(line)
+        click.echo(shown(line))
 
 
 # --- voices ------------------------------------------------------------------------------
@@ -517,7 +494,7 @@ def voices_command(language: str | None) -> None:
     name_width = max(len(v.name) for v in voices)
     for v in voices:
         line = f"{v.id:<{id_width}}  {v.name:<{name_width}}  {', '.join(v.languages)}"
-        click.echo(line.rstrip())
+        click.echo(shown(line.rstrip()))
 
 
 # --- export ------------------------------------------------------------------------------
@@ -631,7 +608,7 @@ def play(routine: str | None, options: SessionOptions) -> None:
             launch=warmstart.current(),
             made_from=made_from,
         ),
-        warn=lambda message: click.echo(f"Warning: {message}", err=True),
+        warn=lambda message: click.echo(shown(f"Warning: {message}"), err=True),
     )
 
 
@@ -692,7 +669,7 @@ def _run(argv: list[str] | None, debug: bool) -> None:
         sys.stdout.flush()  # here, not at exit, where a failure would be a traceback
     except VoicecoachError as err:
         for line in err.lines():
-            click.echo(line, err=True)
+            click.echo(shown(line), err=True)
         sys.exit(ExitCode.ERROR)
     except (KeyboardInterrupt, click.exceptions.Abort) as interrupt:
         status = exit_status(interrupt)
@@ -703,6 +680,7 @@ def _run(argv: list[str] | None, debug: bool) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
+        vars(exc)["message"] = shown(exc.message)  # a value quoted from the command line
         exc.show()
         sys.exit(exc.exit_code)
     except BrokenPipeError:

@@ -175,7 +175,47 @@ def _chapter_ids(script: CueScript) -> list[str]:
     """
     sizes = [len(chapter.title.encode("utf-8")) for chapter in script.chapters]
     widest = max(sizes, default=0)
-    return [f"chp{index:04d}" + "_" * (widest - size) for index, size in enumerate(sizes)]
+    digits = max(4, len(str(len(sizes))))
+    return [f"chp{index:0{digits}d}" + "_" * (widest - size) for index, size in enumerate(sizes)]
+
+
+CTOC_ENTRIES = 255
+"""An ID3 table of contents lists at most 255 entries (its count is one byte)."""
+
+
+def check_chapters(fmt: AudioFormat, script: CueScript) -> None:
+    """Refuses, before anything is encoded, chapters the format cannot hold."""
+    most = CTOC_ENTRIES * CTOC_ENTRIES
+    if fmt.chapters == "id3" and len(script.chapters) > most:
+        raise ExportError(
+            f"{len(script.chapters):,} chapters are more than an MP3 file can list ({most:,}); "
+            f"export to .ogg or .flac instead"
+        )
+
+
+def _tables_of_contents(script: CueScript, ids: list[str]) -> list[Any]:
+    """The CTOC frames for the chapters: one table for up to 255, else a top table of
+    tables of 255 chapters each (ID3's nested tables of contents), which holds 65,025,
+    more than a session's ``MAX_CUES`` sounds can make chapters."""
+    flags = _id3.CTOCFlags.TOP_LEVEL | _id3.CTOCFlags.ORDERED
+    title = [_id3.TIT2(encoding=3, text=script.routine_name)]
+    if len(ids) <= CTOC_ENTRIES:
+        return [_id3.CTOC(element_id="toc", flags=flags, child_element_ids=ids, sub_frames=title)]
+    groups = [ids[at : at + CTOC_ENTRIES] for at in range(0, len(ids), CTOC_ENTRIES)]
+    names = [f"toc{number:03d}" for number in range(1, len(groups) + 1)]
+    tables = [_id3.CTOC(element_id="toc", flags=flags, child_element_ids=names, sub_frames=title)]
+    for number, (name, group) in enumerate(zip(names, groups, strict=True)):
+        first = number * CTOC_ENTRIES + 1
+        part = _id3.TIT2(encoding=3, text=f"Chapters {first} to {first + len(group) - 1}")
+        tables.append(
+            _id3.CTOC(
+                element_id=name,
+                flags=_id3.CTOCFlags.ORDERED,
+                child_element_ids=group,
+                sub_frames=[part],
+            )
+        )
+    return tables
 
 
 def _tag_id3(path: Path, script: CueScript) -> None:
@@ -185,14 +225,8 @@ def _tag_id3(path: Path, script: CueScript) -> None:
     tags.add(_id3.TSSE(encoding=3, text=ARTIST))
     ids = _chapter_ids(script)
     if script.chapters:
-        tags.add(
-            _id3.CTOC(
-                element_id="toc",
-                flags=_id3.CTOCFlags.TOP_LEVEL | _id3.CTOCFlags.ORDERED,
-                child_element_ids=ids,
-                sub_frames=[_id3.TIT2(encoding=3, text=script.routine_name)],
-            )
-        )
+        for table in _tables_of_contents(script, ids):
+            tags.add(table)
     for element_id, chapter in zip(ids, script.chapters, strict=True):
         tags.add(
             _id3.CHAP(
@@ -276,8 +310,9 @@ def export_session(
     ``progress`` is told how many samples each chunk held. On any error, and on Ctrl-C
     (re-raised), every temp file is removed and the targets keep their old contents.
     """
-    fmt = check_targets(targets)
     try:
+        fmt = check_targets(targets)
+        check_chapters(fmt, script)
         _export(script, chunks, targets, fmt, progress)
     finally:
         close = getattr(chunks, "close", None)

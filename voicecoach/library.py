@@ -22,7 +22,9 @@ from voicecoach import resources, settings
 from voicecoach.compiler import SpeechTimer, compile_routine, estimate_speech_samples
 from voicecoach.cuescript import Cue, CueScript, CueType, to_seconds
 from voicecoach.errors import RoutineError, RoutineNotFound
+from voicecoach.limits import check_compiled
 from voicecoach.routine import Exercise, Routine, WorkKind, load_routine
+from voicecoach.text import shown
 
 DEFAULT_ROUTINE = "lower-back-essentials"
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -142,14 +144,18 @@ class Library:
         return None if looks_like_path(routine) else routine
 
     def load(self, routine: str) -> Routine:
-        """Resolve and load a ROUTINE argument; raises RoutineNotFound or RoutineError."""
-        return load_routine(self.resolve(routine), self.routine_id(routine))
+        """Resolve and load a ROUTINE argument; raises RoutineNotFound or RoutineError.
+
+        The routine is also compiled with estimated phrase lengths, so one whose session
+        runs past the limits with its speech (see ``voicecoach.limits``) is refused here,
+        before any voice is started."""
+        loaded = load_routine(self.resolve(routine), self.routine_id(routine))
+        check_compiled(compile_routine(loaded), loaded)
+        return loaded
 
     def check(self, routine: str) -> Routine:
         """Load and compile, so that a routine that passes will also play."""
-        loaded = self.load(routine)
-        compile_routine(loaded)
-        return loaded
+        return self.load(routine)
 
     def ids(self) -> list[str]:
         """Every id in both folders, sorted (for completion and did-you-mean)."""
@@ -247,6 +253,7 @@ def _measure(entry: Entry, folder: Path, speech: SpeechTimer) -> Entry:
         path = _find(folder, entry.id) or entry.path
         routine = load_routine(path, entry.id)
         script = compile_routine(routine, speech)
+        check_compiled(script, routine)
     except (RoutineError, RoutineNotFound) as err:
         return Entry(entry.id, entry.path, entry.source, entry.overrides, problem=err.lines()[0])
     return Entry(
@@ -290,7 +297,7 @@ def describe_work(exercise: Exercise) -> str:
         tempo = " + ".join(format_duration(t) for t in exercise.tempo)
         parts = [f"{reps} rep{'s' if reps != 1 else ''}, {tempo} each"]
         if exercise.phases:
-            parts[0] += f" ({' / '.join(exercise.phases)})"
+            parts[0] += f" ({shown(' / '.join(exercise.phases))})"
         if exercise.hold:
             parts.append(f"hold {format_duration(exercise.hold)} at the top")
     elif exercise.work is WorkKind.HOLD:
@@ -301,7 +308,7 @@ def describe_work(exercise: Exercise) -> str:
         if tuple(exercise.sides) == DEFAULT_SIDES:
             parts.append("each side")
         else:
-            parts.append(f"each side ({exercise.sides[0]}, then {exercise.sides[1]})")
+            parts.append(shown(f"each side ({exercise.sides[0]}, then {exercise.sides[1]})"))
     if exercise.sets > 1:
         parts.append(f"{exercise.sets} sets")
     return ", ".join(parts)
@@ -341,13 +348,13 @@ def describe_routine(routine: Routine, script: CueScript) -> str:
     summary += f", {format_clock(script.duration)} in all"
     if routine.language != "en":
         summary += f"; language: {routine.language}"
-    lines = [f"{routine.name} ({routine.id})", summary]
+    lines = [shown(f"{routine.name} ({routine.id})"), summary]
     if routine.description:
         lines += _para("", routine.description)
     if routine.intro:
         lines += ["", *_para("Intro: ", routine.intro)]
     for index, exercise in enumerate(routine.exercises):
-        lines += ["", f"{index + 1}. {exercise.name}", f"   {describe_work(exercise)}"]
+        lines += ["", shown(f"{index + 1}. {exercise.name}"), f"   {describe_work(exercise)}"]
         if exercise.cue:
             lines += _para("Cue: ", " ".join(exercise.cue), "   ")
         if exercise.why:
@@ -370,7 +377,7 @@ def format_timeline(script: CueScript) -> str:
     rounds = max((c.round for c in script.chapters), default=1)
     headings: dict[tuple[int, int], str] = {}
     for chapter in script.chapters:
-        heading = f"{chapter.exercise + 1}. {chapter.title}"
+        heading = shown(f"{chapter.exercise + 1}. {chapter.title}")
         if rounds > 1:
             heading += f" (round {chapter.round} of {rounds})"
         headings.setdefault((chapter.exercise, chapter.round), heading)
@@ -385,7 +392,7 @@ def format_timeline(script: CueScript) -> str:
     stamps = [format_clock(to_seconds(c.start), 1) for c in script.cues]
     end = format_clock(script.duration, 1)
     width = max(len(s) for s in [*stamps, end])
-    lines = [script.routine_name]
+    lines = [shown(script.routine_name)]
     current: object = object()
     for cue, stamp in zip(script.cues, stamps, strict=True):
         key = group(cue)
@@ -407,10 +414,12 @@ def format_entries(entries: Sequence[Entry], user_dir: Path) -> str:
     for e in entries:
         source = "user, overrides shipped" if e.overrides else e.source.value
         if e.problem is not None:
-            rows.append(((e.id, "(invalid)", "-", "-", source), e.problem))
+            rows.append(((shown(e.id), "(invalid)", "-", "-", source), shown(e.problem)))
         else:
             length = format_clock(to_seconds(e.length or 0))
-            rows.append(((e.id, e.name or "", length, str(e.exercises), source), None))
+            rows.append(
+                ((shown(e.id), shown(e.name or ""), length, str(e.exercises), source), None)
+            )
     widths = [max(len(r[i]) for r in [header, *(row for row, _ in rows)]) for i in range(5)]
 
     def line(cells: tuple[str, ...]) -> str:

@@ -25,8 +25,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields, replace
 
-from voicecoach.compiler import CompileOptions
+from voicecoach.compiler import CompileOptions, compile_routine, estimate_speech_samples
 from voicecoach.errors import SettingsError
+from voicecoach.limits import MAX_COUNT, MAX_CUES, compiled_problem, sound_bound, too_many_sounds
 from voicecoach.routine import (
     MAX_DURATION,
     MAX_ROUTINE_SECONDS,
@@ -101,8 +102,10 @@ class Overrides:
                 )
         for name in ("reps", "rounds"):
             value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or value < 1):
-                raise SettingsError(f"{OPTION_NAMES[name]} must be a whole number, 1 or more")
+            if value is not None and (isinstance(value, bool) or not 1 <= value <= MAX_COUNT):
+                raise SettingsError(
+                    f"{OPTION_NAMES[name]} must be a whole number from 1 to {MAX_COUNT:,}"
+                )
 
     def given(self) -> list[str]:
         """The overrides that are set, by field name, in declaration order."""
@@ -167,6 +170,16 @@ def apply_overrides(routine: Routine, overrides: Overrides) -> Routine:
             f"with {overrides.describe()}, {routine.id} runs {_seconds_text(total)} without "
             f"speech, more than the 4-hour limit; lower {lower}"
         )
+    # The session's size and its length with speech, before anything is synthesized.
+    lower = " or ".join(OPTION_NAMES[name] for name in overrides.given())
+    bound = sound_bound(result.exercises, result.rounds)
+    if bound > MAX_CUES:
+        problem: str | None = f"{too_many_sounds(bound)}; lower {lower}"
+    else:
+        compiled = compile_routine(result, estimate_speech_samples)
+        problem = compiled_problem(compiled, f"lower {lower}")
+    if problem is not None:
+        raise SettingsError(f"with {overrides.describe()}, {routine.id}: {problem}")
     return result
 
 

@@ -24,9 +24,15 @@ import numpy as np
 import numpy.typing as npt
 
 from voicecoach import sounds
-from voicecoach.compiler import CompileOptions, compile_routine, spoken_texts
+from voicecoach.compiler import (
+    CompileOptions,
+    compile_routine,
+    estimate_speech_samples,
+    spoken_texts,
+)
 from voicecoach.cuescript import SAMPLE_RATE, Cue, CueScript, CueType
 from voicecoach.errors import VoicecoachError
+from voicecoach.limits import check_compiled
 from voicecoach.routine import Routine
 from voicecoach.speech import Pyttsx3Engine, Speech, VoiceSettings, entry_frames
 
@@ -287,12 +293,17 @@ def prepare_session(
     if speech is None:
         options = replace(options, voice=False)
         script = compile_routine(routine, _no_speech_samples, options=options)
+        check_compiled(script, routine)
         return Session(script, _no_speech, chimes, voice_gain, chime_gain)
+    # The limits hold on estimated lengths before anything is synthesized, and on the real
+    # ones before anything is rendered.
+    check_compiled(compile_routine(routine, estimate_speech_samples, options=options), routine)
     speech = speech.for_language(routine.language)  # its voice, unless one was named
     texts = spoken_texts(routine, options)
     synthesize_in_parallel(speech, texts)
     speech.prepare(texts)
     script = compile_routine(routine, speech.samples, options=options)
+    check_compiled(script, routine)
     return Session(script, speech.clip, chimes, voice_gain, chime_gain)
 
 

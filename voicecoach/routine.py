@@ -16,7 +16,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, NoReturn
 
@@ -38,7 +38,9 @@ from voicecoach.errors import (
     UnusableFileError,
 )
 from voicecoach.files import read_regular
+from voicecoach.limits import MAX_COUNT, MAX_CUES, MAX_ROUTINE_SECONDS, sound_problem
 from voicecoach.phrases import is_supported, supported_list
+from voicecoach.text import speakable
 
 
 class WorkKind(str, enum.Enum):
@@ -85,6 +87,8 @@ class Routine:
     outro: str | None = None
     rounds: int = 1
     source: Path | None = None
+    exercises_at: tuple[int, int] = field(default=(1, 1), compare=False, repr=False)
+    """Line and column of the ``exercises`` key, where session-wide problems are shown."""
 
 
 # --- limits and vocabulary of the format ------------------------------------------------
@@ -92,10 +96,19 @@ class Routine:
 SUPPORTED_VERSIONS: Final = (1,)
 MAX_FILE_BYTES: Final = 1024 * 1024
 MAX_DURATION: Final = 3600.0
-MAX_ROUTINE_SECONDS: Final = 4 * 3600.0
 # A routine needs four levels (top, exercise list, exercise, tempo list); anything far
 # deeper is hostile, and stopping early keeps the composer's recursion shallow.
 MAX_DEPTH: Final = 32
+MAX_VALUES: Final = 20_000
+"""YAML values (keys, texts, numbers, lists, mappings) a routine file may hold. A 4-hour
+routine of 200 exercises needs about 2,000; composing stops at the limit, so a 1 MiB file
+of tiny values cannot keep ``validate`` busy for seconds."""
+MAX_SPOKEN_CHARS: Final = 500
+"""The longest text a voice says in one go (a name, a cue line, a why): half a minute."""
+MAX_PHASE_CHARS: Final = 60
+"""The longest phase word: it is said with every rep's count, so its length multiplies."""
+_MAX_DIGITS: Final = 12  # a number written with more digits is over every limit
+_TOO_LARGE: Final = 10**_MAX_DIGITS
 
 TOP_KEYS: Final = (
     "version",
@@ -137,7 +150,8 @@ _UNITS_TEXT = re.compile(
     rf"(?P<sign>[+-]?)\s*(?:(?P<m>{_NUMBER})\s*m)?\s*(?:(?P<s>{_NUMBER})\s*s)?", re.IGNORECASE
 )
 _HOURS_TEXT = re.compile(rf"\s*{_NUMBER}\s*h.*", re.IGNORECASE)
-_DURATION_HINT = "a duration such as `30s`, `1m` or `1m30s`"
+_DURATION_HINT = "a duration such as `30s`, `1m`, `1m30s` or `1:30`"
+_CLOCK_TEXT = re.compile(r"(?P<sign>[+-]?)(?P<m>\d+):(?P<s>[0-5]\d(?:\.\d*)?)")
 
 _TAG = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
@@ -147,7 +161,8 @@ _TEXT_LIKE_TAGS: Final = frozenset({_STR, _INT, _FLOAT, _BOOL, _TIMESTAMP})
 
 
 def parse_duration(value: object) -> float:
-    """Seconds in a duration: a number (``30``, ``2.5``) or text (``30s``, ``1m``, ``1m30s``).
+    """Seconds in a duration: a number (``30``, ``2.5``) or text (``30s``, ``1m``, ``1m30s``,
+    or minutes and seconds as ``1:30``, ``0:05.5``).
 
     Raises ValueError for anything else, booleans and non-finite numbers included. Range
     checks are left to the caller, which knows whether 0 is allowed.
@@ -158,8 +173,13 @@ def parse_duration(value: object) -> float:
         text = value.strip()
         if len(text) > 40:
             raise ValueError("not a duration: text too long")
+        clock = _CLOCK_TEXT.fullmatch(text)
         if _SECONDS_TEXT.fullmatch(text):
             seconds = float(text)
+        elif clock is not None:
+            seconds = 60.0 * float(clock["m"]) + float(clock["s"])
+            if clock["sign"] == "-":
+                seconds = -seconds
         else:
             units = _UNITS_TEXT.fullmatch(text)
             if units is None or (units["m"] is None and units["s"] is None):
@@ -303,10 +323,28 @@ class _Rejected(ScalarNode):
         super().__init__("!rejected", "", start_mark, end_mark)
 
 
+class _TooMany(Exception):
+    def __init__(self, mark: Any) -> None:
+        super().__init__("too many values")
+        self.mark = mark
+
+
 class _TooDeep(Exception):
     def __init__(self, mark: Any) -> None:
         super().__init__("nested too deeply")
         self.mark = mark
+
+
+class _AliasMarks(list[Any]):
+    """Where the aliases are; each counts against ``MAX_VALUES``, like a value."""
+
+    def __init__(self, composer: _RoutineComposer) -> None:
+        super().__init__()
+        self.composer = composer
+
+    def append(self, mark: Any) -> None:
+        self.composer.counted(mark)
+        super().append(mark)
 
 
 class _RoutineComposer(Composer):
@@ -325,7 +363,7 @@ class _RoutineComposer(Composer):
 
     def _start_checks(self) -> None:
         self.found = []
-        self.alias_marks = []
+        self.alias_marks = _AliasMarks(self)
         self.anchor_marks = []
         self.depth = 0
 
@@ -342,6 +380,25 @@ class _RoutineComposer(Composer):
                     (marks[0], f"{what} are not allowed in a routine file{counted}; {fix}")
                 )
         return found
+
+    def counted(self, mark: Any = None) -> None:
+        """Counts one more value (or alias); past ``MAX_VALUES`` composing stops."""
+        events: Any = self
+        self.values = getattr(self, "values", 0) + 1
+        if self.values > MAX_VALUES:
+            raise _TooMany(mark or events.peek_event().start_mark)
+
+    def compose_scalar_node(self, anchor: Any) -> ScalarNode:
+        self.counted()
+        return super().compose_scalar_node(anchor)
+
+    def compose_sequence_node(self, anchor: Any) -> SequenceNode:
+        self.counted()
+        return super().compose_sequence_node(anchor)
+
+    def compose_mapping_node(self, anchor: Any) -> MappingNode:
+        self.counted()
+        return super().compose_mapping_node(anchor)
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         events: Any = self  # the parser half of the loader (pure Python or libyaml)
@@ -452,6 +509,15 @@ def _compose_with(
         _fail(path, f"the YAML is nested more than {MAX_DEPTH} levels deep", line, column)
     except RecursionError:
         _fail(path, f"the YAML is nested more than {MAX_DEPTH} levels deep")
+    except _TooMany as err:
+        line, column = _line_col(err.mark)
+        _fail(
+            path,
+            f"the file holds more than {MAX_VALUES:,} YAML values (keys, texts and numbers); "
+            f"split the routine into shorter ones",
+            line,
+            column,
+        )
     except MarkedYAMLError as err:
         if make is not _PyLoader and _parser_too_deep(err):
             raise _ParserTooDeep from None
@@ -585,15 +651,36 @@ class _Checker:
             self.invalid(node, f"{label} is blank; write some text or remove it")
         return value
 
-    def texts(self, node: Node, label: str) -> tuple[str, ...]:
-        """A non-empty list of texts."""
+    def spoken(self, node: Node, label: str, limit: int = MAX_SPOKEN_CHARS) -> str:
+        """Text a voice will say: it must hold a letter or a digit, and not go on and on."""
+        value = self.text(node, label)
+        if not speakable(value):
+            self.invalid(
+                node,
+                f"{label} has nothing a voice can say ({_describe(node)} holds no letter or "
+                f"digit); write it in words",
+            )
+        if len(value) > limit:
+            fix = (
+                "split it into a list of shorter lines"
+                if limit == MAX_SPOKEN_CHARS
+                else "a phase is a word or two said with each rep"
+            )
+            self.invalid(
+                node,
+                f"{label} is {len(value):,} characters long; it may have at most {limit:,} ({fix})",
+            )
+        return value
+
+    def texts(self, node: Node, label: str, limit: int = MAX_SPOKEN_CHARS) -> tuple[str, ...]:
+        """A non-empty list of spoken texts."""
         items = self.sequence(node, label, "a list of texts")
-        return self.each(items, lambda item, n: self.text(item, f"{label} item {n}"))
+        return self.each(items, lambda item, n: self.spoken(item, f"{label} item {n}", limit))
 
     def text_or_texts(self, node: Node, label: str) -> tuple[str, ...]:
         if isinstance(node, SequenceNode):
             return self.texts(node, label)
-        return (self.text(node, label),)
+        return (self.spoken(node, label),)
 
     def sequence(self, node: Node, label: str, expected: str) -> list[Node]:
         if isinstance(node, _Rejected):
@@ -627,9 +714,37 @@ class _Checker:
         value = self._int(scalar, label)
         if value < 1:
             self.invalid(node, f"{label} must be at least 1, not {_describe(node)}")
+        if value > MAX_COUNT:
+            self.invalid(node, f"{label} must be at most {MAX_COUNT:,}, not {_describe(node)}")
         return value
 
+    def _plain_number(self, node: ScalarNode, label: str) -> None:
+        """Refuses YAML 1.1's other ways of writing a whole number: octal (``017`` is 15
+        there, 17 in YAML 1.2), hexadecimal, binary and base 60 (``1:30`` is 90 there, text
+        in YAML 1.2). Each means something else to some reader, so numbers are decimal;
+        a duration may be written ``M:SS`` (see ``parse_duration``), read as such."""
+        text = str(node.value).replace("_", "")
+        digits = text.lstrip("+-")
+        if ":" in text:
+            self.invalid(
+                node, f"{label} must be a plain whole number, not the base-60 {_describe(node)}"
+            )
+        if digits[:2].lower() in ("0x", "0b", "0o"):
+            self.invalid(node, f"{label} must be a plain decimal number, not {_describe(node)}")
+        if node.tag == _INT and len(digits) > 1 and digits.startswith("0"):
+            plain = digits.lstrip("0") or "0"
+            self.invalid(
+                node,
+                f"{label} {_describe(node)} has a leading zero, which YAML 1.1 reads as an "
+                f"octal number; write `{_clip(plain)}`",
+            )
+
     def _int(self, node: ScalarNode, label: str) -> int:
+        self._plain_number(node, label)
+        text = str(node.value).replace("_", "")
+        if len(text.lstrip("+-")) > _MAX_DIGITS:
+            # Over every limit; the caller's range check says which, quoting the text.
+            return -_TOO_LARGE if text.startswith("-") else _TOO_LARGE
         try:
             return int(_CONSTRUCT.construct_yaml_int(node))
         except (ValueError, OverflowError):
@@ -639,10 +754,14 @@ class _Checker:
         """A duration; work must take longer than 0, pauses may be 0; none over an hour."""
         scalar = self._scalar(node, label, _DURATION_HINT)
         value: object
-        if scalar.tag == _INT:
+        if ":" in str(scalar.value) and scalar.tag in (_INT, _FLOAT, _STR):
+            value = str(scalar.value)  # `1:30` as minutes and seconds, whatever YAML made of it
+        elif scalar.tag == _INT:
             value = self._int(scalar, label)
         elif scalar.tag == _FLOAT:
             value = float(_CONSTRUCT.construct_yaml_float(scalar))
+            if math.isinf(value) and "inf" not in str(scalar.value).lower():  # `9` * 400
+                self.invalid(node, f"{label} must be at most 1 hour, not {_describe(node)}")
         elif scalar.tag == _STR:
             value = str(scalar.value)
         else:
@@ -694,7 +813,8 @@ class _Checker:
             )
         value = self._int(scalar, label)
         if value not in SUPPORTED_VERSIONS:
-            self.invalid(node, f"{label} {value} is not supported; supported versions: {supported}")
+            shown = value if abs(value) < _TOO_LARGE else _describe(node)
+            self.invalid(node, f"{label} {shown} is not supported; supported versions: {supported}")
         return value
 
     def language(self, node: Node, label: str) -> str:
@@ -740,13 +860,13 @@ def _unknown_key(key: str, known: tuple[str, ...], where: str) -> str:
 
 _Parse = Callable[[_Checker, Node, str], Any]
 _EXERCISE_PARSERS: Final[dict[str, _Parse]] = {
-    "name": _Checker.text,
+    "name": _Checker.spoken,
     "cue": _Checker.text_or_texts,
-    "why": _Checker.text,
+    "why": _Checker.spoken,
     "hold": lambda c, n, label: c.seconds(n, label, work=True),
     "reps": _Checker.count,
     "tempo": _Checker.tempo,
-    "phases": _Checker.texts,
+    "phases": lambda c, n, label: c.texts(n, label, MAX_PHASE_CHARS),
     "duration": lambda c, n, label: c.seconds(n, label, work=True),
     "sides": _Checker.sides,
     "sets": _Checker.count,
@@ -757,11 +877,11 @@ _EXERCISE_PARSERS: Final[dict[str, _Parse]] = {
 }
 _TOP_PARSERS: Final[dict[str, _Parse]] = {
     "version": _Checker.version,
-    "name": _Checker.text,
+    "name": _Checker.spoken,
     "description": _Checker.text,
     "language": _Checker.language,
-    "intro": _Checker.text,
-    "outro": _Checker.text,
+    "intro": _Checker.spoken,
+    "outro": _Checker.spoken,
     "rounds": _Checker.count,
 }
 
@@ -963,6 +1083,7 @@ def _routine(checker: _Checker, root: Node, routine_id: str) -> Routine:
             )
 
     exercises: list[Exercise] = []
+    nodes: list[tuple[int, Node]] = []
     if "exercises" in entries:
         try:
             items = checker.sequence(
@@ -974,9 +1095,11 @@ def _routine(checker: _Checker, root: Node, routine_id: str) -> Routine:
             exercise = _exercise(checker, item, number, defaults)
             if exercise is not None:
                 exercises.append(exercise)
+                nodes.append((number, item))
 
     rounds = top.get("rounds", 1)
     if exercises and "rounds" not in broken:
+        _check_sounds(checker, entries["exercises"].key, exercises, nodes, rounds)
         # Checked even when some exercises are broken: the rest may already be too long.
         total = _nominal(tuple(exercises), rounds)
         if total > MAX_ROUTINE_SECONDS:
@@ -990,6 +1113,7 @@ def _routine(checker: _Checker, root: Node, routine_id: str) -> Routine:
     if checker.problems:
         raise RoutineError(_sorted(checker.problems))
     return Routine(
+        exercises_at=_line_col(entries["exercises"].key.start_mark),
         id=routine_id,
         name=top["name"],
         exercises=tuple(exercises),
@@ -999,6 +1123,21 @@ def _routine(checker: _Checker, root: Node, routine_id: str) -> Routine:
         outro=top.get("outro"),
         rounds=rounds,
     )
+
+
+def _check_sounds(
+    checker: _Checker,
+    key: Node,
+    exercises: list[Exercise],
+    nodes: list[tuple[int, Node]],
+    rounds: int,
+) -> None:
+    """Refuses a session that could hold more than ``MAX_CUES`` sounds, at the exercise
+    that makes most of them (or at `exercises` when no one exercise is to blame)."""
+    found = sound_problem(exercises, rounds, [number for number, _ in nodes])
+    if found is not None:
+        blamed, message = found
+        checker.add(key if blamed is None else nodes[blamed][1], message)
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
@@ -1056,9 +1195,14 @@ def load_routine(path: Path, routine_id: str | None = None) -> Routine:
 __all__ = [
     "DEFAULT_KEYS",
     "EXERCISE_KEYS",
+    "MAX_COUNT",
+    "MAX_CUES",
     "MAX_DURATION",
     "MAX_FILE_BYTES",
+    "MAX_PHASE_CHARS",
     "MAX_ROUTINE_SECONDS",
+    "MAX_SPOKEN_CHARS",
+    "MAX_VALUES",
     "SUPPORTED_VERSIONS",
     "TOP_KEYS",
     "Exercise",

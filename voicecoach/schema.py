@@ -7,8 +7,10 @@ exactly as the loader checks it; a test keeps the two in agreement.
 
 What it cannot state, and the loader still checks: that `phases` has as many entries as
 `tempo`, that a duration written as text is at most an hour, that two side labels differ
-in more than letter case, the 4-hour limit on a whole routine, and YAML-level problems
-(duplicate keys, tags, encodings). `voicecoach validate` reports those.
+in more than letter case, that spoken text holds a letter or a digit and at most 500
+characters, the limits on a whole routine (4 hours, 10,000 sounds, 20,000 YAML values),
+that numbers are written in plain decimal (YAML 1.1 reads `017` as octal), and YAML-level
+problems (duplicate keys, tags, encodings). `voicecoach validate` reports those.
 
 The schema declares draft 2020-12 but uses only keywords that draft 7 also knows, since
 editors' validators still mostly implement draft 7. Shared parts are written out in place
@@ -20,6 +22,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from voicecoach.limits import MAX_COUNT
 from voicecoach.phrases import SUPPORTED_LANGUAGES
 from voicecoach.routine import DEFAULT_KEYS, EXERCISE_KEYS, KIND_KEYS, MAX_DURATION, TOP_KEYS
 
@@ -38,10 +41,18 @@ def _units(num: str) -> str:
     return rf"(?:{num}\s*[mM](?:\s*{num}\s*[sS])?|{num}\s*[sS])"
 
 
+# Minutes and seconds (`1:30`, `0:05.5`); YAML 1.2 reads them as text, YAML 1.1 as a
+# base-60 number: the loader reads both as minutes and seconds.
+_CLOCK = r"[0-9]+:[0-5][0-9](?:\.[0-9]*)?"
+_ZERO_CLOCK = r"0+:00(?:\.0*)?"
+
 # Pauses may be 0, and a negative zero (`-0`, `-0s`) is 0 too; work must be longer than 0,
 # which for text means at least one digit that is not 0.
-PAUSE_TEXT = rf"^\s*(?:\+?{_NUM}|-{_ZERO}|\+?\s*{_units(_NUM)}|-\s*{_units(_ZERO)})\s*$"
-WORK_TEXT = rf"^(?=[^1-9]*[1-9])\s*(?:\+?{_NUM}|\+?\s*{_units(_NUM)})\s*$"
+PAUSE_TEXT = (
+    rf"^\s*(?:\+?{_NUM}|-{_ZERO}|\+?\s*{_units(_NUM)}|-\s*{_units(_ZERO)}"
+    rf"|\+?{_CLOCK}|-{_ZERO_CLOCK})\s*$"
+)
+WORK_TEXT = rf"^(?=[^1-9]*[1-9])\s*(?:\+?{_NUM}|\+?\s*{_units(_NUM)}|\+?{_CLOCK})\s*$"
 
 _EXERCISE_HELP: dict[str, str] = {
     "name": "Spoken before the exercise starts; also the chapter title.",
@@ -106,7 +117,7 @@ def _texts(description: str) -> Schema:
 
 
 def _count(description: str) -> Schema:
-    return {"description": description, "type": "integer", "minimum": 1}
+    return {"description": description, "type": "integer", "minimum": 1, "maximum": MAX_COUNT}
 
 
 def _duration(description: str, *, work: bool) -> Schema:

@@ -136,7 +136,7 @@ def _rate(value: object) -> int:
 def _level(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError("must be a number from 0.0 to 1.0")
-    if not 0.0 <= float(value) <= 1.0:
+    if not 0.0 <= value <= 1.0:  # compared before float(): an int may be too large for one
         raise ValueError("must be from 0.0 (silent) to 1.0 (full)")
     return float(value)
 
@@ -244,6 +244,8 @@ def parse_settings(data: bytes | str, path: Path) -> LoadedSettings:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise SettingsFileError([_syntax_problem(err, text, path)]) from None
+    except ValueError:  # a number with more digits than Python reads (4,300)
+        raise SettingsFileError([_too_many_digits(text, path)]) from None
 
     problems: list[Problem] = []
     values: dict[str, object] = {}
@@ -262,6 +264,14 @@ def parse_settings(data: bytes | str, path: Path) -> LoadedSettings:
         raise SettingsFileError(problems)
     settings = Settings(**values)  # type: ignore[arg-type]  # each value checked above
     return LoadedSettings(settings, path, exists=True, from_file=frozenset(values))
+
+
+def _too_many_digits(text: str, path: Path) -> Problem:
+    found = re.search(r"\d{100,}", text)
+    offset = found.start() if found else 0
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return Problem(str(path), line, column, "this number has far too many digits; remove it")
 
 
 def _unknown_key_message(key: str) -> str:
