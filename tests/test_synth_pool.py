@@ -146,6 +146,22 @@ def test_the_same_export_from_two_fresh_caches_is_byte_identical(tmp_path: Path)
     assert outputs[0][1] == outputs[1][1]
 
 
+@pytest.mark.engine
+def test_a_cold_export_with_stdout_closed_works(tmp_path: Path) -> None:
+    out = tmp_path / "out.wav"
+    env = dict(os.environ, VOICECOACH_CACHE_DIR=str(tmp_path / "cache"))
+    command = [sys.executable, "-m", "voicecoach", "export", "quick-start", "-o", str(out)]
+    result = subprocess.run(  # as `voicecoach export ... >&-` in a shell
+        ["sh", "-c", 'exec "$@" >&-', "sh", *command],
+        env=env,
+        stderr=subprocess.PIPE,
+        timeout=180,
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (0, b"")
+    assert sf.info(str(out)).duration > 30
+
+
 # --- failures: no wait without a bound -------------------------------------------------------
 
 

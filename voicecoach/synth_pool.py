@@ -280,10 +280,13 @@ def synthesize_in_parallel(speech: Speech, texts: Iterable[str]) -> int:
     folder = speech.scratch()
     jobs = [(text, folder / f"parallel-{n}.wav") for n, text in enumerate(missing)]
     done = 0
-    for index, error in engine.synthesize_many(jobs, speech.settings):
-        text, path = jobs[index]
-        if error is None and speech.take(text, path):
-            done += 1
-        with contextlib.suppress(OSError):
-            path.unlink()
+    try:
+        for index, error in engine.synthesize_many(jobs, speech.settings):
+            text, path = jobs[index]
+            if error is None and speech.take(text, path):
+                done += 1
+            with contextlib.suppress(OSError):
+                path.unlink()
+    finally:
+        engine.close()  # a session rarely needs another phrase; one is started if it does
     return done
