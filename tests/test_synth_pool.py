@@ -116,6 +116,25 @@ def test_a_phrase_gives_the_same_samples_whatever_was_said_before(tmp_path: Path
             assert again is not None and again.tobytes() == first.tobytes(), text
 
 
+GERMAN_PHRASES = ["Beckenkippen.", "Eins. Kippen.", "Lösen.", "Knie zur Brust, links."]
+
+
+@pytest.mark.engine
+def test_a_voice_found_by_one_process_gives_the_same_samples_in_the_others(
+    tmp_path: Path,
+) -> None:
+    # The first phrases look the voice up; the rest are told its id: no difference.
+    settings = VoiceSettings(voice="de")
+    made = []
+    for name, slots, order in [("a", 1, GERMAN_PHRASES), ("b", 4, GERMAN_PHRASES[::-1])]:
+        speech = Speech(settings, tmp_path / name, engine=FreshEngine(slots=slots))
+        assert synthesize_in_parallel(speech, order) == len(order)
+        made.append([read_entry(speech.path(text)) for text in GERMAN_PHRASES])
+    for first, second in zip(*made, strict=True):
+        assert first is not None and second is not None
+        assert first.tobytes() == second.tobytes()
+
+
 def run_cli(
     args: list[str], cache: Path, timeout: float = 180
 ) -> subprocess.CompletedProcess[bytes]:

@@ -207,6 +207,7 @@ class FreshEngine:
         self.stall_seconds = STALL_SECONDS
         self._server: SynthServer | None = None
         self._lock = threading.Lock()
+        self._voice_ids: dict[str, str] = {}  # voice asked for -> the id a child found
 
     @property
     def name(self) -> str:
@@ -236,6 +237,9 @@ class FreshEngine:
     ) -> Iterator[tuple[int, Exception | None]]:
         """Make each ``(text, path)``; yield ``(index, error or None)`` as each ends."""
         requests = [_request(text, path, settings) for text, path in jobs]
+        known = self._voice_ids.get(settings.voice or "")
+        for job in requests:
+            job["voice_id"] = known
         if not self._lock.acquire(timeout=LOCK_SECONDS):
             raise VoiceEngineError(
                 f"the voice engine was busy for {LOCK_SECONDS:g} s; try again (voicecoach script)"
@@ -250,6 +254,12 @@ class FreshEngine:
             try:
                 for index, answer in self._server.run(requests, self.stall_seconds):
                     answered.add(index)
+                    if settings.voice and answer.get("voice_id"):
+                        # Found by the first children; the later ones need not list voices.
+                        voice_id = str(answer["voice_id"])
+                        self._voice_ids[settings.voice] = voice_id
+                        for job in requests:
+                            job["voice_id"] = voice_id
                     yield index, _problem(answer)
             except ServerFailed as err:
                 self._server = None

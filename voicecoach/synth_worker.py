@@ -8,10 +8,11 @@ but never started it, forks one child per phrase; the child starts the engine, w
 that one phrase to the file it was given, reports on its own pipe and exits.
 
 The server runs a single thread (it checks before every fork), so the fork is safe. It
-reads one JSON request a line on stdin (``id``, ``text``, ``voice``, ``rate``,
-``volume``, ``path``), runs up to SLOTS children at once, and answers each request with
-one JSON line on stdout (``id``, ``ok``, and ``kind`` and ``message`` when not ok). A
-child that does not finish within CHILD_SECONDS is killed (SIGKILL) and reported failed;
+reads one JSON request a line on stdin (``id``, ``text``, ``voice``, ``rate``, ``volume``,
+``path``, and ``voice_id`` once the voice has been found), runs up to SLOTS children at
+once, and answers each request with one JSON line on stdout (``id``, ``ok``, the
+``voice_id`` used, and ``kind`` and ``message`` when not ok). A child that does not finish
+within CHILD_SECONDS is killed (SIGKILL) and reported failed;
 a child that dies is reaped and reported failed; nothing it does can stop the others.
 The server ends when stdin closes, and with its parent (``PR_SET_PDEATHSIG``); its
 children end with it.
@@ -61,7 +62,12 @@ def speak(job: dict[str, Any]) -> dict[str, Any]:
     """Make one phrase with a fresh engine (in the child); the answer to send back."""
     try:
         settings = VoiceSettings(job["voice"], job["rate"], float(job["volume"]))
-        Pyttsx3Engine().synthesize(str(job["text"]), Path(job["path"]), settings)
+        engine = Pyttsx3Engine()
+        if settings.voice and job.get("voice_id"):
+            engine.remember(settings.voice, str(job["voice_id"]))
+        engine.synthesize(str(job["text"]), Path(job["path"]), settings)
+        if settings.voice:
+            return {"ok": True, "voice_id": engine.resolve(settings.voice)}
     except SettingsError as err:
         return {"ok": False, "kind": "settings", "message": str(err)}
     except VoiceEngineError as err:
