@@ -21,6 +21,7 @@ children end with it.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import select
@@ -135,10 +136,21 @@ class Server:
         if threads != 1:  # never fork a threaded process
             self.answer(job["id"], {"ok": False, "kind": "failed", "message": f"{threads} threads"})
             return
-        read_end, write_end = os.pipe()
-        pid = os.fork()
+        try:
+            read_end, write_end = os.pipe()
+        except OSError as err:
+            self.answer(job["id"], {"ok": False, "kind": "failed", "message": str(err)})
+            return
+        try:
+            pid = os.fork()
+        except OSError as err:  # no memory or too many processes: this phrase fails
+            os.close(read_end)
+            os.close(write_end)
+            self.answer(job["id"], {"ok": False, "kind": "failed", "message": str(err)})
+            return
         if pid == 0:  # the child: one phrase, then out
             try:
+                gc.disable()  # a child lives for one phrase: collecting only copies pages
                 os.close(read_end)
                 die_with_parent()
                 answer = speak(job)
@@ -214,6 +226,7 @@ def main(argv: list[str]) -> int:
     sys.stdout = sys.stderr = open(devnull, "w", closefd=False)  # noqa: SIM115
     with contextlib.suppress(ImportError, OSError):  # each child reports what is missing
         import pyttsx3.drivers.espeak  # noqa: F401  (loaded once here, not per phrase)
+    gc.freeze()  # children share these objects untouched: fewer pages copied per fork
     Server(slots, child_seconds, replies).run()
     return 0
 
