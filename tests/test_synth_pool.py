@@ -184,6 +184,17 @@ def test_a_cold_export_with_stdout_closed_works(tmp_path: Path) -> None:
 # --- failures: no wait without a bound -------------------------------------------------------
 
 
+def signal_a_child(server: SynthServer, signum: int, done: list[int]) -> None:
+    """Send ``signum`` to one of the server's children the moment there is one: before,
+    during or after it starts its engine or writes its file (it holds nothing the others
+    share: each child has its own pipe)."""
+    wait_for(lambda: children(server.pid), 10, "no synthesis child started")
+    for pid in children(server.pid)[:1]:
+        with contextlib.suppress(ProcessLookupError):  # it may just have finished
+            os.kill(pid, signum)
+            done.append(pid)
+
+
 @pytest.mark.engine
 def test_a_child_killed_mid_phrase_fails_that_phrase_only(
     server: SynthServer, tmp_path: Path
@@ -193,16 +204,11 @@ def test_a_child_killed_mid_phrase_fails_that_phrase_only(
     killed: list[int] = []
     for index, answer in server.run(jobs, stall=30):
         answers[index] = answer
-        if not killed:
-            # Kill the next child the moment it exists: before, during or after it starts
-            # its engine and writes its file (nothing it holds is shared with the others).
-            wait_for(lambda: children(server.pid), 10, "no synthesis child started")
-            for pid in children(server.pid)[:1]:
-                os.kill(pid, signal.SIGKILL)
-                killed.append(pid)
+        if all(a["ok"] for a in answers.values()) and len(killed) < 5:
+            signal_a_child(server, signal.SIGKILL, killed)  # until one kill lands mid-phrase
     assert sorted(answers) == list(range(len(jobs)))
     failed = [i for i, a in answers.items() if not a["ok"]]
-    assert len(failed) == 1 and len(killed) == 1
+    assert 1 <= len(failed) <= len(killed)
     assert all(Path(str(jobs[i]["path"])).stat().st_size > 1000 for i in answers if i not in failed)
     assert not any(alive(pid) for pid in killed)
 
@@ -211,20 +217,21 @@ def test_a_child_killed_mid_phrase_fails_that_phrase_only(
 def test_a_stuck_child_is_killed_and_the_others_carry_on(
     server: SynthServer, tmp_path: Path
 ) -> None:
-    jobs = [request(text, tmp_path / f"{n}.wav") for n, text in enumerate(PHRASES)]
+    jobs = [request(text, tmp_path / f"{n}.wav") for n, text in enumerate(PHRASES * 2)]
     stopped: list[int] = []
     started = time.monotonic()
-    answers = {}
+    answers: dict[int, dict[str, object]] = {}
     for index, answer in server.run(jobs, stall=30):
         answers[index] = answer
-        if not stopped:
-            wait_for(lambda: children(server.pid), 10, "no synthesis child started")
-            stopped = children(server.pid)[:1]
-            os.kill(stopped[0], signal.SIGSTOP)  # an engine that never finishes its phrase
+        if all(a["ok"] for a in answers.values()) and len(stopped) < 3:
+            # An engine that never finishes its phrase.
+            signal_a_child(server, signal.SIGSTOP, stopped)
     assert time.monotonic() - started < 20
     assert sorted(answers) == list(range(len(jobs)))
-    assert [a["message"] for a in answers.values() if not a["ok"]] == ["no phrase in 2 s"]
-    assert not alive(stopped[0])
+    failures = [a["message"] for a in answers.values() if not a["ok"]]
+    assert 1 <= len(failures) <= len(stopped)
+    assert set(failures) == {"no phrase in 2 s"}
+    assert not any(alive(pid) for pid in stopped)
 
 
 @pytest.mark.engine

@@ -47,6 +47,15 @@ LOCK_SECONDS = 300.0
 """How long a call waits for another thread's synthesis to end before giving up."""
 
 
+_PACKAGE_ROOT = str(Path(voicecoach.__file__).resolve().parent.parent)
+# The server imports this very copy of voicecoach: the folder holding it replaces the
+# working folder at the head of the path (which ``-m`` would search first).
+_START = (
+    "import sys; sys.path[0] = sys.argv.pop(1); "
+    "from voicecoach.synth_worker import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
 class ServerFailed(RuntimeError):
     """The synthesis server died or stopped answering (it has been killed)."""
 
@@ -61,16 +70,12 @@ class SynthServer:
     """One synthesis server process and the two pipes to it."""
 
     def __init__(self, slots: int, child_seconds: float = CHILD_SECONDS) -> None:
-        package_root = str(Path(voicecoach.__file__).resolve().parent.parent)
-        path = os.environ.get("PYTHONPATH")
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [package_root, path])))
         self.slots = slots
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "voicecoach.synth_worker", str(slots), f"{child_seconds:g}"],
+            [sys.executable, "-c", _START, _PACKAGE_ROOT, str(slots), f"{child_seconds:g}"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            env=env,
         )
         assert self.process.stdin is not None and self.process.stdout is not None
         self._to = self.process.stdin.fileno()
