@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile as sf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,11 +24,9 @@ from voicecoach.render import (
     prepare_session,
     read_ahead,
     render,
-    synthesize_in_parallel,
 )
 from voicecoach.routine import Exercise, Routine, WorkKind
 from voicecoach.sounds import load_chime
-from voicecoach.speech import Speech, Voice, VoiceSettings
 
 
 def tone(length: int, value: float) -> Audio:
@@ -343,143 +337,6 @@ def test_closing_read_ahead_stops_its_thread() -> None:
     count = len(produced)
     time.sleep(0.1)
     assert len(produced) == count <= 6
-
-
-class ToneEngine:
-    """A stand-in engine: a short tone per phrase, written as the real one writes files."""
-
-    name = "tone"
-
-    def synthesize(self, text: str, path: Path, settings: VoiceSettings) -> None:
-        length = 2000 + 100 * len(text)
-        sf.write(path, tone(length, 0.3), 22050, subtype="PCM_16")
-
-    def voices(self) -> list[Voice]:
-        return []
-
-
-def test_parallel_synthesis_leaves_other_engines_to_prepare(tmp_path: Path) -> None:
-    speech = Speech(cache_dir=tmp_path, engine=ToneEngine())
-    assert synthesize_in_parallel(speech, [f"phrase {i}" for i in range(40)]) == 0
-
-
-def test_parallel_synthesis_is_skipped_for_a_few_phrases(tmp_path: Path) -> None:
-    assert synthesize_in_parallel(Speech(cache_dir=tmp_path), ["one", "two", "three"]) == 0
-
-
-def run_fresh(code: str, *args: Path) -> list[str]:
-    """Run ``code`` in a fresh Python (forking is refused once a process has started the
-    engine, as the test process has) and return the words it printed."""
-    result = subprocess.run(
-        [sys.executable, "-c", code, *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.split()
-
-
-PARALLEL_CHECK = """
-import sys
-from pathlib import Path
-from voicecoach.render import synthesize_in_parallel
-from voicecoach.speech import Speech
-texts = [f"Hold for {n} seconds, then rest." for n in range(1, 31)]
-parallel = Speech(cache_dir=Path(sys.argv[1]))
-print(synthesize_in_parallel(parallel, texts + texts[:5]))
-parallel.prepare(texts)
-print(parallel.synthesized)
-serial = Speech(cache_dir=Path(sys.argv[2]))
-serial.prepare(texts)
-# espeak-ng's pauses depend a little on the phrase it spoke before (a comma's by up to 40 ms,
-# about 1.5 % here), and each worker speaks a different sequence; a clip at another rate
-# (175 against 200 words a minute) would be off by over 10 %.
-print(all(abs(parallel.samples(t) - serial.samples(t)) < 0.05 * serial.samples(t) for t in texts))
-print(all(len(parallel.clip(t)) == parallel.samples(t) for t in texts))
-"""
-
-
-@pytest.mark.engine
-def test_parallel_synthesis_fills_the_cache_as_one_process_would(tmp_path: Path) -> None:
-    printed = run_fresh(PARALLEL_CHECK, tmp_path / "a", tmp_path / "b")
-    assert printed == ["30", "0", "True", "True"]
-    assert not [p for p in (tmp_path / "a").iterdir() if p.name.startswith(".")]
-
-
-STALL_CHECK = """
-import sys, time
-from pathlib import Path
-from voicecoach import render
-from voicecoach.speech import Speech
-real = render._synthesize_some
-def sometimes_stuck(job):
-    if job[2] == ["Stuck."]:
-        time.sleep(3600)  # an engine that never reports the end of the phrase
-    real(job)
-render._synthesize_some = sometimes_stuck
-render.STALL_SECONDS = 3.0
-texts = [f"Breathe out for {n}." for n in range(1, 20)] + ["Stuck."]
-speech = Speech(cache_dir=Path(sys.argv[1]))
-started = time.monotonic()
-print(render.synthesize_in_parallel(speech, texts))
-print(time.monotonic() - started < 60)
-import multiprocessing
-print(multiprocessing.active_children())
-speech.prepare(texts)
-print(speech.synthesized)
-"""
-
-
-@pytest.mark.engine
-def test_a_stuck_synthesis_worker_is_given_up_on_and_the_rest_made_here(tmp_path: Path) -> None:
-    # 19 phrases made by the workers, the stuck one left; no worker left behind; the
-    # stuck phrase made in the process itself.
-    assert run_fresh(STALL_CHECK, tmp_path) == ["19", "True", "[]", "1"]
-
-
-ORPHAN_CHECK = """
-import os, sys, time
-from pathlib import Path
-from voicecoach import render
-from voicecoach.speech import Speech
-folder = Path(sys.argv[1])
-def stuck(job):
-    (folder / f"worker-{os.getpid()}").touch()
-    time.sleep(3600)
-render._synthesize_some = stuck
-texts = [f"Phrase {n}." for n in range(20)]
-render.synthesize_in_parallel(Speech(cache_dir=folder / "cache"), texts)
-"""
-
-
-def alive(pid: int) -> bool:
-    """Whether a process runs (a zombie waiting to be reaped has ended)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux")
-def test_synthesis_workers_end_with_a_parent_killed_outright(tmp_path: Path) -> None:
-    parent = subprocess.Popen([sys.executable, "-c", ORPHAN_CHECK, str(tmp_path)])
-    try:
-        deadline = time.monotonic() + 60
-        while len(list(tmp_path.glob("worker-*"))) < 2:
-            assert time.monotonic() < deadline, "the workers never started"
-            assert parent.poll() is None
-            time.sleep(0.05)
-    finally:
-        parent.kill()
-        parent.wait()
-    workers = [int(p.name.removeprefix("worker-")) for p in tmp_path.glob("worker-*")]
-    deadline = time.monotonic() + 10
-    while any(alive(pid) for pid in workers):
-        assert time.monotonic() < deadline, "a synthesis worker outlived its parent"
-        time.sleep(0.05)
 
 
 # --- sessions: gains that travel with them, and sessions without a voice ------------------

@@ -22,7 +22,7 @@ import pytest
 import soundfile
 from helpers import run_main
 
-from voicecoach import speech, warmstart
+from voicecoach import speech, voice_engine, warmstart
 from voicecoach.cuescript import SAMPLE_RATE
 from voicecoach.errors import SettingsError, VoiceEngineError
 from voicecoach.speech import (
@@ -265,7 +265,7 @@ def no_espeak(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("no_espeak")
 def test_missing_espeak_names_what_to_install(tmp_path: Path) -> None:
     with pytest.raises(VoiceEngineError, match=r"sudo apt-get install espeak-ng") as info:
-        Speech(cache_dir=tmp_path).clip("Hold")
+        Speech(cache_dir=tmp_path, engine=Pyttsx3Engine()).clip("Hold")
     assert "eSpeak-ng installed" in str(info.value)
     with pytest.raises(VoiceEngineError, match="install espeak-ng"):
         list_voices()
@@ -310,16 +310,30 @@ def test_samples_match_clips_and_a_warm_cache_never_synthesizes(tmp_path: Path) 
 def test_a_clip_spoken_at_another_rate_than_asked_is_made_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = speech._espeak_current_rate
+    real = voice_engine._espeak_current_rate
+    real_wait = Pyttsx3Engine._wait_idle
     readings: list[int] = []
+    waiting = False
 
     def first_one_dropped() -> int:
-        # The first reading reports the start-up rate, as when espeak-ng dropped the change.
+        # The first reading after a phrase reports the start-up rate, as when espeak-ng
+        # dropped the change after the engine had looked ready.
+        if waiting:
+            return real()
         readings.append(200 if not readings else real())
         return readings[-1]
 
-    monkeypatch.setattr(speech, "_espeak_current_rate", first_one_dropped)
-    voice = Speech(VoiceSettings(rate=150), tmp_path)
+    def wait_idle(self: Pyttsx3Engine, rate: int | None = None) -> None:
+        nonlocal waiting
+        waiting = True
+        try:
+            real_wait(self, rate)
+        finally:
+            waiting = False
+
+    monkeypatch.setattr(voice_engine, "_espeak_current_rate", first_one_dropped)
+    monkeypatch.setattr(Pyttsx3Engine, "_wait_idle", wait_idle)
+    voice = Speech(VoiceSettings(rate=150), tmp_path, engine=Pyttsx3Engine())
     clip = voice.clip("Breathe out slowly")
     assert readings == [200, 150]
     assert voice.synthesized == 1
@@ -607,3 +621,69 @@ def test_voice_options_override_the_settings_file(
     ]
     bad = runner.invoke(speak, ["x", "--volume", "0"])
     assert bad.exit_code == 2 and "--volume" in bad.output
+
+
+# --- entries and cache folders that are not what they should be -------------------------
+
+
+def fifo_entry(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def link_loop_entry(path: Path) -> None:
+    path.symlink_to(path.name)  # a link to itself
+
+
+def endless_entry(path: Path) -> None:
+    path.symlink_to("/dev/zero")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+@pytest.mark.parametrize("make", [fifo_entry, link_loop_entry, endless_entry])
+def test_an_entry_that_is_not_a_regular_file_is_a_miss(
+    tmp_path: Path, make: Callable[[Path], None]
+) -> None:
+    engine = FakeEngine(tone(0.3))
+    voice = Speech(cache_dir=tmp_path, engine=engine)
+    entry = voice.path("Hold")
+    make(entry)
+    started = time.monotonic()
+    assert entry_frames(entry) is None
+    assert read_entry(entry) is None
+    assert len(voice.clip("Hold")) == len(tone(0.3))  # made again, and stored in its place
+    assert time.monotonic() - started < 5
+    assert entry.is_file() and not entry.is_symlink()
+    assert engine.calls == ["Hold"]
+
+
+def test_a_device_entry_is_a_miss(tmp_path: Path) -> None:
+    entry = Speech(cache_dir=tmp_path, engine=FakeEngine(tone(0.3))).path("Hold")
+    try:
+        os.mknod(entry, 0o600 | __import__("stat").S_IFCHR, os.makedev(1, 5))  # /dev/zero
+    except (OSError, AttributeError):
+        pytest.skip("making a device node needs root")
+    assert entry_frames(entry) is None
+    assert read_entry(entry) is None
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("where", ["a-file", "a-file/under-it"])
+def test_export_with_a_cache_that_is_not_a_folder_plays_and_keeps_nothing(
+    tmp_path: Path, where: str
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("a file where the cache folder should be")
+    out = tmp_path / "out.wav"
+    env = dict(os.environ, VOICECOACH_CACHE_DIR=str(tmp_path / where))
+    result = subprocess.run(
+        [sys.executable, "-m", "voicecoach", "export", "quick-start", "-o", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert soundfile.info(str(out)).duration > 30
+    assert blocker.read_text() == "a file where the cache folder should be"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "out.wav"]

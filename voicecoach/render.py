@@ -9,16 +9,11 @@ the length of the session.
 from __future__ import annotations
 
 import bisect
-import contextlib
 import functools
-import multiprocessing
 import queue
-import signal
-import sys
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -34,7 +29,20 @@ from voicecoach.cuescript import SAMPLE_RATE, Cue, CueScript, CueType
 from voicecoach.errors import VoicecoachError
 from voicecoach.limits import check_compiled
 from voicecoach.routine import Routine
-from voicecoach.speech import Pyttsx3Engine, Speech, VoiceSettings, entry_frames
+from voicecoach.speech import Speech
+from voicecoach.synth_pool import synthesize_in_parallel
+
+__all__ = [
+    "DEFAULT_CHUNK",
+    "RenderError",
+    "Session",
+    "chime_source",
+    "first_cue",
+    "prepare_session",
+    "read_ahead",
+    "render",
+    "synthesize_in_parallel",
+]
 
 Audio = npt.NDArray[np.float32]
 ClipSource = Callable[[str], Audio]
@@ -305,80 +313,3 @@ def prepare_session(
     script = compile_routine(routine, speech.samples, options=options)
     check_compiled(script, routine)
     return Session(script, speech.clip, chimes, voice_gain, chime_gain)
-
-
-#: Below this many missing phrases, starting workers costs more than it saves.
-PARALLEL_MIN_PHRASES = 16
-MAX_WORKERS = 4
-STALL_SECONDS = 20.0
-"""Parallel synthesis stops waiting when no phrase has finished for this long (a phrase
-takes about 12 ms; the engine's own wait for a phrase's end is 10 s)."""
-
-
-PR_SET_PDEATHSIG = 1
-"""Linux's prctl option: a signal for this process when the process that made it ends."""
-
-
-def _quiet_worker() -> None:
-    # Ctrl-C reaches the whole process group; the parent alone handles it (and ends us).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # A parent killed outright (SIGKILL) cannot end its pool: end with it rather than wait
-    # for work forever. (Only Linux has it; workers are only started there.)
-    with contextlib.suppress(OSError, AttributeError):
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def _synthesize_some(job: tuple[VoiceSettings, str, list[str]]) -> None:
-    settings, cache_dir, texts = job
-    try:
-        Speech(settings, Path(cache_dir)).prepare(texts)
-    except Exception:  # the parent synthesizes whatever is still missing, and reports
-        return
-
-
-def synthesize_in_parallel(speech: Speech, texts: Iterable[str]) -> int:
-    """Fill ``speech``'s disk cache using several worker processes; returns how many
-    phrases the workers finished.
-
-    pyttsx3 drives one engine per process, and the espeak driver spends much of each
-    phrase waiting on its own loop, so a few processes synthesize a cold cache several
-    times faster even on two cores. This only speeds things up: the caller still runs
-    ``speech.prepare``, which makes (and reports errors for) anything left missing.
-    Workers are forked, which is safe only while this process has not started the engine
-    and runs no other thread; otherwise, and off Linux, nothing is done here.
-    """
-    missing = [t for t in dict.fromkeys(texts) if entry_frames(speech.path(t)) is None]
-    workers = min(MAX_WORKERS, len(missing) // (PARALLEL_MIN_PHRASES // 2))
-    if (
-        len(missing) < PARALLEL_MIN_PHRASES
-        or workers < 2
-        or not sys.platform.startswith("linux")
-        or type(speech.engine) is not Pyttsx3Engine
-        or "pyttsx3" in sys.modules  # the engine may be running: forking it is unsafe
-        or threading.active_count() > 1
-    ):
-        return 0
-    try:
-        speech.cache_dir.mkdir(parents=True, exist_ok=True)
-    except OSError:  # an unwritable cache: Speech keeps clips in memory, one process
-        return 0
-    for stream in (sys.stdout, sys.stderr):  # a child would flush our buffers again
-        with contextlib.suppress(OSError, ValueError):
-            stream.flush()
-    # One phrase a task, so that progress shows: a worker that hangs (an engine that never
-    # reports the end of a phrase) is given up on once nothing has finished for
-    # STALL_SECONDS, and leaving the pool kills it; the caller makes what is left.
-    jobs = [(speech.settings, str(speech.cache_dir), [text]) for text in missing]
-    done = 0
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_quiet_worker) as pool:
-        results = pool.imap_unordered(_synthesize_some, jobs)
-        for _ in jobs:
-            try:
-                results.next(timeout=STALL_SECONDS)
-            except multiprocessing.TimeoutError:
-                break
-            done += 1
-    return done

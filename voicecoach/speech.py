@@ -15,19 +15,23 @@ compares the file size with the recorded frame count (well under a millisecond a
 ``clip()`` also checks the CRC. Entries are written to a temp file in the cache folder and
 renamed into place, so concurrent runs never see half a file.
 
-espeak-ng's output varies by a few samples between runs, and after a voice of another
-language it speaks the default voice a little slower for the rest of the process. Neither
-breaks the timing: a phrase's length is whatever its cached clip holds.
+espeak-ng's output depends on what the same engine said before (its pitch flutter runs on
+from phrase to phrase), so on Linux each phrase is made by an engine that has said nothing
+before (``default_engine``, ``voicecoach.synth_pool``): the same text, voice and settings
+give the same samples in every run, whatever the cache held. The engine always writes into
+a private temp folder, so a cache that cannot be written still gives clips (kept in memory
+for the run). An entry that is not a regular file (a FIFO, a device, a link) is a miss,
+never opened for a wait nor read without bound.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import json
 import os
 import shutil
+import stat
 import struct
 import sys
 import tempfile
@@ -37,310 +41,66 @@ import weakref
 import zlib
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from voicecoach.cuescript import SAMPLE_RATE
 from voicecoach.errors import SettingsError, VoiceEngineError
+from voicecoach.voice_engine import (
+    DEFAULT_VOICE_LANGUAGE,
+    ESPEAK_DEFAULT_RATE,
+    FINISH_TIMEOUT,
+    RATE_RANGE,
+    Pyttsx3Engine,
+    SpeechEngine,
+    Voice,
+    VoiceSettings,
+    list_voices,
+)
 from voicecoach.warmstart import cache_dir
+
+__all__ = [
+    "DEFAULT_VOICE_LANGUAGE",
+    "ESPEAK_DEFAULT_RATE",
+    "FINISH_TIMEOUT",
+    "RATE_RANGE",
+    "Pyttsx3Engine",
+    "Speech",
+    "SpeechEngine",
+    "Voice",
+    "VoiceSettings",
+    "list_voices",
+]
 
 Audio = npt.NDArray[np.float32]
 
-CACHE_FORMAT = 2
+#: The version in every entry's check chunk and cache key. 3: each clip is made by an engine
+#: that has said nothing before (see ``voicecoach.synth_pool``), so entries made the old way
+#: (whose samples depended on what the process had said before) are never mixed in.
+CACHE_FORMAT = 3
 ATTEMPTS = 4
-RATE_RANGE = (50, 500)
 # A clip whose loudest sample is below -50 dBFS is silence, whatever the volume setting
 # (volume 0.01 still peaks near -42 dBFS with espeak-ng).
 SILENCE_PEAK = 10 ** (-50 / 20)
-# How long to wait for the engine to finish one phrase before counting the attempt failed.
-FINISH_TIMEOUT = 10.0
-
-#: espeak-ng's speaking rate when none is chosen, in words per minute. pyttsx3 asks for 200
-#: while it starts, but the change is queued, so reading the rate back gives 175 or 200 by
-#: chance; one fixed rate keeps every unset-rate clip in the cache at the same pace.
-ESPEAK_DEFAULT_RATE = 175
 
 _HEADER = struct.Struct("<4sI4s4sIHHIIHH4sIIII4sI")
 HEADER_SIZE = _HEADER.size  # 64 bytes
+DEFAULT_SETTINGS = VoiceSettings()
 _MEMORY_CLIPS = 64  # decoded clips kept per Speech (a session repeats "hold", counts, ...)
-# The language the engine's default voice is taken to speak: espeak-ng's default voice is
-# English, and on macOS and Windows the default is the voice the person chose for the system.
-DEFAULT_VOICE_LANGUAGE = "en"
 
 
-@dataclass(frozen=True)
-class VoiceSettings:
-    """What changes the sound of speech: voice (id, name or language), rate (words per
-    minute, engine default if None) and volume (0-1]."""
+def default_engine() -> SpeechEngine:
+    """The engine a ``Speech`` uses unless given one: on Linux, espeak-ng with a fresh
+    engine for every phrase (``voicecoach.synth_pool``), so a phrase always gives the same
+    samples; elsewhere the system voices through pyttsx3, in this process."""
+    local = Pyttsx3Engine()
+    if sys.platform.startswith("linux") and local.name == "espeak":
+        from voicecoach.synth_pool import FreshEngine
 
-    voice: str | None = None
-    rate: int | None = None
-    volume: float = 1.0
-
-    def __post_init__(self) -> None:
-        if self.voice is not None and not self.voice.strip():
-            raise SettingsError("the voice is empty: give a voice id or name (voicecoach voices)")
-        low, high = RATE_RANGE
-        if self.rate is not None and not (low <= self.rate <= high):
-            raise SettingsError(
-                f"the speech rate {self.rate} is out of range: use {low} to {high} words per minute"
-            )
-        if not (0.0 < self.volume <= 1.0):
-            raise SettingsError(
-                f"the voice volume {self.volume} is out of range: use more than 0 and at most 1"
-            )
-
-    def for_language(self, language: str) -> VoiceSettings:
-        """These settings for speaking ``language`` (a tag such as ``de`` or ``es-MX``).
-
-        A voice the person named stays. Otherwise the language's code names the voice, as
-        ``--voice de`` would: the engine finds a voice of that language when it first
-        speaks, so a warm cache never starts it, and the code is part of the cache key.
-        Regions are dropped (``es-MX`` -> ``es``): not every region has a voice, and the
-        language always does. English keeps the engine's default voice.
-        """
-        if self.voice is not None:
-            return self
-        code = language.strip().lower().split("-", 1)[0]
-        if not code or code == DEFAULT_VOICE_LANGUAGE:
-            return self
-        return replace(self, voice=code)
-
-
-@dataclass(frozen=True)
-class Voice:
-    """An installed voice as the engine reports it."""
-
-    id: str
-    name: str
-    languages: tuple[str, ...]
-    gender: str | None = None
-
-
-class SpeechEngine(Protocol):
-    """What ``Speech`` needs from a synthesizer; the real one wraps pyttsx3."""
-
-    @property
-    def name(self) -> str: ...
-
-    def synthesize(self, text: str, path: Path, settings: VoiceSettings) -> None:
-        """Write ``text`` spoken with ``settings`` to the audio file ``path``."""
-
-    def voices(self) -> list[Voice]: ...
-
-
-def _default_driver() -> str:
-    # pyttsx3's own choice per platform, known without importing it (warm runs never do).
-    return {"darwin": "nsss", "win32": "sapi5"}.get(sys.platform, "espeak")
-
-
-def _install_hint() -> str:
-    if sys.platform == "darwin":
-        return "voicecoach uses the macOS voices through pyobjc: pip install pyttsx3 pyobjc"
-    if sys.platform == "win32":
-        return "voicecoach uses the Windows (SAPI5) voices: pip install pyttsx3 comtypes pywin32"
-    return (
-        "install espeak-ng: sudo apt-get install espeak-ng (Debian/Ubuntu), "
-        "sudo dnf install espeak-ng (Fedora), sudo pacman -S espeak-ng (Arch)"
-    )
-
-
-@dataclass
-class _EngineState:
-    """A started pyttsx3 engine and what we track about it (guarded by the engine lock)."""
-
-    engine: Any
-    default_voice: str | None
-    default_rate: int | None
-    finished: threading.Event = field(default_factory=threading.Event)
-    errors: list[object] = field(default_factory=list)
-    current: tuple[str | None, int | None, float] | None = None
-    voices: list[Voice] | None = None
-    resolved: dict[str, str] = field(default_factory=dict)
-
-
-class Pyttsx3Engine:
-    """The process's pyttsx3 engine behind a lock (pyttsx3 keeps one engine per driver and
-    is not thread-safe), started lazily so a warm cache never loads it."""
-
-    _lock = threading.RLock()
-    _states: ClassVar[dict[str, _EngineState]] = {}
-
-    def __init__(self, driver: str | None = None) -> None:
-        self._driver = driver or _default_driver()
-
-    @property
-    def name(self) -> str:
-        return self._driver
-
-    def _state(self) -> _EngineState:
-        """The started engine; callers hold ``_lock``."""
-        state = self._states.get(self._driver)
-        if state is not None:
-            return state
-        try:
-            import pyttsx3
-
-            engine = pyttsx3.init(self._driver)
-        except (ImportError, RuntimeError, OSError) as err:
-            raise VoiceEngineError(
-                f"no voice engine: pyttsx3 could not start its {self._driver} driver ({err}); "
-                + _install_hint()
-            ) from err
-        state = _EngineState(engine, engine.getProperty("voice"), engine.getProperty("rate"))
-        finished, errors = state.finished, state.errors
-        engine.connect("finished-utterance", lambda **_: finished.set())
-        engine.connect("error", lambda **kw: errors.append(kw.get("exception")))
-        self._states[self._driver] = state
-        return state
-
-    def voices(self) -> list[Voice]:
-        with self._lock:
-            state = self._state()
-            if state.voices is None:
-                raw = state.engine.getProperty("voices") or []
-                state.voices = sorted(
-                    (_voice(v) for v in raw), key=lambda v: (v.name.lower(), v.id)
-                )
-            return list(state.voices)
-
-    def resolve(self, query: str) -> str:
-        """The id of the voice ``query`` names: its id, its name or a language it speaks."""
-        with self._lock:
-            state = self._state()
-            known = state.resolved.get(query)
-            if known is not None:
-                return known
-            wanted = query.strip().lower()
-            voices = self.voices()
-            # Most exact first: "gmw/en-us", "English (America)", "en-us", then "en" (the
-            # voice with that file name, gmw/en), "fr" (a French voice), "english".
-            tests = (
-                lambda v: v.id.lower() == wanted,
-                lambda v: v.name.lower() == wanted,
-                lambda v: wanted in (lang.lower() for lang in v.languages),
-                lambda v: v.id.lower().rsplit("/", 1)[-1] == wanted,
-                lambda v: any(lang.lower().startswith(wanted + "-") for lang in v.languages),
-                lambda v: v.name.lower().startswith(wanted),
-            )
-            for test in tests:
-                found = [v.id for v in voices if test(v)]
-                if found:
-                    # Of several, the engine's default voice if it is one (``english``).
-                    chosen = state.default_voice if state.default_voice in found else found[0]
-                    state.resolved[query] = chosen
-                    return chosen
-        raise SettingsError(
-            f"unknown voice {query!r}: `voicecoach voices` lists the installed ones"
-        )
-
-    def _wait_idle(self) -> None:
-        """Let espeak-ng apply queued property changes before the next phrase.
-
-        In the asynchronous mode pyttsx3 runs it in, espeak-ng queues voice and rate changes
-        behind the synthesis thread, and ``runAndWait`` cancels whatever is still queued when
-        it starts (its ``stop()`` runs whenever espeak reports it is busy). Starting a phrase
-        while changes were pending lost them and, now and then, emptied the phrase itself:
-        both stopped once runs began only on an idle engine.
-        """
-        if self._driver != "espeak":
-            return
-        from pyttsx3.drivers import _espeak
-
-        deadline = time.monotonic() + 2.0
-        while _espeak.IsPlaying() and time.monotonic() < deadline:
-            time.sleep(0.0005)
-
-    def synthesize(self, text: str, path: Path, settings: VoiceSettings) -> None:
-        with self._lock:
-            state = self._state()
-            engine = state.engine
-            voice = self.resolve(settings.voice) if settings.voice else state.default_voice
-            rate = settings.rate or (
-                ESPEAK_DEFAULT_RATE if self._driver == "espeak" else state.default_rate
-            )
-            wanted = (voice, rate, settings.volume)
-            # The engine is shared by every Speech in the process: set what differs.
-            if state.current != wanted:
-                if voice is not None:
-                    engine.setProperty("voice", voice)
-                if rate is not None:
-                    engine.setProperty("rate", rate)
-                engine.setProperty("volume", settings.volume)
-                state.current = wanted
-            self._wait_idle()
-            state.finished.clear()
-            state.errors.clear()
-            # The espeak driver synthesizes on its own thread: runAndWait can return before
-            # the file is complete. It prints "Audio saved to ..." there once the file is
-            # written, just before it reports the utterance finished; waiting for that report
-            # inside the redirect keeps the chatter off the user's stdout. (Checked: espeak-ng
-            # itself writes nothing on file descriptor 1.) The macOS and Windows drivers
-            # finish the file within runAndWait.
-            with contextlib.redirect_stdout(io.StringIO()):
-                engine.save_to_file(text, str(path))
-                engine.runAndWait()
-                if self._driver == "espeak" and not state.finished.wait(FINISH_TIMEOUT):
-                    raise RuntimeError(f"no word from the engine in {FINISH_TIMEOUT:.0f} s")
-            if rate is not None and self._driver == "espeak":
-                spoken = _espeak_current_rate()
-                if spoken != rate:
-                    # A queued rate change was dropped: this clip is at the wrong pace.
-                    state.current = None
-                    raise RuntimeError(f"the engine spoke at {spoken} words a minute, not {rate}")
-            if state.errors:
-                state.current = None
-                raise VoiceEngineError(f"the voice engine failed on {text!r}: {state.errors[0]}")
-
-
-def _espeak_current_rate() -> int:
-    """The rate espeak-ng last spoke at. (pyttsx3's own ``getProperty("rate")`` calls
-    ``espeak_GetParameter`` without its second argument, so it reads the default or the
-    current value by chance.)"""
-    import ctypes
-
-    from pyttsx3.drivers import _espeak
-
-    get = _espeak.dll.espeak_GetParameter
-    get.argtypes = [ctypes.c_int, ctypes.c_int]
-    get.restype = ctypes.c_int
-    return int(get(_espeak.RATE, 1))
-
-
-def _voice(raw: Any) -> Voice:
-    languages = []
-    for lang in getattr(raw, "languages", None) or []:
-        if isinstance(lang, bytes):
-            lang = lang.decode("utf-8", "replace")
-        languages.append(str(lang).strip())
-    gender = getattr(raw, "gender", None)
-    if gender:
-        gender = str(gender).lower().removeprefix("voicegender")
-    return Voice(
-        id=str(raw.id),
-        name=str(getattr(raw, "name", None) or raw.id),
-        languages=tuple(lang for lang in languages if lang),
-        gender=gender or None,
-    )
-
-
-def list_voices(language: str | None = None, engine: SpeechEngine | None = None) -> list[Voice]:
-    """The installed voices, those speaking ``language`` (e.g. ``en`` or ``en-us``) if given."""
-    voices = (engine or Pyttsx3Engine()).voices()
-    if language is None:
-        return voices
-    wanted = language.strip().lower()
-    return [
-        v
-        for v in voices
-        if any(
-            lang.lower() == wanted or lang.lower().startswith(wanted + "-") for lang in v.languages
-        )
-    ]
+        return FreshEngine(local)
+    return local
 
 
 def default_cache_dir() -> Path:
@@ -437,28 +197,59 @@ def _parse_header(head: bytes) -> tuple[int, int] | None:
     return frames, crc
 
 
-def entry_frames(path: Path) -> int | None:
-    """The frame count of a sound-looking entry from its header and size, without the data."""
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)  # a FIFO opens at once instead of waiting for a writer
+    | getattr(os, "O_NOFOLLOW", 0)  # we never write links: a link (or a loop) is a miss
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+def _read_regular(path: Path, whole: bool) -> bytes | None:
+    """The header (or, with ``whole``, all) of the regular file ``path``: None for a miss,
+    including a FIFO, a device or a link, which are never read (nor waited on)."""
     try:
-        with open(path, "rb") as f:
-            head = f.read(HEADER_SIZE)
-            size = os.fstat(f.fileno()).st_size
+        fd = os.open(path, _OPEN_FLAGS)
     except OSError:
         return None
-    parsed = _parse_header(head)
-    if parsed is None or size != HEADER_SIZE + 2 * parsed[0]:
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        head = os.read(fd, HEADER_SIZE)
+        parsed = _parse_header(head)
+        if parsed is None or info.st_size != HEADER_SIZE + 2 * parsed[0]:
+            return None
+        if not whole:
+            return head
+        parts = [head]
+        left = info.st_size - len(head)
+        while left > 0:  # bounded by the size the header promised
+            part = os.read(fd, min(left, 1 << 20))
+            if not part:
+                return None
+            parts.append(part)
+            left -= len(part)
+        return b"".join(parts)
+    except OSError:
         return None
-    return parsed[0]
+    finally:
+        os.close(fd)
+
+
+def entry_frames(path: Path) -> int | None:
+    """The frame count of a sound-looking entry from its header and size, without the data."""
+    head = _read_regular(path, whole=False)
+    parsed = None if head is None else _parse_header(head)
+    return None if parsed is None else parsed[0]
 
 
 def read_entry(path: Path) -> npt.NDArray[np.int16] | None:
     """An entry's samples if the whole file is intact (header, length, CRC), else None."""
-    try:
-        blob = path.read_bytes()
-    except OSError:
-        return None
-    parsed = _parse_header(blob[:HEADER_SIZE])
-    if parsed is None:
+    blob = _read_regular(path, whole=True)
+    parsed = None if blob is None else _parse_header(blob[:HEADER_SIZE])
+    if blob is None or parsed is None:
         return None
     frames, crc = parsed
     data = blob[HEADER_SIZE:]
@@ -503,14 +294,14 @@ class Speech:
 
     def __init__(
         self,
-        settings: VoiceSettings = VoiceSettings(),
+        settings: VoiceSettings = DEFAULT_SETTINGS,
         cache_dir: Path | None = None,
         *,
         engine: SpeechEngine | None = None,
     ) -> None:
         self.settings = settings
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-        self.engine: SpeechEngine = engine if engine is not None else Pyttsx3Engine()
+        self.engine: SpeechEngine = engine if engine is not None else default_engine()
         self._lengths: dict[str, int] = {}
         self._clips: OrderedDict[str, Audio] = OrderedDict()
         self._mutex = threading.Lock()  # the clip memory may be read by a player's thread
@@ -606,28 +397,54 @@ class Speech:
             # An unwritable cache must not stop a session: keep the clip for this run.
             self._memory[key] = pcm
 
-    def _scratch(self) -> Path:
-        """Where the engine writes: the cache folder itself, whose ``.tmp-`` files a later
-        run sweeps if this one is killed, or a private temp folder if the cache cannot be
-        written (made once and removed with self)."""
+    def scratch(self) -> Path:
+        """Where the engine writes: a private temp folder, made once and removed with self.
+        (Never the cache folder: one that cannot be written, is full or is not a folder
+        still gives clips, kept in memory; see ``_store``.)"""
         if self._scratch_dir is None:
             try:
-                self.cache_dir.mkdir(parents=True, exist_ok=True)
-                if not os.access(self.cache_dir, os.W_OK):
-                    raise PermissionError(self.cache_dir)
-                self._scratch_dir = self.cache_dir
-            except OSError:
                 folder = tempfile.mkdtemp(prefix="voicecoach-")
-                weakref.finalize(self, shutil.rmtree, folder, ignore_errors=True)
-                self._scratch_dir = Path(folder)
+            except OSError as err:
+                raise VoiceEngineError(
+                    f"no room for speech synthesis: could not make a temp folder ({err}); "
+                    "free some space, or set TMPDIR to a folder you can write"
+                ) from err
+            weakref.finalize(self, shutil.rmtree, folder, ignore_errors=True)
+            self._scratch_dir = Path(folder)
         return self._scratch_dir
+
+    def take(self, text: str, path: Path) -> bool:
+        """Check and keep the engine's file ``path`` as the clip for ``text`` (made by a
+        parallel pass); False if it is not a usable clip (``clip`` will make it again)."""
+        try:
+            audio = read_engine_file(path)
+        except (OSError, RuntimeError):
+            return False
+        pcm, _ = self._checked(audio)
+        if pcm is None:
+            return False
+        self.synthesized += 1
+        self._store(self.key(text), pcm)
+        return True
+
+    @staticmethod
+    def _checked(audio: Audio) -> tuple[npt.NDArray[np.int16] | None, str | None]:
+        """The clip as it will be stored if it is speech, else why it is not (empty or
+        silent, checked before and after it is brought to 16 bits)."""
+        problem = silence_problem(audio)
+        if problem is None:
+            pcm = to_pcm16(audio)
+            problem = silence_problem(from_pcm16(pcm))
+            if problem is None:
+                return pcm, None
+        return None, problem
 
     def _synthesize(self, text: str) -> npt.NDArray[np.int16]:
         """A checked clip from the engine, trying again on an empty or silent one."""
         problems: list[str] = []
         for attempt in range(ATTEMPTS):
-            name = f".tmp-{os.getpid()}-{threading.get_ident()}-{attempt}-engine.wav"
-            path = self._scratch() / name
+            name = f"{threading.get_ident()}-{attempt}-engine.wav"
+            path = self.scratch() / name
             try:
                 self.engine.synthesize(text, path, self.settings)
                 audio = read_engine_file(path)
@@ -645,14 +462,11 @@ class Speech:
             finally:
                 with contextlib.suppress(OSError):
                     path.unlink()
-            problem = silence_problem(audio)
-            if problem is None:
-                pcm = to_pcm16(audio)  # and checked again as it will be stored
-                problem = silence_problem(from_pcm16(pcm))
-                if problem is None:
-                    self.synthesized += 1
-                    return pcm
-            problems.append(problem)
+            pcm, problem = self._checked(audio)
+            if pcm is not None:
+                self.synthesized += 1
+                return pcm
+            problems.append(problem or "")
         raise VoiceEngineError(
             f"the voice engine ({self.engine.name}) gave {problems[-1]} for {text!r} "
             f"{ATTEMPTS} times in a row; check that it works (on Linux: espeak-ng 'hello') "
