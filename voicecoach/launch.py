@@ -1,5 +1,6 @@
-"""The ``voicecoach`` command's entry point: a ``play`` command's stored opening starts
-sounding first (``warmstart``), then the command line loads and runs (``cli``)."""
+"""The ``voicecoach`` command's entry point: for ``play``, the output stream opens and a
+stored opening starts sounding first (``warmstart``), then the command line loads and runs
+(``cli``), with the launch handed down to the player."""
 
 from __future__ import annotations
 
@@ -21,13 +22,12 @@ def main() -> None:
         with exit_on_termination():
             from voicecoach.cli import main as cli_main
 
-            cli_main(argv)
+            cli_main(argv, launch=launch)
     except KeyboardInterrupt:  # while the command line was still loading
         from voicecoach.errors import ExitCode
 
         sys.stderr.write("Interrupted.\n")
         sys.exit(ExitCode.CTRL_C)
     finally:
-        if launch is not None and launch.started is not None:
-            launch.started.stop()
-        warmstart.forget()
+        if launch is not None:
+            launch.close()
