@@ -30,7 +30,7 @@ import soundfile as sf
 from hypothesis import given
 from hypothesis import strategies as st
 
-from voicecoach import player, warmstart
+from voicecoach import player, timeline, warmstart
 from voicecoach.compiler import compile_routine, estimate_speech_samples
 from voicecoach.cuescript import SAMPLE_RATE, CueScript, CueType
 from voicecoach.errors import AudioDeviceError, ExitCode, VoiceEngineError
@@ -43,18 +43,21 @@ from voicecoach.player import (
     PlaybackInterrupted,
     Player,
     PlayResult,
-    cut_points,
-    next_chapter_start,
-    opening_end,
-    resume_point,
-    status_text,
-    this_chapter_start,
     to_pcm,
 )
 from voicecoach.render import render
 from voicecoach.routine import load_routine
 from voicecoach.sounds import chime_samples, load_chime
 from voicecoach.stream import Feed, Stream, StreamError
+from voicecoach.timeline import (
+    chapter_at,
+    cut_points,
+    next_chapter_start,
+    opening_end,
+    resume_point,
+    status_text,
+    this_chapter_start,
+)
 
 SR = SAMPLE_RATE
 MINI = Path(__file__).parent / "data" / "player" / "mini.yaml"
@@ -237,7 +240,7 @@ def silent_middle(script: CueScript, after: int) -> int:
 
 
 def test_cut_points_lie_in_the_middle_of_silences(mini: CueScript, reference: Pcm) -> None:
-    gap = round(player.MIN_CUT_GAP * SR)
+    gap = round(timeline.MIN_CUT_GAP * SR)
     cuts = cut_points(mini, gap)
     assert len(cuts) > 5
     for cut in cuts:
@@ -253,7 +256,7 @@ def test_the_opening_ends_in_a_silence_soon_after_its_least_length(
 ) -> None:
     script = dataclasses.replace(mini, length=length)
     end = opening_end(script, cuts)
-    low, high = round(player.OPENING * SR), round(player.LONGEST_OPENING * SR)
+    low, high = round(timeline.OPENING * SR), round(timeline.LONGEST_OPENING * SR)
     assert 0 <= end <= min(length, high)
     if length <= low:
         assert end == length
@@ -325,8 +328,8 @@ def test_the_opening_played_is_handed_over_to_be_stored(mini: CueScript, referen
     assert np.array_equal(opening[LEAD:], reference[: len(opening) - LEAD])
     # It ends in a silence, soon: the program loads behind it, then the rest follows.
     end = len(opening) - LEAD
-    assert end in cut_points(mini, round(player.MIN_CUT_GAP * SR))
-    assert round(player.OPENING * SR) <= end < round(player.LONGEST_OPENING * SR)
+    assert end in cut_points(mini, round(timeline.MIN_CUT_GAP * SR))
+    assert round(timeline.OPENING * SR) <= end < round(timeline.LONGEST_OPENING * SR)
 
 
 def test_an_opening_already_playing_is_taken_over_where_it_is(
@@ -433,7 +436,7 @@ def test_a_device_lost_mid_session_is_an_audio_device_error(mini: CueScript) -> 
     reached = caught.value.result
     assert not reached.completed
     assert 2.0 * SR - LEAD - HEARD_LATE - 1 <= reached.position <= 2.0 * SR - LEAD
-    assert reached.chapter == player.chapter_at(mini, reached.position)
+    assert reached.chapter == chapter_at(mini, reached.position)
 
 
 def test_no_device_fails_at_once_with_the_export_hint(
