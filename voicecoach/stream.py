@@ -34,9 +34,11 @@ if TYPE_CHECKING:
 
 AHEAD = 4.0
 """Seconds of audio the feed holds at most, ahead of what the device has taken."""
-LATENCY = "high"
-"""PortAudio's suggested output latency: its 'high' setting (35 ms through ALSA here) gives
-the callback room on a busy machine; the sound server adds its own buffer on top."""
+LATENCY = 0.2
+"""Seconds of sound the device buffer holds (PortAudio's suggested output latency). Ample,
+so the callback is never late, even while the main thread holds Python's lock for tens of
+milliseconds loading numpy behind the quick start; a pause or skip lets this much play
+out, and Ctrl-C drops it."""
 MARKS = 4096
 """How many (time, position) notes the feed keeps: many seconds of callbacks."""
 STALLED = 6.0
@@ -70,6 +72,9 @@ class Feed:
         self._marks: deque[tuple[float, int, int, bool]] = deque(maxlen=MARKS)
         self.underruns = 0
         """Buffers the device wanted while more audio was expected but none was there."""
+        self.late = 0
+        """Callbacks that came too late, after the device had run dry (PortAudio's output
+        underflow): each one is a gap in the sound."""
         self.calls = 0
         self.last_call: float | None = None
 
@@ -238,10 +243,13 @@ class Stream:
                 import sounddevice
             except (ImportError, OSError) as err:  # PortAudio missing or broken
                 raise StreamError(f"live playback is not available ({err})") from err
+            _quiet_alsa()
             holder: list[Stream] = []
 
             def callback(out: Any, frames: int, timing: Any, status: Any) -> None:
                 try:
+                    if status.output_underflow:
+                        feed.late += 1
                     delay = timing.outputBufferDacTime - timing.currentTime
                     feed.pull(out, frames, delay if 0.0 <= delay < 10.0 else 0.0)
                 except Exception:  # never let the device thread die: play silence
@@ -296,6 +304,29 @@ class Stream:
             _bounded(self._stream.close, BOUND, "closing the sound device")
         except Exception:  # a device that is gone or hangs: nothing more to release
             pass
+
+
+_alsa_handler: Any = None
+
+
+def _quiet_alsa() -> None:
+    """Give ALSA's C library an error handler that prints nothing: it would otherwise write
+    its own lines ("underrun occurred") on fd 2 from PortAudio's thread, over our words."""
+    global _alsa_handler
+    if _alsa_handler is not None or not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        alsa = ctypes.CDLL("libasound.so.2")
+        kind = ctypes.CFUNCTYPE(
+            None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p
+        )
+        handler = kind(lambda *_: None)
+        alsa.snd_lib_error_set_handler(handler)
+        _alsa_handler = handler  # kept alive: ALSA holds a pointer to it
+    except (OSError, AttributeError):
+        pass
 
 
 def _problem(message: str) -> str:
