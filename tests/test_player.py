@@ -453,6 +453,24 @@ def test_no_device_fails_at_once_with_the_export_hint(
     assert not any(t.name == "voicecoach-render" for t in threading.enumerate())
 
 
+def test_the_device_is_opened_with_the_opening_already_queued(mini: CueScript) -> None:
+    """So the device starts with the session, not with a buffer of silence before it."""
+    queued: list[int] = []
+
+    class Refused(AudioDeviceError):
+        pass
+
+    def connect(feed: Feed) -> FakeOutput:
+        queued.append(feed.queued())
+        raise Refused("cannot open the sound device")
+
+    source = lambda start: render(mini, fake_speech, fake_chime, start=start)  # noqa: E731
+    with pytest.raises(Refused):
+        Player(mini, source, None, connect=connect).run()
+    cuts = cut_points(mini, round(timeline.MIN_CUT_GAP * SR))
+    assert queued == [LEAD + opening_end(mini, cuts)]
+
+
 def test_a_render_failure_reaches_the_caller(mini: CueScript) -> None:
     def broken(text: str) -> Audio:
         if text == "Side stretch.":

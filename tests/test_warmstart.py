@@ -274,16 +274,27 @@ def test_begin_plays_the_stored_opening_at_once(
     assert not opened.closed
 
 
-def test_begin_without_a_stored_opening_opens_the_stream_silent(
+def test_begin_without_a_stored_opening_leaves_the_stream_to_the_player(
     store: Path, device: type[FakeStream]
 ) -> None:
+    """Opened now, the stream would play its buffer of silence before the session's first
+    samples, which only the player has."""
     launch = warmstart.begin(["play", "stretch"])
+    assert launch is not None and launch.take() == (None, None)
+    assert device.opened == []
+    assert warmstart.begin(["list"]) is None
+
+
+def test_an_opening_nobody_took_is_closed_with_the_launch(
+    store: Path, files: tuple[Path, Path, Path], device: type[FakeStream]
+) -> None:
+    argv = ["play", "stretch"]
+    keep(store, files, key=warmstart.command_key(argv))
+    launch = warmstart.begin(argv)
     assert launch is not None
     (opened,) = device.opened
-    assert opened.feed.queued() == 0
-    launch.close()  # nobody took it: closed, so nothing outlives the command
+    launch.close()  # the command failed before playing: nothing outlives it
     assert opened.closed
-    assert warmstart.begin(["list"]) is None and len(device.opened) == 1
 
 
 def test_begin_with_no_sound_device_leaves_the_error_to_the_player(
@@ -341,7 +352,7 @@ def test_the_quick_start_loads_nothing_heavy(
     assert found == ("opening" if stored else "none")
     heavy = {"numpy", "click", "yaml", "typing", "json", "pathlib", "platformdirs"}
     assert not heavy & set(modules.split()), heavy & set(modules.split())
-    assert "voicecoach.stream" in modules.split()
+    assert ("voicecoach.stream" in modules.split()) == stored
 
 
 def test_the_quick_start_plays_at_the_session_rate() -> None:

@@ -57,9 +57,10 @@ ClipSource = Callable[[str], Audio]
 ChunkSource = Callable[[int], Iterator[Audio]]
 Clock = Callable[[], float]
 
-LEAD_IN = 0.1
-"""Seconds of silence before the first cue, for a device that is still waking up. Short,
-because the first word should come within 0.3 s of the command."""
+LEAD_IN = 0.05
+"""Seconds of silence before the first cue, for a device that is still waking up (a new
+sound server stream may lose its first few milliseconds). Short, because the first word
+should come within 0.3 s of the command."""
 RESUME_BEFORE = 0.3
 RESUME_CHIME = "next"
 RESUME_AFTER = 2.0
@@ -125,10 +126,10 @@ class Output(Protocol):
     def close(self) -> None: ...
 
 
-def open_output(routine: str) -> Stream:
-    """The default output device, started and playing silence; AudioDeviceError if none."""
+def open_output(feed: Feed, routine: str) -> Stream:
+    """The default output device, started, playing ``feed``; AudioDeviceError if none."""
     try:
-        return Stream.open(Feed(SAMPLE_RATE))
+        return Stream.open(feed)
     except StreamError as err:
         raise AudioDeviceError(f"{err}; {export_hint(routine)}") from err
 
@@ -237,8 +238,10 @@ class Player:
 
     ``controls`` gives keys, ``clock`` the time and ``status`` shows the status line; all
     are injectable, and ``output`` is any object with a ``Feed``, so the logic is tested
-    without a sound card or a terminal. ``opening`` is what the output is already playing
-    (the quick start's stored opening), checked against the render before it is kept;
+    without a sound card or a terminal. Without an ``output``, ``connect`` opens one for a
+    feed that already holds the opening (so the device starts with the session, not with
+    a buffer of silence). ``opening`` is what the output is already playing (the quick
+    start's stored opening), checked against the render before it is kept;
     ``keep_opening`` is given the opening played when it was not that one.
     """
 
@@ -246,8 +249,9 @@ class Player:
         self,
         script: CueScript,
         source: ChunkSource,
-        output: Output,
+        output: Output | None,
         *,
+        connect: Callable[[Feed], Output] | None = None,
         resume_cue: Pcm | None = None,
         controls: Controls | None = None,
         status: Callable[[str], None] | None = None,
@@ -261,7 +265,8 @@ class Player:
         self._hint = export_hint(routine or script.routine_id)
         self._source = source
         self._output = output
-        self._feed = output.feed
+        self._connect = connect
+        self._feed = output.feed if output is not None else Feed(SAMPLE_RATE)
         self._controls = controls or NoControls()
         self._status = status
         self._clock = clock
@@ -298,8 +303,10 @@ class Player:
                 raise AudioDeviceLost(str(err), reached) from err
             raise
         finally:
+            self._feed.cut()  # first: a render waiting for room wakes and ends at once
             self._stop_renderer()
-            self._output.close()
+            if self._output is not None:
+                self._output.close()
 
     def _result(self, completed: bool) -> PlayResult:
         position = self.script.length if completed else self.position()
@@ -321,6 +328,9 @@ class Player:
             self._feed.put(samples, -lead, generation=self._feed.generation)
             if self._keep_opening is not None and len(first):
                 self._keep_opening(samples, lead)
+        if self._output is None:
+            assert self._connect is not None, "a Player needs an output or a way to open one"
+            self._output = self._connect(self._feed)
         self._renderer = _Renderer(self._feed, chunks, rest, len(first), self.script.length)
         self._show(force=True)
 
@@ -336,7 +346,7 @@ class Player:
 
     def _check(self) -> None:
         """Raise what went wrong: the device, or the render."""
-        problem = self._output.problem()
+        problem = self._output.problem() if self._output is not None else None
         if problem is not None:
             raise AudioDeviceError(f"{problem}; {self._hint}")
         if self._renderer is not None and self._renderer.error is not None:
@@ -353,7 +363,8 @@ class Player:
             self._drained_at = now
         if self._feed.heard() >= self.script.length:
             return True
-        return now > self._drained_at + self._output.latency + DRAIN_WAIT
+        latency = self._output.latency if self._output is not None else 0.0
+        return now > self._drained_at + latency + DRAIN_WAIT
 
     def _stop_renderer(self) -> None:
         if self._renderer is not None:
@@ -362,8 +373,8 @@ class Player:
 
     def _begin(self, start: int, prelude: Pcm) -> None:
         """Play ``prelude`` now and the session from ``start`` right after it."""
-        self._stop_renderer()
         self._feed.cut()
+        self._stop_renderer()
         self._feed.put(_bytes(prelude), start, moves=False, generation=self._feed.generation)
         self._paused_at = None
         self._drained_at = None
@@ -391,8 +402,8 @@ class Player:
     def _pause(self) -> None:
         """Stop feeding: the sound stops once the device has played what it holds, and
         the session goes on from there (or from the start of a cue cut off)."""
-        self._stop_renderer()
         stopped = min(max(self._feed.cut(), 0), self.script.length)
+        self._stop_renderer()
         self._paused_at = resume_point(self.script, stopped)
         self._show(force=True)
 
@@ -428,8 +439,8 @@ def play(
     Keys (when stdin is a terminal in the foreground): space pauses and resumes, ``n``
     skips to the next exercise, ``b`` goes back to the start of this one, ``q`` quits.
     ``routine`` is the routine as the user named it, for the hint to export instead.
-    ``launch`` is the quick start's (``warmstart.begin``): its stream, already open and
-    maybe playing the stored opening, is the one the session plays through; the opening
+    ``launch`` is the quick start's (``warmstart.begin``): its stream, when it opened one
+    to play the stored opening, is the one the session plays through; the opening
     played is stored for the next run of the command unless it was that one, with the
     files in ``made_from`` it depends on. ``output`` replaces the sound device (tests).
     Raises AudioDeviceError when there is no usable sound device (AudioDeviceLost, with
@@ -471,9 +482,8 @@ def play(
         device: Output | None = output
         if device is None and launch is not None:
             device, opening = launch.take()
-        if device is None:
-            device = open_output(named)
-        stack.callback(device.close)
+        if device is not None:
+            stack.callback(device.close)
         controls: Controls = NoControls()
         if interactive:
             controls = stack.enter_context(keys.TerminalControls(stdin.fileno()))
@@ -486,6 +496,7 @@ def play(
             script,
             source,
             device,
+            connect=lambda feed: open_output(feed, named),
             resume_cue=resume,
             controls=controls,
             status=status,

@@ -254,9 +254,9 @@ def touch(key: str, folder: str | None = None) -> None:
 
 
 class Launch:
-    """A ``play`` command run from the entry point: its key, and the output stream opened
-    for it (None when there is no usable device: the player then says why), already
-    playing ``opening`` when one was stored. Handed down to the player, which takes the
+    """A ``play`` command run from the entry point: its key, and, when an opening was
+    stored, the output stream opened for it, already playing ``opening`` (None without a
+    usable device: the player then says why). Handed down to the player, which takes the
     stream over; ``close`` releases it if nobody did."""
 
     __slots__ = ("key", "opening", "stream")
@@ -281,8 +281,8 @@ class Launch:
 
 
 def begin(argv: Sequence[str]) -> Launch | None:
-    """For a ``play`` command: open the output stream and start its stored opening, if
-    any. Never raises (but for KeyboardInterrupt): at worst the session starts the usual
+    """For a ``play`` command with a stored opening: open the output stream and start the
+    opening. Never raises (but for KeyboardInterrupt): at worst the session starts the usual
     way."""
     if not is_play(argv):
         return None
@@ -291,26 +291,26 @@ def begin(argv: Sequence[str]) -> Launch | None:
     except (OSError, ValueError):  # a working folder that no longer exists
         return None
     opening = load(key)
-    if opening is not None and opening.rate != RATE:
-        opening = None
+    if opening is None or opening.rate != RATE:
+        # Without an opening the player opens the stream once it has the session's first
+        # samples: opened now, the stream would put its buffer of silence before them.
+        return Launch(key, None, None)
     stream = _open(opening)
     if stream is None:
-        opening = None
-    elif opening is not None:
-        touch(key)
+        return Launch(key, None, None)
+    touch(key)
     return Launch(key, stream, opening)
 
 
-def _open(opening: Opening | None) -> Stream | None:
+def _open(opening: Opening) -> Stream | None:
     """The output stream, started, with ``opening`` fed to it first; None without a device."""
     try:
         from voicecoach.stream import Feed, Stream
     except ImportError:
         return None
     feed = Feed(RATE)
-    if opening is not None:
-        feed.put(opening.pcm, -opening.lead)
-        feed.expect(True)
+    feed.put(opening.pcm, -opening.lead)
+    feed.expect(True)
     try:
         return Stream.open(feed)
     except Exception:  # no device, no PortAudio: the full program says so, in words
