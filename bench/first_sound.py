@@ -145,13 +145,16 @@ def launch_once(
     )
 
 
-def mid_sentence(cues: list[dict[str, object]], onset: float) -> int:
-    """Samples from the first sound to the middle of the longest phrase of the first 20 s,
-    where the Ctrl-C is sent: stopping there shows how long the sound goes on."""
+def mid_sentence(cues: list[dict[str, object]], ref: np.ndarray, onset: float) -> int:
+    """Samples from the first sound to a moment in the middle of the longest phrase of the
+    first 20 s where it is being spoken (not a pause between its sentences): the Ctrl-C is
+    sent there, and stopping there shows how long the sound goes on."""
     early = [c for c in cues if c["type"] == "speech" and float(c["at"]) < 20]  # type: ignore[arg-type]
     longest = max(early, key=lambda c: float(c["duration"]))  # type: ignore[arg-type]
-    middle = float(longest["at"]) + float(longest["duration"]) / 2  # type: ignore[arg-type]
-    return round((middle - onset) * SR)
+    middle = round((float(longest["at"]) + float(longest["duration"]) / 2) * SR)  # type: ignore[arg-type]
+    loud = np.flatnonzero(np.abs(ref[middle:].astype(np.int32)) > 4000)
+    spoken = middle + (int(loud[0]) if len(loud) else 0) + SR // 10
+    return spoken - round(onset * SR)
 
 
 def cue_timing(
@@ -230,7 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ref, script = export_reference(env, work)  # also warms cache and bytecode
             onset = (audio_env.first_loud(ref) or 0) / SR
             cues: list[dict[str, object]] = script["cues"]  # type: ignore[assignment]
-            interrupt = mid_sentence(cues, onset)
+            interrupt = mid_sentence(cues, ref, onset)
             launch_once(server, env, onset, interrupt)  # stores the opening
             if args.busy:
                 stack.enter_context(busy_cpus())

@@ -4,6 +4,7 @@ test_player's end-to-end tests)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -357,3 +358,10 @@ def test_the_quick_start_loads_nothing_heavy(
 
 def test_the_quick_start_plays_at_the_session_rate() -> None:
     assert warmstart.RATE == SAMPLE_RATE
+
+
+def test_file_digests_are_sha256_whichever_module_makes_them(tmp_path: Path) -> None:
+    path = tmp_path / "routine.yaml"
+    path.write_bytes(b"name: Stretch\n")
+    assert warmstart.file_digest(str(path)) == hashlib.sha256(b"name: Stretch\n").hexdigest()
+    assert warmstart.file_digest(str(tmp_path / "missing.yaml")) == "-"

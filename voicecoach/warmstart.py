@@ -25,7 +25,6 @@ sounddevice, to play), and avoids even ``json``, ``pathlib``, ``typing`` and
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 import time
@@ -36,6 +35,7 @@ from voicecoach import __version__
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs 12 ms here
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from typing import Any
 
     from voicecoach.stream import Stream
 
@@ -55,6 +55,20 @@ CACHE_ENV = "VOICECOACH_CACHE_DIR"
 RATE = 22050
 """The session's sample rate (``cuescript.SAMPLE_RATE``, which costs numpy to import)."""
 _SEP = b"\0"
+
+
+def _sha256_module() -> Any:
+    """A module with ``sha256``: CPython's own (``_sha256``, ``_sha2`` from 3.12), else
+    hashlib, whose OpenSSL binding costs the quick start about 10 ms to load."""
+    for name in ("_sha2", "_sha256", "hashlib"):
+        try:
+            return __import__(name)
+        except ImportError:
+            continue
+    raise ImportError("no sha256")
+
+
+_sha = _sha256_module()
 
 
 def cache_dir() -> str:
@@ -100,7 +114,7 @@ def command_key(argv: Sequence[str]) -> str:
         if name.startswith(ENVIRONMENT) or name in HOMES
     )
     fields = [str(FORMAT), __version__, os.getcwd(), *env, "", *argv]
-    return hashlib.sha256(_SEP.join(os.fsencode(f) for f in fields)).hexdigest()[:40]
+    return str(_sha.sha256(_SEP.join(os.fsencode(f) for f in fields)).hexdigest()[:40])
 
 
 def file_digest(path: str) -> str:
@@ -108,7 +122,7 @@ def file_digest(path: str) -> str:
     routine file added to the user folder takes a shipped routine's place)."""
     try:
         with open(path, "rb") as file:
-            return hashlib.sha256(file.read()).hexdigest()
+            return str(_sha.sha256(file.read()).hexdigest())
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return "-"
 
