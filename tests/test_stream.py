@@ -106,3 +106,19 @@ def test_a_job_that_hangs_is_given_up_on() -> None:
         stream._bounded(lambda: time.sleep(5), 0.2, "testing")
     assert time.monotonic() - began < 2.0
     assert stream._bounded(lambda: 7, 1.0, "testing") == 7
+
+
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [
+        ("Error querying device -1", "cannot open the sound device (no sound output device"),
+        (
+            "Error opening RawOutputStream: Device unavailable [PaErrorCode -9985]: Device or "
+            "resource busy",
+            "the sound device is busy",
+        ),
+        ("Error opening RawOutputStream: Invalid sample rate", "cannot open the sound device ("),
+    ],
+)
+def test_portaudio_errors_read_as_a_user_would_say_them(message: str, said: str) -> None:
+    assert stream._problem(message).startswith(said)

@@ -333,6 +333,8 @@ def _problem(message: str) -> str:
     """A user's reading of PortAudio's error."""
     if "busy" in message.lower():
         return "the sound device is busy (another program is using it)"
+    if "device -1" in message:  # PortAudio found no default output device
+        return "cannot open the sound device (no sound output device was found)"
     return f"cannot open the sound device ({message})"
 
 
