@@ -16,13 +16,22 @@ each recorded sample maps to the moment it reached the "speaker".
   the way a user's is (not through ``VOICECOACH_CACHE_DIR``, which skips a lookup).
 - *Ctrl-C*: SIGINT in the middle of the longest early phrase, to the last audible sample
   and to the process's exit.
-- *cue timing* (skip with ``--no-full``): one whole session; every chime's offset from its
-  place relative to the first chime, and the last cue's, which shows any drift.
+- *cue timing* (skip with ``--no-full``): one whole session, warm; every cue's offset from
+  its place in the export, measured from the first sound heard (absolute positions, not
+  relative to one chime), and the worst of them. The session plays through one continuous
+  output stream, so any late start of the device moves the first sound and everything
+  after it together: the offsets should all be 0.
 - ``--busy``: every launch runs while one busy-looping process per CPU competes for it, as
   on a machine busy with other work.
+- ``--pulse-latency MS``: the player asks PulseAudio for this much buffering
+  (``PULSE_LATENCY_MSEC``), as with a Bluetooth sink's deep buffer.
 
-Run: ``python -m bench.first_sound [--repeat N] [--no-full] [--busy]``. Prints a markdown
-table.
+The warm path: ``voicecoach.launch`` imports ``sounddevice`` (cffi and PortAudio, which
+probes the ALSA devices: about 0.1 s, no numpy), opens the one output stream and feeds it
+the stored opening, and the player takes the same stream over once loaded.
+
+Run: ``python -m bench.first_sound [--repeat N] [--no-full] [--busy] [--pulse-latency MS]``.
+Prints a markdown table.
 """
 
 from __future__ import annotations
@@ -136,13 +145,16 @@ def launch_once(
     )
 
 
-def mid_sentence(cues: list[dict[str, object]], onset: float) -> int:
-    """Samples from the first sound to the middle of the longest phrase of the first 20 s,
-    where the Ctrl-C is sent: stopping there shows how long the sound goes on."""
+def mid_sentence(cues: list[dict[str, object]], ref: np.ndarray, onset: float) -> int:
+    """Samples from the first sound to a moment in the middle of the longest phrase of the
+    first 20 s where it is being spoken (not a pause between its sentences): the Ctrl-C is
+    sent there, and stopping there shows how long the sound goes on."""
     early = [c for c in cues if c["type"] == "speech" and float(c["at"]) < 20]  # type: ignore[arg-type]
     longest = max(early, key=lambda c: float(c["duration"]))  # type: ignore[arg-type]
-    middle = float(longest["at"]) + float(longest["duration"]) / 2  # type: ignore[arg-type]
-    return round((middle - onset) * SR)
+    middle = round((float(longest["at"]) + float(longest["duration"]) / 2) * SR)  # type: ignore[arg-type]
+    loud = np.flatnonzero(np.abs(ref[middle:].astype(np.int32)) > 4000)
+    spoken = middle + (int(loud[0]) if len(loud) else 0) + SR // 10
+    return spoken - round(onset * SR)
 
 
 def cue_timing(
@@ -151,7 +163,8 @@ def cue_timing(
     ref: np.ndarray,
     cues: list[dict[str, object]],
 ) -> tuple[list[float], float, bool]:
-    """One whole session: chime offsets (ms) from their place, the last cue's, exactness."""
+    """One whole session: every cue's offset (ms) from its place in the export, measured
+    from the first sound heard; the worst of them; whether every cue was sample-exact."""
     with server.recording() as recording:
         mark = recording.frames()
         subprocess.run(
@@ -163,18 +176,15 @@ def cue_timing(
     onset = audio_env.first_loud(ref)
     assert first is not None and onset is not None
     origin = first - onset
-    found = []
+    offsets = []
+    exact = True
     for cue in cues:
         start = round(float(cue["at"]) * SR)  # type: ignore[arg-type]
         length = round(float(cue["duration"]) * SR)  # type: ignore[arg-type]
         match = audio_env.locate(heard, ref[start : start + length], origin + start, SR // 3)
-        found.append((cue, start, match))
-    chimes = [(s, m) for c, s, m in found if c["type"] == "chime"]
-    base = chimes[0][1].index - chimes[0][0]
-    offsets = [(m.index - s - base) / SR * 1000 for s, m in chimes]
-    _, last_start, last_match = found[-1]
-    exact = all(m.exact for _, _, m in found)
-    return offsets, (last_match.index - last_start - base) / SR * 1000, exact
+        offsets.append((match.index - origin - start) / SR * 1000)
+        exact = exact and match.exact
+    return offsets, max(abs(o) for o in offsets), exact
 
 
 @contextmanager
@@ -204,6 +214,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="runs per figure (median shown)")
     parser.add_argument("--no-full", dest="full", action="store_false", help="skip cue timing")
     parser.add_argument("--busy", action="store_true", help="keep every CPU busy meanwhile")
+    parser.add_argument(
+        "--pulse-latency", type=int, metavar="MS", help="PULSE_LATENCY_MSEC for the player"
+    )
     args = parser.parse_args(argv)
     missing = audio_env.missing_tools()
     if missing:
@@ -213,11 +226,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         work = Path(tmp)
         with audio_env.pulse_server(work / "pulse") as server:
             warm_cache = work / "warm-cache"
-            env = child_env(server.env, warm_cache, work)
+            base = dict(server.env)
+            if args.pulse_latency is not None:
+                base["PULSE_LATENCY_MSEC"] = str(args.pulse_latency)
+            env = child_env(base, warm_cache, work)
             ref, script = export_reference(env, work)  # also warms cache and bytecode
             onset = (audio_env.first_loud(ref) or 0) / SR
             cues: list[dict[str, object]] = script["cues"]  # type: ignore[assignment]
-            interrupt = mid_sentence(cues, onset)
+            interrupt = mid_sentence(cues, ref, onset)
             launch_once(server, env, onset, interrupt)  # stores the opening
             if args.busy:
                 stack.enter_context(busy_cpus())
@@ -229,13 +245,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             cold = []
             for run in range(max(1, args.repeat // 2 + 1)):
                 cache = work / f"cold-cache-{run}"
-                cold.append(
-                    launch_once(server, child_env(server.env, cache, work), onset, interrupt)
-                )
+                cold.append(launch_once(server, child_env(base, cache, work), onset, interrupt))
                 shutil.rmtree(cache, ignore_errors=True)
             timing = cue_timing(server, env, ref, cues) if args.full else None
 
     busy = f"; every CPU kept busy by {os.cpu_count()} other processes" if args.busy else ""
+    if args.pulse_latency is not None:
+        busy += f"; PULSE_LATENCY_MSEC={args.pulse_latency}"
     print(f"voicecoach play {ROUTINE}, {len(cues)} cues; Python {sys.version.split()[0]}{busy}")
     print("times in ms: median (min-max)\n")
     print("| measure | warm | first play of the command | cold cache |")
@@ -249,12 +265,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         cells = [summary([getattr(r, attr) for r in runs]) for runs in (warm, first, cold)]
         print(f"| {label} | {' | '.join(cells)} |")
     if timing is not None:
-        offsets, last, exact = timing
-        worst = max(abs(o) for o in offsets)
+        offsets, worst, exact = timing
         print(
-            f"\nchimes vs their place (relative to the first), ms: "
-            f"{', '.join(f'{o:+.1f}' for o in offsets)}; worst {worst:.1f}; "
-            f"last cue {last:+.1f}; every cue sample-exact: {exact}"
+            f"\n{len(offsets)} cues vs their place in the export (from the first sound heard), "
+            f"ms: {min(offsets):+.1f} to {max(offsets):+.1f}; worst {worst:.1f}; "
+            f"last cue {offsets[-1]:+.1f}; every cue sample-exact: {exact}"
         )
     return 0
 

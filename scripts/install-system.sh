@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages voicecoach needs, only those missing.
-# espeak-ng: the voice; libportaudio2: live sound (python-sounddevice); libasound2-dev + gcc:
-# to build simpleaudio; ffmpeg: ffprobe for tests;
+# espeak-ng: the voice; libportaudio2: live sound (python-sounddevice); ffmpeg: ffprobe for tests;
 # pulseaudio, pulseaudio-utils, libasound2-plugins: real-time playback tests on a null sink.
 set -euo pipefail
 
-packages=(espeak-ng libespeak-ng1 libportaudio2 libasound2-dev alsa-utils gcc python3-dev python3-venv
+packages=(espeak-ng libespeak-ng1 libportaudio2 alsa-utils python3-venv
           ffmpeg pulseaudio pulseaudio-utils libasound2-plugins sox make)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
-    echo "Not a Debian/Ubuntu system: install espeak-ng (or use the system voices), ALSA headers," >&2
+    echo "Not a Debian/Ubuntu system: install espeak-ng (or use the system voices), PortAudio," >&2
     echo "ffmpeg and pulseaudio with your package manager, then run make again." >&2
     exit 0
 fi

@@ -1,6 +1,6 @@
 """A private PulseAudio server with a null sink, and a recorder of what reaches it.
 
-Real playback is tested without speakers: ALSA (which simpleaudio and PortAudio use) is
+Real playback is tested without speakers: ALSA (which PortAudio uses) is
 pointed at a PulseAudio server of our own through an ``.asoundrc`` in a private HOME, the
 server plays into a null sink paced by its own clock like a sound card, and ``parec``
 records the sink's monitor. The sink runs at the session's own format (22,050 Hz, mono,

@@ -15,30 +15,30 @@ from voicecoach import launch, warmstart
 from voicecoach.errors import ExitCode
 
 
-class FakeVoice:
+class FakeStream:
     def __init__(self) -> None:
-        self.stopped = False
+        self.closed = False
 
-    def stop(self) -> None:
-        self.stopped = True
+    def close(self) -> None:
+        self.closed = True
 
 
 def run_launch(
     monkeypatch: pytest.MonkeyPatch, cli_main: Callable[[list[str]], None]
-) -> tuple[int, FakeVoice, list[list[str]]]:
+) -> tuple[int, FakeStream, list[tuple[list[str], object]]]:
     """Run ``launch.main`` for ``voicecoach play stretch`` with an opening sounding and a
-    stand-in command line; returns the exit status, the opening's voice and the argv the
-    command line was given."""
-    voice = FakeVoice()
+    stand-in command line; returns the exit status, the stream opened for it and what
+    the command line was given (the argv and the launch)."""
+    stream = FakeStream()
     opening = warmstart.Opening(b"\0\0" * 100, 22050, [])
 
     def begin(argv: list[str]) -> warmstart.Launch:
-        return warmstart.Launch("key", warmstart.Started(opening, voice, 0.0))
+        return warmstart.Launch("key", stream, opening)  # type: ignore[arg-type]
 
-    calls: list[list[str]] = []
+    calls: list[tuple[list[str], object]] = []
 
-    def main(argv: list[str]) -> None:
-        calls.append(argv)
+    def main(argv: list[str], launch: object = None) -> None:
+        calls.append((argv, launch))
         cli_main(argv)
 
     monkeypatch.setattr(warmstart, "begin", begin)
@@ -47,17 +47,20 @@ def run_launch(
     with pytest.raises(SystemExit) as leaving:
         launch.main()
     code = leaving.value.code
-    return (code if isinstance(code, int) else 1), voice, calls
+    return (code if isinstance(code, int) else 1), stream, calls
 
 
 def test_the_command_line_gets_the_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
     def done(argv: list[str]) -> None:
         sys.exit(0)
 
-    code, voice, calls = run_launch(monkeypatch, done)
-    assert (code, calls) == (0, [["play", "stretch"]])
-    assert voice.stopped  # whatever the player left, nothing sounds after the exit
-    assert warmstart.current() is None
+    code, stream, calls = run_launch(monkeypatch, done)
+    assert code == 0
+    ((argv, handed),) = calls
+    assert argv == ["play", "stretch"]
+    # The launch is handed down (the player takes its stream from it), not kept globally.
+    assert isinstance(handed, warmstart.Launch) and handed.key == "key"
+    assert stream.closed  # whatever the player left, nothing sounds after the exit
 
 
 def test_ctrl_c_while_the_command_line_loads_stops_the_opening(
@@ -66,9 +69,9 @@ def test_ctrl_c_while_the_command_line_loads_stops_the_opening(
     def interrupted(argv: list[str]) -> None:
         raise KeyboardInterrupt
 
-    code, voice, _ = run_launch(monkeypatch, interrupted)
+    code, stream, _ = run_launch(monkeypatch, interrupted)
     assert code == ExitCode.CTRL_C
-    assert voice.stopped
+    assert stream.closed
     assert capsys.readouterr().err == "Interrupted.\n"
 
 
@@ -76,8 +79,8 @@ def test_an_error_stops_the_opening_too(monkeypatch: pytest.MonkeyPatch) -> None
     def failing(argv: list[str]) -> None:
         sys.exit(ExitCode.ERROR)
 
-    code, voice, _ = run_launch(monkeypatch, failing)
-    assert code == ExitCode.ERROR and voice.stopped
+    code, stream, _ = run_launch(monkeypatch, failing)
+    assert code == ExitCode.ERROR and stream.closed
 
 
 def test_the_installed_command_and_python_m_both_go_through_it() -> None:

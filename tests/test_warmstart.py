@@ -1,22 +1,26 @@
 """The quick start's stored openings: keys, files they depend on, damage, and playing one
-before the rest of the program loads (with a fake simpleaudio; the real one is in
+before the rest of the program loads (with a fake stream; the real one is in
 test_player's end-to-end tests)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
-import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
-from voicecoach import warmstart
+from voicecoach import stream, warmstart
+from voicecoach.cuescript import SAMPLE_RATE
+from voicecoach.stream import Feed, StreamError
 
 PCM = bytes(range(256)) * 40
 RATE = 22050
+LEAD = 100
 
 
 @pytest.fixture
@@ -30,7 +34,8 @@ def files(tmp_path: Path) -> tuple[Path, Path, Path]:
 
 
 def keep(folder: Path, files: tuple[Path, ...], key: str = "k1") -> Path:
-    assert warmstart.save(key, PCM, RATE, [str(f) for f in files], folder=str(folder))
+    saved = warmstart.save(key, PCM, RATE, [str(f) for f in files], folder=str(folder), lead=LEAD)
+    assert saved
     return Path(warmstart.opening_path(key, str(folder)))
 
 
@@ -209,63 +214,98 @@ def test_saving_leaves_no_temp_files(tmp_path: Path, files: tuple[Path, Path, Pa
 # --- begin: the quick start itself --------------------------------------------------------
 
 
-class FakeSimpleaudio(types.ModuleType):
-    def __init__(self, fail: bool = False) -> None:
-        super().__init__("simpleaudio")
-        self.fail = fail
-        self.played: list[tuple[bytes, int, int, int]] = []
+class FakeStream:
+    """Stands in for ``stream.Stream``: what ``begin`` opened, with the feed it was given."""
 
-    def play_buffer(self, data: bytes, channels: int, width: int, rate: int) -> object:
-        if self.fail:
-            raise RuntimeError("Error opening PCM device. -- CODE: -2 -- MSG: No such file")
-        self.played.append((bytes(data), channels, width, rate))
-        return types.SimpleNamespace(stop=lambda: None)
+    opened: ClassVar[list[FakeStream]] = []
+    fail: ClassVar[bool] = False
+
+    def __init__(self, feed: Feed) -> None:
+        self.feed = feed
+        self.closed = False
+
+    @classmethod
+    def open(cls, feed: Feed, device: object = None) -> FakeStream:
+        if cls.fail:
+            raise StreamError("cannot open the sound device (no such device)")
+        cls.opened.append(cls(feed))
+        return cls.opened[-1]
+
+    def close(self) -> None:
+        self.closed = True
 
 
 @pytest.fixture
-def store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+def device(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[FakeStream]]:
+    FakeStream.opened = []
+    FakeStream.fail = False
+    monkeypatch.setattr(stream, "Stream", FakeStream)
+    yield FakeStream
+
+
+@pytest.fixture
+def store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(tmp_path / "speech"))
     monkeypatch.chdir(tmp_path)
-    yield Path(warmstart.store_dir())
-    warmstart.forget()
+    return Path(warmstart.store_dir())
 
 
 def test_begin_plays_the_stored_opening_at_once(
-    store: Path, files: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch
+    store: Path, files: tuple[Path, Path, Path], device: type[FakeStream]
 ) -> None:
     argv = ["play", "stretch"]
     key = warmstart.command_key(argv)
     keep(store, files, key=key)
     os.utime(warmstart.opening_path(key), (1000, 1000))
-    audio = FakeSimpleaudio()
-    monkeypatch.setitem(sys.modules, "simpleaudio", audio)
     launch = warmstart.begin(argv)
     assert launch is not None and launch.key == key
-    assert launch.started is not None and launch.started.opening.pcm == PCM
-    assert audio.played == [(PCM, 1, 2, RATE)]
-    assert warmstart.current() is launch
+    (opened,) = device.opened
+    # The opening is the first thing in the stream, its lead-in before script sample 0.
+    assert opened.feed.queued() == len(PCM) // 2
+    buffer = bytearray(len(PCM))
+    opened.feed.pull(buffer, len(PCM) // 2, 0.0)
+    assert bytes(buffer) == PCM
+    assert opened.feed.sent() == len(PCM) // 2 - LEAD
     assert os.stat(warmstart.opening_path(key)).st_mtime > 1000  # kept by pruning
+    # Handed to the player once, with what it is playing; closing then leaves it be.
+    taken: tuple[object, object] = launch.take()
+    assert taken == (opened, PCM)
+    assert launch.take() == (None, None)
+    launch.close()
+    assert not opened.closed
 
 
-def test_begin_without_a_stored_opening_only_notes_the_launch(
-    store: Path, monkeypatch: pytest.MonkeyPatch
+def test_begin_without_a_stored_opening_leaves_the_stream_to_the_player(
+    store: Path, device: type[FakeStream]
 ) -> None:
-    audio = FakeSimpleaudio()
-    monkeypatch.setitem(sys.modules, "simpleaudio", audio)
+    """Opened now, the stream would play its buffer of silence before the session's first
+    samples, which only the player has."""
     launch = warmstart.begin(["play", "stretch"])
-    assert launch is not None and launch.started is None
-    assert audio.played == []
-    assert warmstart.begin(["list"]) is None and warmstart.current() is None
+    assert launch is not None and launch.take() == (None, None)
+    assert device.opened == []
+    assert warmstart.begin(["list"]) is None
 
 
-def test_begin_with_no_sound_device_leaves_the_error_to_the_player(
-    store: Path, files: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch
+def test_an_opening_nobody_took_is_closed_with_the_launch(
+    store: Path, files: tuple[Path, Path, Path], device: type[FakeStream]
 ) -> None:
     argv = ["play", "stretch"]
     keep(store, files, key=warmstart.command_key(argv))
-    monkeypatch.setitem(sys.modules, "simpleaudio", FakeSimpleaudio(fail=True))
     launch = warmstart.begin(argv)
-    assert launch is not None and launch.started is None
+    assert launch is not None
+    (opened,) = device.opened
+    launch.close()  # the command failed before playing: nothing outlives it
+    assert opened.closed
+
+
+def test_begin_with_no_sound_device_leaves_the_error_to_the_player(
+    store: Path, files: tuple[Path, Path, Path], device: type[FakeStream]
+) -> None:
+    argv = ["play", "stretch"]
+    keep(store, files, key=warmstart.command_key(argv))
+    device.fail = True
+    launch = warmstart.begin(argv)
+    assert launch is not None and launch.take() == (None, None)
 
 
 def test_begin_in_a_folder_that_is_gone_is_no_error(
@@ -284,7 +324,8 @@ def test_the_quick_start_loads_nothing_heavy(
 ) -> None:
     """What `begin` imports must stay small: no numpy, click, PyYAML or typing, which would
     cost the first word tens to hundreds of milliseconds; with a stored opening too, which
-    it reads, checks and hands to simpleaudio (whether or not there is a device here)."""
+    it reads, checks and feeds to the stream it opens (whether or not there is a device
+    here). sounddevice is allowed: it loads PortAudio through cffi, not numpy."""
     code = (
         "import sys\n"
         "from voicecoach import warmstart\n"
@@ -295,6 +336,7 @@ def test_the_quick_start_loads_nothing_heavy(
         "launch = warmstart.begin(argv)\n"
         "print('opening' if warmstart.load(launch.key) else 'none')\n"
         "print(' '.join(sorted(sys.modules)))\n"
+        "launch.close()\n"
     )
     env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))  # found as a user's is
     env.pop("VOICECOACH_CACHE_DIR", None)
@@ -311,6 +353,18 @@ def test_the_quick_start_loads_nothing_heavy(
     assert found == ("opening" if stored else "none")
     heavy = {"numpy", "click", "yaml", "typing", "json", "pathlib", "platformdirs"}
     assert not heavy & set(modules.split()), heavy & set(modules.split())
+    assert ("voicecoach.stream" in modules.split()) == stored
+
+
+def test_the_quick_start_plays_at_the_session_rate() -> None:
+    assert warmstart.RATE == SAMPLE_RATE
+
+
+def test_file_digests_are_sha256_whichever_module_makes_them(tmp_path: Path) -> None:
+    path = tmp_path / "routine.yaml"
+    path.write_bytes(b"name: Stretch\n")
+    assert warmstart.file_digest(str(path)) == hashlib.sha256(b"name: Stretch\n").hexdigest()
+    assert warmstart.file_digest(str(tmp_path / "missing.yaml")) == "-"
 
 
 # --- files that are not regular files ----------------------------------------------------

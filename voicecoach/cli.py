@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from voicecoach.overrides import SessionOptions
     from voicecoach.render import Session
     from voicecoach.routine import Routine
+    from voicecoach.warmstart import Launch
 
 FC = TypeVar("FC", bound=Callable[..., Any])
 
@@ -584,7 +585,6 @@ def play(routine: str | None, options: SessionOptions) -> None:
         voicecoach play quick-start --rate 150
         voicecoach play lower-back-essentials --hold 20s --reps 6 --rest 5
     """
-    from voicecoach import warmstart
     from voicecoach.history import History, record_play
     from voicecoach.library import DEFAULT_ROUTINE
     from voicecoach.player import play as play_session
@@ -605,11 +605,18 @@ def play(routine: str | None, options: SessionOptions) -> None:
             voice_gain=session.voice_gain,
             chime_gain=session.chime_gain,
             routine=named,
-            launch=warmstart.current(),
+            launch=_launch(),
             made_from=made_from,
         ),
         warn=lambda message: click.echo(shown(f"Warning: {message}"), err=True),
     )
+
+
+def _launch() -> Launch | None:
+    """The quick start's launch, handed down by ``main`` (``obj["launch"]``), if any."""
+    obj = click.get_current_context().find_root().obj
+    launch: Launch | None = obj.get("launch") if isinstance(obj, dict) else None
+    return launch
 
 
 @cli.command("schema")
@@ -648,24 +655,31 @@ def new_command(name: str, force: bool) -> None:
     click.echo(f"Edit it, then hear it with `voicecoach play {name}`.")
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, launch: Launch | None = None) -> None:
     """Entry point and the one error boundary: user errors exit 1, Ctrl-C exits 130.
 
     SIGTERM and SIGHUP (a closed terminal) unwind like Ctrl-C, so an export removes its
     temp files, the sound stops and a play is recorded as stopped, then exit with the
     signal's usual status. Output that cannot be written (stdout on a full disk) is an
     error of its own; a reader that stops early (a closed pipe) ends the run quietly.
+    ``launch`` is the quick start's (``warmstart.begin``), handed to ``play`` as
+    ``obj["launch"]``.
     """
     ensure_standard_streams()
     guard_stdout()
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     with exit_on_termination():
-        _run(argv, debug)
+        _run(argv, debug, launch)
 
 
-def _run(argv: list[str] | None, debug: bool) -> None:
+def _run(argv: list[str] | None, debug: bool, launch: Launch | None = None) -> None:
     try:
-        code = cli.main(args=argv, prog_name="voicecoach", standalone_mode=False)
+        code = cli.main(
+            args=argv,
+            prog_name="voicecoach",
+            standalone_mode=False,
+            obj={"launch": launch} if launch is not None else None,
+        )
         sys.stdout.flush()  # here, not at exit, where a failure would be a traceback
     except VoicecoachError as err:
         for line in err.lines():

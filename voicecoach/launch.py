@@ -1,5 +1,6 @@
-"""The ``voicecoach`` command's entry point: a ``play`` command's stored opening starts
-sounding first (``warmstart``), then the command line loads and runs (``cli``)."""
+"""The ``voicecoach`` command's entry point: for ``play``, the output stream opens and a
+stored opening starts sounding first (``warmstart``), then the command line loads and runs
+(``cli``), with the launch handed down to the player."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def main() -> None:
         with exit_on_termination():
             from voicecoach.cli import main as cli_main
 
-            cli_main(argv)
+            cli_main(argv, launch=launch)
     except KeyboardInterrupt as interrupt:  # while the command line was still loading
         from voicecoach.errors import ExitCode
         from voicecoach.signals import exit_status
@@ -33,6 +34,5 @@ def main() -> None:
         sys.stderr.write("Interrupted.\n")
         sys.exit(ExitCode.CTRL_C)
     finally:
-        if launch is not None and launch.started is not None:
-            launch.started.stop()
-        warmstart.forget()
+        if launch is not None:
+            launch.close()

@@ -1,29 +1,30 @@
-"""Warm start: a ``play`` command's opening sound, kept from its last run and played before
-the rest of voicecoach has loaded.
+"""Warm start: a ``play`` command's output stream opened, and its opening sound (kept from
+its last run) playing, before the rest of voicecoach has loaded.
 
 Loading the program (numpy, click, PyYAML), the routine and the speech cache takes about
 half a second, a long wait in silence on the mat. So when a ``play`` command runs, the
-player keeps its *opening* here: the opening silence and the first block of the session
-(about ten seconds, ending in a silence). The next run of the same command finds it by a
-hash of the command line, the working folder and the environment variables that locate
-voicecoach's files; checks that every file the session was made from is unchanged (the
-routine file, the settings file, and every other file that would now be chosen for the
-routine instead); and plays it at once, importing nothing but simpleaudio.
+player keeps its *opening* here: the opening silence and the first ten seconds or so of
+the session, up to a silence. The next run of the same command finds it by a hash of the
+command line, the working folder and the environment variables that locate voicecoach's
+files; checks that every file the session was made from is unchanged (the routine file,
+the settings file, and every other file that would now be chosen for the routine
+instead); opens the session's one output stream (``voicecoach.stream``) and feeds it the
+opening at once.
 
-The full program meanwhile loads, renders the session and takes over: the player checks
-that the opening already playing is the start of its own render, sample for sample, and
-goes on after it at its place on the timeline, as between any two blocks. An opening that
-does not match (a new voice, a new release) is stopped and replaced. Nothing here may make
-``play`` fail: any problem with a stored opening means the session starts the usual way.
+The full program meanwhile loads, renders the session and takes the stream over (the
+``Launch`` is handed down to the player, no module state): the player checks that the
+opening is the start of its own render, sample for sample, and feeds what follows it into
+the same stream, so the hand-over is seamless. An opening that does not match (a new
+voice, a new release) is cut off and replaced. Nothing here may make ``play`` fail: any
+problem with a stored opening or the device means the session starts the usual way.
 
-This module imports only the standard library (and simpleaudio to play), and avoids even
-``json``, ``pathlib``, ``typing`` and ``contextlib``, which would cost the quick start tens
-of milliseconds.
+This module imports only the standard library (and ``voicecoach.stream``, with
+sounddevice, to play), and avoids even ``json``, ``pathlib``, ``typing`` and
+``contextlib``, which would cost the quick start tens of milliseconds.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 import time
@@ -36,7 +37,9 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any
 
-FORMAT = 1
+    from voicecoach.stream import Stream
+
+FORMAT = 2
 """Bumped whenever the stored form or the meaning of an opening changes."""
 MAGIC = b"voicecoach-opening\n"
 SUFFIX = ".opening"
@@ -52,7 +55,23 @@ ENVIRONMENT = ("VOICECOACH_", "XDG_")
 HOMES = ("HOME", "USERPROFILE", "APPDATA", "LOCALAPPDATA")
 """Environment variables that decide where voicecoach's files are, so part of the key."""
 CACHE_ENV = "VOICECOACH_CACHE_DIR"
+RATE = 22050
+"""The session's sample rate (``cuescript.SAMPLE_RATE``, which costs numpy to import)."""
 _SEP = b"\0"
+
+
+def _sha256_module() -> Any:
+    """A module with ``sha256``: CPython's own (``_sha256``, ``_sha2`` from 3.12), else
+    hashlib, whose OpenSSL binding costs the quick start about 10 ms to load."""
+    for name in ("_sha2", "_sha256", "hashlib"):
+        try:
+            return __import__(name)
+        except ImportError:
+            continue
+    raise ImportError("no sha256")
+
+
+_sha = _sha256_module()
 
 
 def cache_dir() -> str:
@@ -98,7 +117,7 @@ def command_key(argv: Sequence[str]) -> str:
         if name.startswith(ENVIRONMENT) or name in HOMES
     )
     fields = [str(FORMAT), __version__, os.getcwd(), *env, "", *argv]
-    return hashlib.sha256(_SEP.join(os.fsencode(f) for f in fields)).hexdigest()[:40]
+    return str(_sha.sha256(_SEP.join(os.fsencode(f) for f in fields)).hexdigest()[:40])
 
 
 def file_digest(path: str) -> str | None:
@@ -107,7 +126,7 @@ def file_digest(path: str) -> str | None:
     cannot be read or is not a regular file (a FIFO, a device, a loop), so no opening is
     kept or used for it. Never blocks and never raises."""
     try:
-        return hashlib.sha256(files.read_regular(path, LARGEST_SOURCE)).hexdigest()
+        return str(_sha.sha256(files.read_regular(path, LARGEST_SOURCE)).hexdigest())
     except (FileNotFoundError, NotADirectoryError):
         return "-"
     except Exception:  # a VoicecoachError (not imported here: it costs the quick start)
@@ -115,18 +134,27 @@ def file_digest(path: str) -> str | None:
 
 
 class Opening:
-    """A stored opening: 16-bit mono samples at ``rate``, made from ``files`` as they were
-    (path and digest pairs)."""
+    """A stored opening: 16-bit mono samples at ``rate``, the first ``lead`` of them the
+    silence before the session, made from ``files`` as they were (path, digest pairs)."""
 
-    __slots__ = ("files", "pcm", "rate")
+    __slots__ = ("files", "lead", "pcm", "rate")
 
-    def __init__(self, pcm: bytes, rate: int, files: Sequence[tuple[str, str]]) -> None:
+    def __init__(
+        self, pcm: bytes, rate: int, files: Sequence[tuple[str, str]], lead: int = 0
+    ) -> None:
         self.pcm = pcm
         self.rate = rate
         self.files = tuple(files)
+        self.lead = lead
 
     def to_bytes(self) -> bytes:
-        fields = [str(FORMAT), str(self.rate), str(len(self.pcm)), str(zlib.crc32(self.pcm))]
+        fields = [
+            str(FORMAT),
+            str(self.rate),
+            str(len(self.pcm)),
+            str(zlib.crc32(self.pcm)),
+            str(self.lead),
+        ]
         for path, digest in self.files:
             fields += [path, digest]
         header = _SEP.join(os.fsencode(f) for f in fields)
@@ -141,16 +169,18 @@ class Opening:
         size = int.from_bytes(data[len(MAGIC) : start], "little")
         fields = [os.fsdecode(f) for f in data[start : start + size].split(_SEP)]
         pcm = data[start + size :]
-        if len(fields) < 4 or len(fields) % 2 or fields[0] != str(FORMAT):
+        if len(fields) < 5 or len(fields) % 2 == 0 or fields[0] != str(FORMAT):
             return None
         try:
-            rate, length, crc = int(fields[1]), int(fields[2]), int(fields[3])
+            rate, length, crc, lead = (int(f) for f in fields[1:5])
         except ValueError:
             return None
         if length != len(pcm) or length % 2 or rate <= 0 or zlib.crc32(pcm) != crc:
             return None
-        files = list(zip(fields[4::2], fields[5::2], strict=True))
-        return cls(pcm, rate, files)
+        if not 0 <= lead <= length // 2:
+            return None
+        files = list(zip(fields[5::2], fields[6::2], strict=True))
+        return cls(pcm, rate, files, lead)
 
     def current(self) -> bool:
         """Whether every file it was made from is as it was."""
@@ -174,11 +204,17 @@ def load(key: str, folder: str | None = None) -> Opening | None:
 
 
 def save(
-    key: str, pcm: bytes, rate: int, made_from: Sequence[str], folder: str | None = None
+    key: str,
+    pcm: bytes,
+    rate: int,
+    made_from: Sequence[str],
+    folder: str | None = None,
+    lead: int = 0,
 ) -> bool:
-    """Keep a command's opening, made from the files ``made_from`` (as they are now);
-    False if it could not be written (a full disk or a read-only cache only lose the warm
-    start), or if one of those files is not a readable regular file."""
+    """Keep a command's opening (``lead`` samples of silence, then the session), made from
+    the files ``made_from`` (as they are now); False if it could not be written (a full
+    disk or a read-only cache only lose the warm start), or if one of those files is not a
+    readable regular file."""
     try:
         folder = folder if folder is not None else store_dir()
         sources: list[tuple[str, str]] = []
@@ -187,7 +223,7 @@ def save(
             if digest is None:  # a file it depends on cannot be checked next time
                 return False
             sources.append((os.path.abspath(source), digest))
-        opening = Opening(pcm, rate, sources)
+        opening = Opening(pcm, rate, sources, lead)
         os.makedirs(folder, exist_ok=True)
         files.write_atomic(opening_path(key, folder), opening.to_bytes(), durable=False)
         prune(folder)
@@ -228,57 +264,40 @@ def touch(key: str, folder: str | None = None) -> None:
         pass
 
 
-# --- the quick start: play a stored opening before loading the rest ------------------------
-
-
-class Started:
-    """An opening that is playing: ``voice`` is simpleaudio's play object, ``at`` the
-    ``time.monotonic()`` at which it was started."""
-
-    __slots__ = ("at", "opening", "voice")
-
-    def __init__(self, opening: Opening, voice: Any, at: float) -> None:
-        self.opening = opening
-        self.voice = voice
-        self.at = at
-
-    def stop(self) -> None:
-        try:
-            self.voice.stop()
-        except Exception:  # already stopped with the device gone: nothing sounds
-            pass
+# --- the quick start: open the stream and play a stored opening before loading the rest ---
 
 
 class Launch:
-    """A ``play`` command run from the entry point: its key, and its opening if one is
-    already playing."""
+    """A ``play`` command run from the entry point: its key, and, when an opening was
+    stored, the output stream opened for it, already playing ``opening`` (None without a
+    usable device: the player then says why). Handed down to the player, which takes the
+    stream over; ``close`` releases it if nobody did."""
 
-    __slots__ = ("key", "started")
+    __slots__ = ("key", "opening", "stream")
 
-    def __init__(self, key: str, started: Started | None) -> None:
+    def __init__(self, key: str, stream: Stream | None, opening: Opening | None) -> None:
         self.key = key
-        self.started = started
+        self.stream = stream
+        self.opening = opening
 
+    def take(self) -> tuple[Stream | None, bytes | None]:
+        """The stream, and the samples it is already playing (the opening), for the
+        player; a second call gets nothing."""
+        stream, opening = self.stream, self.opening
+        self.stream = self.opening = None
+        return stream, opening.pcm if opening is not None and stream is not None else None
 
-_current: Launch | None = None
-
-
-def current() -> Launch | None:
-    """The launch of this process's ``play`` command, if it came through ``begin``."""
-    return _current
-
-
-def forget() -> None:
-    global _current
-    _current = None
+    def close(self) -> None:
+        """Stop and release the stream, if the player has not taken it (idempotent)."""
+        stream, self.stream = self.stream, None
+        if stream is not None:
+            stream.close()
 
 
 def begin(argv: Sequence[str]) -> Launch | None:
-    """For a ``play`` command: start its stored opening, if any, and note the launch for
-    the player. Never raises (but for KeyboardInterrupt): at worst the session starts the
-    usual way."""
-    global _current
-    _current = None
+    """For a ``play`` command with a stored opening: open the output stream and start the
+    opening. Never raises (but for KeyboardInterrupt): at worst the session starts the usual
+    way."""
     if not is_play(argv):
         return None
     try:
@@ -286,51 +305,27 @@ def begin(argv: Sequence[str]) -> Launch | None:
     except (OSError, ValueError):  # a working folder that no longer exists
         return None
     opening = load(key)
-    started = _play(opening) if opening is not None else None
-    if started is not None:
-        touch(key)
-    _current = Launch(key, started)
-    return _current
+    if opening is None or opening.rate != RATE:
+        # Without an opening the player opens the stream once it has the session's first
+        # samples: opened now, the stream would put its buffer of silence before them.
+        return Launch(key, None, None)
+    stream = _open(opening)
+    if stream is None:
+        return Launch(key, None, None)
+    touch(key)
+    return Launch(key, stream, opening)
 
 
-def _play(opening: Opening) -> Started | None:
+def _open(opening: Opening) -> Stream | None:
+    """The output stream, started, with ``opening`` fed to it first; None without a device."""
     try:
-        import simpleaudio
-    except ImportError:  # the full program says what is missing
+        from voicecoach.stream import Feed, Stream
+    except ImportError:
         return None
-    # ALSA prints its own lines on fd 2 when there is no device; the full program says
-    # the same in words, with what to do.
-    saved = hide_fd2()
+    feed = Feed(RATE)
+    feed.put(opening.pcm, -opening.lead)
+    feed.expect(True)
     try:
-        voice = simpleaudio.play_buffer(opening.pcm, 1, 2, opening.rate)
-    except Exception:
+        return Stream.open(feed)
+    except Exception:  # no device, no PortAudio: the full program says so, in words
         return None
-    finally:
-        restore_fd2(saved)
-    return Started(opening, voice, time.monotonic())
-
-
-def hide_fd2(stream: Any = None) -> int | None:
-    """Point fd 2 at /dev/null (after flushing ``stream``, by default ``sys.stderr``);
-    returns a copy of the real fd 2 for ``restore_fd2``, or None if nothing changed."""
-    try:
-        (stream if stream is not None else sys.stderr).flush()
-        saved = os.dup(2)
-    except (OSError, ValueError, AttributeError):
-        return None
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, 2)
-        finally:
-            os.close(devnull)
-    except OSError:
-        os.close(saved)
-        return None
-    return saved
-
-
-def restore_fd2(saved: int | None) -> None:
-    if saved is not None:
-        os.dup2(saved, 2)
-        os.close(saved)
