@@ -57,10 +57,11 @@ ClipSource = Callable[[str], Audio]
 ChunkSource = Callable[[int], Iterator[Audio]]
 Clock = Callable[[], float]
 
-LEAD_IN = 0.05
-"""Seconds of silence before the first cue, for a device that is still waking up (a new
-sound server stream may lose its first few milliseconds). Short, because the first word
-should come within 0.3 s of the command."""
+LEAD_IN = 0.1
+"""Seconds of silence before the first cue, for a device that is still waking up: a stream
+opened first thing by the quick start, on a PulseAudio server with its default settings,
+lost up to 70 ms of its start here (0.05 s clipped the routine's name). Short, because the
+first word should come within 0.3 s of the command."""
 RESUME_BEFORE = 0.3
 RESUME_CHIME = "next"
 RESUME_AFTER = 2.0
