@@ -137,9 +137,18 @@ class PulseServer:
 
 
 @contextlib.contextmanager
-def pulse_server(root: Path, *, shm: bool = False) -> Iterator[PulseServer]:
-    """Start a private server under ``root`` with a null sink at the session's format;
-    ``shm`` as desktops run it, or off (sockets only, as small containers need)."""
+def pulse_server(
+    root: Path,
+    *,
+    shm: bool = False,
+    rate: int = SAMPLE_RATE,
+    channels: int = 1,
+    modules: tuple[str, ...] = (),
+) -> Iterator[PulseServer]:
+    """Start a private server under ``root`` with a null sink at the session's format (or
+    at ``rate`` and ``channels``, as desktops' sound cards run: the session is then
+    resampled and upmixed by the server); ``shm`` as desktops run it, or off (sockets
+    only, as small containers need); ``modules`` loaded too (``module-suspend-on-idle``)."""
     runtime = root / "runtime"
     runtime.mkdir(parents=True)
     runtime.chmod(0o700)
@@ -165,8 +174,10 @@ def pulse_server(root: Path, *, shm: bool = False) -> Iterator[PulseServer]:
             "--use-pid-file=no",
             "--log-target=stderr",
             f"--disable-shm={'no' if shm else 'yes'}",
-            f"--load=module-null-sink sink_name={SINK} rate={SAMPLE_RATE} channels=1 format=s16le",
+            f"--load=module-null-sink sink_name={SINK} rate={rate} channels={channels} "
+            "format=s16le",
             "--load=module-native-protocol-unix",
+            *(f"--load={module}" for module in modules),
         ],
         env=env,
         stdin=subprocess.DEVNULL,

@@ -375,3 +375,15 @@ def test_the_recorder_check_tells_a_late_read_from_lost_audio() -> None:
     assert round(audio_env.lost(stamps(dropped)), 3) == 0.12
     # ... unless the measure starts after it.
     assert audio_env.lost(stamps(dropped), start=dropped[300][1]) < 0.001
+
+
+def test_a_recording_that_begins_inside_the_first_cue_is_still_measured() -> None:
+    """A monitor waking with the stream may miss its first tens of milliseconds, so the
+    recording's first sample is already inside the first cue (seen on a 48 kHz sink)."""
+    export, cues = made_up_export()
+    cut = round(0.5 * SR) + round(0.02 * SR)  # from 20 ms into the first tone
+    heard = np.concatenate([export[cut:], np.zeros(SR, dtype=np.int16)])
+    comparison = onsets.compare(heard, export, cues)
+    assert comparison.origin == -cut
+    assert not comparison.off(TOLERANCE_MS), comparison.summary()
+    assert round(comparison.missed_ms) == 20
