@@ -32,7 +32,7 @@ import numpy.typing as npt
 
 from voicecoach.cuescript import SAMPLE_RATE, CueScript
 from voicecoach.errors import AudioDeviceError
-from voicecoach.keys import Controls, NoControls
+from voicecoach.keys import Controls, NoControls, StatusLine
 from voicecoach.signals import exit_on_termination
 from voicecoach.stream import Feed, Stream, StreamError
 from voicecoach.timeline import (
@@ -77,6 +77,10 @@ DRAIN_WAIT = 1.0
 """How long, beyond the device's latency, the end of the session may take to be heard."""
 JOIN_WAIT = 2.0
 """How long a render thread may take to notice it is cancelled (it checks between chunks)."""
+GAP = 0.02
+"""A wait for the program this long (seconds: the promise's tolerance) is reported."""
+GAP_EVERY = 5.0
+"""At most one such report in this many seconds."""
 
 
 def export_hint(routine: str) -> str:
@@ -260,6 +264,7 @@ class Player:
         routine: str | None = None,
         opening: bytes | None = None,
         keep_opening: Callable[[bytes, int], None] | None = None,
+        warn: Callable[[str], None] | None = None,
     ) -> None:
         self.script = script
         self._hint = export_hint(routine or script.routine_id)
@@ -282,6 +287,9 @@ class Player:
         self._keep_opening = keep_opening
         self.took_over = False
         """Whether the opening already playing was this session's own and was kept."""
+        self._warn = warn
+        self._gaps_told = 0  # samples of the feed's ``starved`` already reported
+        self._gap_told_at: float | None = None
 
     def position(self) -> int:
         """The script sample being heard now."""
@@ -337,6 +345,7 @@ class Player:
     def _loop(self) -> PlayResult:
         while True:
             self._check()
+            self._tell_gaps()
             if self._paused_at is None and self._ended():
                 return self._result(True)
             keys = self._controls.wait(TICK)
@@ -351,6 +360,25 @@ class Player:
             raise AudioDeviceError(f"{problem}; {self._hint}")
         if self._renderer is not None and self._renderer.error is not None:
             raise self._renderer.error
+
+    def _tell_gaps(self) -> None:
+        """Say so when the sound had to wait for the program (a machine too busy to render
+        in time, or slower to load than the quick start's opening lasts): from there on the
+        session is heard that much later than the export, though every cue stays whole."""
+        gap = self._feed.starved - self._gaps_told
+        now = self._clock()
+        if self._warn is None or gap < round(GAP * SAMPLE_RATE) or not self._feed.queued():
+            return
+        if self._gap_told_at is not None and now - self._gap_told_at < GAP_EVERY:
+            return
+        self._gaps_told += gap
+        self._gap_told_at = now
+        seconds = round(self.position() / SAMPLE_RATE)
+        self._warn(
+            f"the sound waited {gap / SAMPLE_RATE:.2f} s for the program near "
+            f"{seconds // 60}:{seconds % 60:02d} (a busy or slow computer): from there on "
+            "the session is that much later than the export"
+        )
 
     def _ended(self) -> bool:
         """Whether the last sample has been heard (or should have been, by a bound)."""
@@ -418,6 +446,15 @@ class Player:
             return
         self._last_status = now
         self._status(status_text(self.script, self.position(), self._paused_at is not None))
+
+
+def _warn(screen: IO[str], status: StatusLine | None, message: str) -> None:
+    """A warning line during play, above the status line (which the next tick redraws)."""
+    if status is not None:
+        status.clear()
+    with contextlib.suppress(OSError, ValueError):  # a terminal that went away
+        screen.write(f"Warning: {message}\n")
+        screen.flush()
 
 
 def play(
@@ -503,5 +540,6 @@ def play(
             routine=named,
             opening=opening,
             keep_opening=keep_opening,
+            warn=lambda message: _warn(screen, status, message),
         )
         return player.run()

@@ -72,6 +72,9 @@ class Feed:
         self._marks: deque[tuple[float, int, int, bool]] = deque(maxlen=MARKS)
         self.underruns = 0
         """Buffers the device wanted while more audio was expected but none was there."""
+        self.starved = 0
+        """Samples of silence the device played in those buffers: the session heard that
+        much later than the export (a program slower than the sound, or than its opening)."""
         self.late = 0
         """Callbacks that came too late, after the device had run dry (PortAudio's output
         underflow): each one is a gap in the sound."""
@@ -199,6 +202,7 @@ class Feed:
                 self._marks.append((now + delay + filled / 2 / self.rate, self._sent_at, 0, False))
                 if self._expecting:
                     self.underruns += 1
+                    self.starved += (wanted - filled) // 2
             self._changed.notify_all()
 
 
