@@ -48,11 +48,23 @@ class Setup:
     """Shared memory between client and server, on as desktops run PulseAudio."""
     latency_msec: int | None = None
     """``PULSE_LATENCY_MSEC`` for the player: 300 imitates a Bluetooth sink's buffer."""
+    rate: int = SAMPLE_RATE
+    channels: int = 1
+    """The sink's format: a desktop's sound card (or headset) runs at 44.1 or 48 kHz
+    stereo, and the server resamples and upmixes the session for it."""
+    modules: tuple[str, ...] = ()
+    """More server modules: ``module-suspend-on-idle`` as desktops load it."""
 
 
 DESKTOP = Setup("desktop")
 NO_SHM = Setup("no-shm", shm=False)
-BLUETOOTH = Setup("latency-300ms", latency_msec=300)
+BLUETOOTH = Setup(
+    "latency-300ms-48k-stereo",
+    latency_msec=300,
+    rate=48000,
+    channels=2,
+    modules=("module-suspend-on-idle",),
+)
 
 
 def missing_tools() -> list[str]:
