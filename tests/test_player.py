@@ -31,19 +31,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from voicecoach import player, timeline, warmstart
+from voicecoach.ahead import Audio, Pcm, to_pcm
 from voicecoach.compiler import compile_routine, estimate_speech_samples
 from voicecoach.cuescript import SAMPLE_RATE, CueScript, CueType
 from voicecoach.errors import AudioDeviceError, ExitCode, VoiceEngineError
 from voicecoach.history import History
 from voicecoach.keys import TerminalControls, in_foreground, quiet_stderr_fd
 from voicecoach.player import (
-    Audio,
     AudioDeviceLost,
-    Pcm,
     PlaybackInterrupted,
     Player,
     PlayResult,
-    to_pcm,
 )
 from voicecoach.render import render
 from voicecoach.routine import load_routine

@@ -431,7 +431,7 @@ def test_a_stored_opening_that_is_not_regular_is_passed_over(
         "import sys\n"
         "from voicecoach import warmstart\n"
         "launch = warmstart.begin(sys.argv[1:])\n"
-        "print(launch.started is None, warmstart.load(launch.key) is None)\n"
+        "print(launch.stream is None, warmstart.load(launch.key) is None)\n"
     )
     assert in_child(code, *argv, env=env) == "True True\n"
 

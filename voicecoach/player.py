@@ -21,15 +21,23 @@ from __future__ import annotations
 import contextlib
 import shlex
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-import numpy.typing as npt
 
+from voicecoach.ahead import (
+    TICK,
+    Audio,
+    Pcm,
+    Renderer,
+    pcm_bytes,
+    silence,
+    take_samples,
+    to_pcm,
+)
 from voicecoach.cuescript import SAMPLE_RATE, CueScript
 from voicecoach.errors import AudioDeviceError
 from voicecoach.keys import Controls, NoControls, StatusLine
@@ -51,8 +59,6 @@ if TYPE_CHECKING:
 
     from voicecoach.warmstart import Launch
 
-Audio = npt.NDArray[np.float32]
-Pcm = npt.NDArray[np.int16]
 ClipSource = Callable[[str], Audio]
 ChunkSource = Callable[[int], Iterator[Audio]]
 Clock = Callable[[], float]
@@ -70,13 +76,9 @@ SEEK_SILENCE = 0.3
 
 CHUNK = 4096
 
-TICK = 0.05
-"""Longest wait between checks of the keyboard, the device and the status line."""
 STATUS_EVERY = 0.25
 DRAIN_WAIT = 1.0
 """How long, beyond the device's latency, the end of the session may take to be heard."""
-JOIN_WAIT = 2.0
-"""How long a render thread may take to notice it is cancelled (it checks between chunks)."""
 GAP = 0.02
 """A wait for the program this long (seconds: the promise's tolerance) is reported."""
 GAP_EVERY = 5.0
@@ -138,102 +140,6 @@ def open_output(feed: Feed, routine: str) -> Stream:
         raise AudioDeviceError(f"{err}; {export_hint(routine)}") from err
 
 
-def to_pcm(audio: Audio) -> Pcm:
-    """Float samples to 16-bit, rounded as libsndfile does for a 16-bit export."""
-    pcm: Pcm = np.rint(np.clip(audio, -1.0, 1.0) * 32767.0).astype(np.int16)
-    return pcm
-
-
-# --- rendering ahead ----------------------------------------------------------------------
-
-
-def _bytes(pcm: Pcm) -> bytes:
-    return pcm.astype("<i2", copy=False).tobytes()
-
-
-def _silence(seconds: float) -> Pcm:
-    return np.zeros(round(seconds * SAMPLE_RATE), dtype=np.int16)
-
-
-def take_samples(chunks: Iterator[Audio], count: int) -> tuple[Pcm, Audio | None]:
-    """The first ``count`` samples of a render (as 16-bit), and the rest of the chunk they
-    end in (None if they end on a chunk's end)."""
-    parts: list[Pcm] = []
-    have = 0
-    while have < count:
-        chunk = next(chunks, None)
-        if chunk is None:
-            raise RuntimeError(f"the render ended early, at sample {have}")
-        need = count - have
-        parts.append(to_pcm(chunk[:need]))
-        have += min(need, len(chunk))
-        if len(chunk) > need:
-            return np.concatenate(parts), chunk[need:]
-    return (np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)), None
-
-
-class _Renderer:
-    """Renders from script sample ``position`` in a background thread into ``feed``, for
-    one generation of it (a cut ends its work)."""
-
-    def __init__(
-        self,
-        feed: Feed,
-        chunks: Iterator[Audio],
-        first: Audio | None,
-        position: int,
-        length: int,
-    ) -> None:
-        self.feed = feed
-        self.generation = feed.generation
-        self.done = threading.Event()
-        self.error: BaseException | None = None
-        self._cancel = threading.Event()
-        feed.expect(True, self.generation)
-        self._thread = threading.Thread(
-            target=self._run,
-            args=(chunks, first, position, length),
-            name="voicecoach-render",
-            daemon=True,
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Cancel, and wait (bounded) for the thread to notice: one renderer at a time, as
-        clip sources need not be thread-safe."""
-        self._cancel.set()
-        self._thread.join(JOIN_WAIT)
-
-    def _put(self, data: bytes, position: int) -> bool:
-        while not self._cancel.is_set():
-            if self.feed.put(data, position, generation=self.generation, timeout=TICK):
-                return True
-            if self.feed.generation != self.generation:
-                return False
-        return False
-
-    def _run(
-        self, chunks: Iterator[Audio], first: Audio | None, position: int, length: int
-    ) -> None:
-        try:
-            pending = first
-            while position < length:
-                if pending is None:
-                    pending = next(chunks, None)
-                    if pending is None:
-                        raise RuntimeError(f"the render ended early, at sample {position}")
-                pcm = to_pcm(pending[: length - position])
-                pending = None
-                if self._cancel.is_set() or not self._put(_bytes(pcm), position):
-                    return
-                position += len(pcm)
-            self.feed.expect(False, self.generation)
-        except BaseException as err:  # handed to the player, which raises it
-            self.error = err
-        finally:
-            self.done.set()
-
-
 # --- the player -------------------------------------------------------------------------
 
 
@@ -275,11 +181,11 @@ class Player:
         self._controls = controls or NoControls()
         self._status = status
         self._clock = clock
-        self._lead_in = _silence(lead_in)
+        self._lead_in = silence(lead_in)
         cue = resume_cue if resume_cue is not None else np.zeros(0, dtype=np.int16)
-        self._resume_cue = np.concatenate([_silence(RESUME_BEFORE), cue, _silence(RESUME_AFTER)])
+        self._resume_cue = np.concatenate([silence(RESUME_BEFORE), cue, silence(RESUME_AFTER)])
         self._cuts = cut_points(script, round(MIN_CUT_GAP * SAMPLE_RATE))
-        self._renderer: _Renderer | None = None
+        self._renderer: Renderer | None = None
         self._paused_at: int | None = None
         self._drained_at: float | None = None
         self._last_status = -1.0
@@ -325,7 +231,7 @@ class Player:
         already playing (a stale one is cut off and replaced)."""
         chunks = self._source(0)
         first, rest = take_samples(chunks, opening_end(self.script, self._cuts))
-        samples = _bytes(np.concatenate([self._lead_in, first]))
+        samples = pcm_bytes(np.concatenate([self._lead_in, first]))
         lead = len(self._lead_in)
         opening, self._opening = self._opening, None
         if opening is not None and opening == samples:
@@ -339,7 +245,7 @@ class Player:
         if self._output is None:
             assert self._connect is not None, "a Player needs an output or a way to open one"
             self._output = self._connect(self._feed)
-        self._renderer = _Renderer(self._feed, chunks, rest, len(first), self.script.length)
+        self._renderer = Renderer(self._feed, chunks, rest, len(first), self.script.length)
         self._show(force=True)
 
     def _loop(self) -> PlayResult:
@@ -403,10 +309,10 @@ class Player:
         """Play ``prelude`` now and the session from ``start`` right after it."""
         self._feed.cut()
         self._stop_renderer()
-        self._feed.put(_bytes(prelude), start, moves=False, generation=self._feed.generation)
+        self._feed.put(pcm_bytes(prelude), start, moves=False, generation=self._feed.generation)
         self._paused_at = None
         self._drained_at = None
-        self._renderer = _Renderer(self._feed, self._source(start), None, start, self.script.length)
+        self._renderer = Renderer(self._feed, self._source(start), None, start, self.script.length)
         self._show(force=True)
 
     def _handle(self, keys: str) -> bool:
@@ -436,7 +342,7 @@ class Player:
         self._show(force=True)
 
     def _seek(self, target: int) -> None:
-        self._begin(min(target, self.script.length), _silence(SEEK_SILENCE))
+        self._begin(min(target, self.script.length), silence(SEEK_SILENCE))
 
     def _show(self, force: bool = False) -> None:
         if self._status is None:
