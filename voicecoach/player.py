@@ -3,8 +3,11 @@
 The whole session plays through ONE continuous PortAudio stream (``voicecoach.stream``),
 opened once and kept running to the end, so what you hear is the export: a sound device
 that starts late delays the whole session, never one part of it against another. A
-background thread renders the session a few seconds ahead into the stream's feed, each
-chunk tagged with its script position, and the stream reports when each sample is heard.
+background thread (``voicecoach.ahead``) renders the session a few seconds ahead into the
+stream's feed, each chunk tagged with its script position, and the stream reports when
+each sample is heard. When the sound has to wait for the program (a machine too slow to
+load before the stored opening ends, or to render in time), a warning says by how much
+the rest of the session is late; every cue stays whole, as the opening ends in a silence.
 A pause drops what is queued (the device plays out the fraction of a second it holds) and
 the stream plays silence; resuming feeds a short silence, the resume chime and a moment
 to get back into position, then the session from where it stopped. ``n`` and ``b`` feed a
