@@ -1165,3 +1165,36 @@ def test_a_program_slower_than_its_opening_stretches_one_silence_and_says_so(
     told = float(lines[0].split("waited ")[1].split(" s")[0])
     assert lines[0].startswith("Warning: the sound waited ")
     assert abs(told - late / SR) <= 0.02, (told, late / SR)
+
+
+@pytest.mark.audio
+@pytest.mark.slow
+def test_a_sound_server_that_freezes_for_good_is_a_clear_error_not_a_hang(
+    tmp_path: Path, play_env: dict[str, str]
+) -> None:
+    """The server stopped (SIGSTOP) mid-session and never back while the player runs: the
+    stream stalls, the player says so and exits (it used to hang at exit, in PortAudio's
+    own clean-up waiting for the server)."""
+    with audio_env.pulse_server(tmp_path / "pulse") as server:
+        data = tmp_path / "data"
+        env = dict(
+            play_env,
+            **{k: server.env[k] for k in ("HOME", "XDG_RUNTIME_DIR", "PULSE_RUNTIME_PATH")},
+            VOICECOACH_DATA_DIR=str(data),
+        )
+        try:
+            with server.recording() as recording:
+                began = time.monotonic()
+                process, text = play_until_heard(
+                    recording, env, lambda _: server.process.send_signal(signal.SIGSTOP)
+                )
+                took = time.monotonic() - began
+        finally:
+            server.process.send_signal(signal.SIGCONT)
+    assert process.returncode == ExitCode.ERROR
+    assert text.startswith("Error: the sound device stopped taking sound") and text.count("\n") == 1
+    assert f"voicecoach export {QUICK}" in text
+    assert took < 30
+    assert_gone(process)
+    (session,) = History(data / "history.sqlite3").recent(5)
+    assert session.finished and not session.completed

@@ -306,8 +306,21 @@ class Stream:
         try:
             _bounded(self._stream.abort, BOUND, "stopping the sound")
             _bounded(self._stream.close, BOUND, "closing the sound device")
-        except Exception:  # a device that is gone or hangs: nothing more to release
+        except StreamError:  # a device that hangs (a frozen sound server)
+            _forget_portaudio()
+        except Exception:  # a device that is gone: nothing more to release
             pass
+
+
+def _forget_portaudio() -> None:
+    """Leave PortAudio as it is at exit: sounddevice's exit handler would close it, and
+    wait forever for a sound server that no longer answers."""
+    import atexit
+
+    sounddevice = sys.modules.get("sounddevice")
+    handler = getattr(sounddevice, "_exit_handler", None)
+    if handler is not None:
+        atexit.unregister(handler)
 
 
 _alsa_handler: Any = None
