@@ -48,11 +48,23 @@ class Setup:
     """Shared memory between client and server, on as desktops run PulseAudio."""
     latency_msec: int | None = None
     """``PULSE_LATENCY_MSEC`` for the player: 300 imitates a Bluetooth sink's buffer."""
+    rate: int = SAMPLE_RATE
+    channels: int = 1
+    """The sink's format: a desktop's sound card (or headset) runs at 44.1 or 48 kHz
+    stereo, and the server resamples and upmixes the session for it."""
+    modules: tuple[str, ...] = ()
+    """More server modules: ``module-suspend-on-idle`` as desktops load it."""
 
 
 DESKTOP = Setup("desktop")
 NO_SHM = Setup("no-shm", shm=False)
-BLUETOOTH = Setup("latency-300ms", latency_msec=300)
+BLUETOOTH = Setup(
+    "latency-300ms-48k-stereo",
+    latency_msec=300,
+    rate=48000,
+    channels=2,
+    modules=("module-suspend-on-idle",),
+)
 
 
 def missing_tools() -> list[str]:
@@ -137,9 +149,18 @@ class PulseServer:
 
 
 @contextlib.contextmanager
-def pulse_server(root: Path, *, shm: bool = False) -> Iterator[PulseServer]:
-    """Start a private server under ``root`` with a null sink at the session's format;
-    ``shm`` as desktops run it, or off (sockets only, as small containers need)."""
+def pulse_server(
+    root: Path,
+    *,
+    shm: bool = False,
+    rate: int = SAMPLE_RATE,
+    channels: int = 1,
+    modules: tuple[str, ...] = (),
+) -> Iterator[PulseServer]:
+    """Start a private server under ``root`` with a null sink at the session's format (or
+    at ``rate`` and ``channels``, as desktops' sound cards run: the session is then
+    resampled and upmixed by the server); ``shm`` as desktops run it, or off (sockets
+    only, as small containers need); ``modules`` loaded too (``module-suspend-on-idle``)."""
     runtime = root / "runtime"
     runtime.mkdir(parents=True)
     runtime.chmod(0o700)
@@ -165,8 +186,10 @@ def pulse_server(root: Path, *, shm: bool = False) -> Iterator[PulseServer]:
             "--use-pid-file=no",
             "--log-target=stderr",
             f"--disable-shm={'no' if shm else 'yes'}",
-            f"--load=module-null-sink sink_name={SINK} rate={SAMPLE_RATE} channels=1 format=s16le",
+            f"--load=module-null-sink sink_name={SINK} rate={rate} channels={channels} "
+            "format=s16le",
             "--load=module-native-protocol-unix",
+            *(f"--load={module}" for module in modules),
         ],
         env=env,
         stdin=subprocess.DEVNULL,

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from audio_env import Match, Samples, first_loud, last_loud, locate
 
 from voicecoach.cuescript import SAMPLE_RATE
@@ -122,6 +123,11 @@ def compare(
     The first sound is placed by correlation too, near the first loud sample: a monitor
     may miss the first milliseconds of a stream waking an idle sink, which would move a
     first loud sample but not the place where the first cue fits."""
+    # A cue may begin before the recording does (the monitor missed the stream's first
+    # milliseconds): room in front, so the first cue still fits where it began.
+    pad = round(FIRST_SEARCH * SAMPLE_RATE)
+    heard = np.concatenate([np.zeros(pad, dtype=heard.dtype), heard])
+    after += pad
     first_export = first_loud(export, level)
     first_heard = first_loud(heard, level, after)
     if first_export is None:
@@ -149,4 +155,4 @@ def compare(
     if whole and last_export is not None and last_heard is not None:
         end_ms = 1000.0 * (last_heard - last_export) / SAMPLE_RATE
     missed_ms = 1000.0 * (first_heard - origin - first_export) / SAMPLE_RATE
-    return Comparison(origin, offsets, end_ms, missed_ms)
+    return Comparison(origin - pad, offsets, end_ms, missed_ms)

@@ -91,3 +91,33 @@ def test_the_installed_command_and_python_m_both_go_through_it() -> None:
         done = subprocess.run([*command, "--version"], capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
         assert "voicecoach" in done.stdout
+
+
+INTERRUPT_ON_IMPORT = """
+import sys
+
+WHERE = sys.argv[1]
+
+class Interrupt:
+    def find_spec(self, name, path=None, target=None):
+        if name == WHERE:
+            raise KeyboardInterrupt
+        return None
+
+sys.meta_path.insert(0, Interrupt())
+sys.argv = ["voicecoach", "play", "quick-start"]
+from voicecoach.launch import main
+main()
+"""
+
+
+@pytest.mark.parametrize("module", ["voicecoach.files", "voicecoach.warmstart", "voicecoach.cli"])
+def test_ctrl_c_while_the_first_modules_load_is_no_traceback(module: str) -> None:
+    """Ctrl-C in the first tenth of a second, while the entry point's own imports load."""
+    done = subprocess.run(
+        [sys.executable, "-c", INTERRUPT_ON_IMPORT, module],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stderr) == (ExitCode.CTRL_C, "Interrupted.\n")

@@ -31,19 +31,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from voicecoach import player, timeline, warmstart
+from voicecoach.ahead import Audio, Pcm, to_pcm
 from voicecoach.compiler import compile_routine, estimate_speech_samples
 from voicecoach.cuescript import SAMPLE_RATE, CueScript, CueType
 from voicecoach.errors import AudioDeviceError, ExitCode, VoiceEngineError
 from voicecoach.history import History
 from voicecoach.keys import TerminalControls, in_foreground, quiet_stderr_fd
 from voicecoach.player import (
-    Audio,
     AudioDeviceLost,
-    Pcm,
     PlaybackInterrupted,
     Player,
     PlayResult,
-    to_pcm,
 )
 from voicecoach.render import render
 from voicecoach.routine import load_routine
@@ -960,11 +958,14 @@ def play_for(
     return heard, start, err
 
 
-def assert_heard_in_place(heard: Pcm, origin: int, ref: Exported, until: int) -> None:
-    """Every cue of the export that ends before sample ``until`` was heard sample for
-    sample, at its place relative to ``origin`` (where script sample 0 was heard)."""
-    cues = [c for c in ref.cues if c.start + c.length < until]
-    assert len(cues) >= 5
+def assert_heard_in_place(
+    heard: Pcm, origin: int, ref: Exported, until: int, since: int = 0, least: int = 5
+) -> None:
+    """Every cue of the export from sample ``since`` that ends before sample ``until``
+    (``least`` of them at least) was heard sample for sample, at its place relative to
+    ``origin`` (where script sample 0 was heard)."""
+    cues = [c for c in ref.cues if since <= c.start and c.start + c.length < until]
+    assert len(cues) >= least
     found = {
         c: audio_env.locate(heard, c.template(ref.audio), origin + c.start, WINDOW) for c in cues
     }
@@ -1120,3 +1121,80 @@ def test_a_device_lost_mid_session_is_a_clear_error(
     assert session.routine_id == QUICK
     assert session.finished and not session.completed
     assert 0 < session.reached_seconds < session.total_seconds
+
+
+SLOW_NUMPY = """
+import sys, time
+
+class Slow:
+    def find_spec(self, name, path=None, target=None):
+        if name == "numpy":
+            sys.meta_path.remove(self)
+            time.sleep({delay})
+        return None
+
+sys.meta_path.insert(0, Slow())
+"""
+
+
+@pytest.mark.audio
+@pytest.mark.slow
+def test_a_program_slower_than_its_opening_stretches_one_silence_and_says_so(
+    tmp_path: Path, pulse: audio_env.PulseServer, play_env: dict[str, str], quick: Exported
+) -> None:
+    """A machine so slow that the program loads after the stored opening has ended: the
+    silence the opening ends in is longer, every cue is whole, the rest of the session is
+    late as a whole, and a warning says by how much."""
+    path = store_opening(pulse, play_env)
+    opening = warmstart.Opening.from_bytes(path.read_bytes())
+    assert opening is not None
+    end = len(opening.pcm) // 2 - opening.lead  # the script sample the opening ends at
+    (tmp_path / "sitecustomize.py").write_text(SLOW_NUMPY.format(delay=end / SR + 2.0))
+    env = dict(play_env, PYTHONPATH=str(tmp_path))
+    heard, start, err = play_for(pulse, env, end / SR + 10.0)
+    origin = start - quick.first_sound()
+    assert_heard_in_place(heard, origin, quick, end)
+    after = [c for c in quick.cues if end < c.start and c.start + c.length < end + 6 * SR]
+    first = audio_env.locate(heard, after[0].template(quick.audio), origin + after[0].start, 5 * SR)
+    assert first.exact, "the session did not go on after the wait"
+    late = first.index - origin - after[0].start
+    assert late > SR, "the program was not slower than its opening: nothing was tested"
+    assert_heard_in_place(heard, origin + late, quick, end + 6 * SR, since=end, least=2)
+    lines = [line for line in err.splitlines() if line]
+    assert lines[-1] == "Interrupted." and len(lines) == 2, err
+    told = float(lines[0].split("waited ")[1].split(" s")[0])
+    assert lines[0].startswith("Warning: the sound waited ")
+    assert abs(told - late / SR) <= 0.02, (told, late / SR)
+
+
+@pytest.mark.audio
+@pytest.mark.slow
+def test_a_sound_server_that_freezes_for_good_is_a_clear_error_not_a_hang(
+    tmp_path: Path, play_env: dict[str, str]
+) -> None:
+    """The server stopped (SIGSTOP) mid-session and never back while the player runs: the
+    stream stalls, the player says so and exits (it used to hang at exit, in PortAudio's
+    own clean-up waiting for the server)."""
+    with audio_env.pulse_server(tmp_path / "pulse") as server:
+        data = tmp_path / "data"
+        env = dict(
+            play_env,
+            **{k: server.env[k] for k in ("HOME", "XDG_RUNTIME_DIR", "PULSE_RUNTIME_PATH")},
+            VOICECOACH_DATA_DIR=str(data),
+        )
+        try:
+            with server.recording() as recording:
+                began = time.monotonic()
+                process, text = play_until_heard(
+                    recording, env, lambda _: server.process.send_signal(signal.SIGSTOP)
+                )
+                took = time.monotonic() - began
+        finally:
+            server.process.send_signal(signal.SIGCONT)
+    assert process.returncode == ExitCode.ERROR
+    assert text.startswith("Error: the sound device stopped taking sound") and text.count("\n") == 1
+    assert f"voicecoach export {QUICK}" in text
+    assert took < 30
+    assert_gone(process)
+    (session,) = History(data / "history.sqlite3").recent(5)
+    assert session.finished and not session.completed

@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import sys
 
-from voicecoach import files, warmstart
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the quick start
+if TYPE_CHECKING:
+    from voicecoach.warmstart import Launch
 
 
 def main() -> None:
-    """Run the command line; the one place that sees Ctrl-C before ``cli.main`` is ready."""
-    files.ensure_standard_streams()  # before anything opens a file: see its docstring
+    """Run the command line; the one place that sees Ctrl-C before ``cli.main`` is ready,
+    from the first import on (a Ctrl-C while Python loads this module is a traceback)."""
     argv = sys.argv[1:]
-    launch: warmstart.Launch | None = None
+    launch: Launch | None = None
     try:
+        from voicecoach import files, warmstart
+
+        files.ensure_standard_streams()  # before anything opens a file: see its docstring
         launch = warmstart.begin(argv)
         # Only now: importing signal costs the quick start 4 ms. Until here SIGTERM ends the
         # process the default way, which also ends its sound.

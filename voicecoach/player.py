@@ -3,8 +3,11 @@
 The whole session plays through ONE continuous PortAudio stream (``voicecoach.stream``),
 opened once and kept running to the end, so what you hear is the export: a sound device
 that starts late delays the whole session, never one part of it against another. A
-background thread renders the session a few seconds ahead into the stream's feed, each
-chunk tagged with its script position, and the stream reports when each sample is heard.
+background thread (``voicecoach.ahead``) renders the session a few seconds ahead into the
+stream's feed, each chunk tagged with its script position, and the stream reports when
+each sample is heard. When the sound has to wait for the program (a machine too slow to
+load before the stored opening ends, or to render in time), a warning says by how much
+the rest of the session is late; every cue stays whole, as the opening ends in a silence.
 A pause drops what is queued (the device plays out the fraction of a second it holds) and
 the stream plays silence; resuming feeds a short silence, the resume chime and a moment
 to get back into position, then the session from where it stopped. ``n`` and ``b`` feed a
@@ -21,18 +24,26 @@ from __future__ import annotations
 import contextlib
 import shlex
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-import numpy.typing as npt
 
+from voicecoach.ahead import (
+    TICK,
+    Audio,
+    Pcm,
+    Renderer,
+    pcm_bytes,
+    silence,
+    take_samples,
+    to_pcm,
+)
 from voicecoach.cuescript import SAMPLE_RATE, CueScript
 from voicecoach.errors import AudioDeviceError
-from voicecoach.keys import Controls, NoControls
+from voicecoach.keys import Controls, NoControls, StatusLine
 from voicecoach.signals import exit_on_termination
 from voicecoach.stream import Feed, Stream, StreamError
 from voicecoach.timeline import (
@@ -51,8 +62,6 @@ if TYPE_CHECKING:
 
     from voicecoach.warmstart import Launch
 
-Audio = npt.NDArray[np.float32]
-Pcm = npt.NDArray[np.int16]
 ClipSource = Callable[[str], Audio]
 ChunkSource = Callable[[int], Iterator[Audio]]
 Clock = Callable[[], float]
@@ -71,13 +80,13 @@ SEEK_SILENCE = 0.3
 
 CHUNK = 4096
 
-TICK = 0.05
-"""Longest wait between checks of the keyboard, the device and the status line."""
 STATUS_EVERY = 0.25
 DRAIN_WAIT = 1.0
 """How long, beyond the device's latency, the end of the session may take to be heard."""
-JOIN_WAIT = 2.0
-"""How long a render thread may take to notice it is cancelled (it checks between chunks)."""
+GAP = 0.02
+"""A wait for the program this long (seconds: the promise's tolerance) is reported."""
+GAP_EVERY = 5.0
+"""At most one such report in this many seconds."""
 
 
 def export_hint(routine: str) -> str:
@@ -135,102 +144,6 @@ def open_output(feed: Feed, routine: str) -> Stream:
         raise AudioDeviceError(f"{err}; {export_hint(routine)}") from err
 
 
-def to_pcm(audio: Audio) -> Pcm:
-    """Float samples to 16-bit, rounded as libsndfile does for a 16-bit export."""
-    pcm: Pcm = np.rint(np.clip(audio, -1.0, 1.0) * 32767.0).astype(np.int16)
-    return pcm
-
-
-# --- rendering ahead ----------------------------------------------------------------------
-
-
-def _bytes(pcm: Pcm) -> bytes:
-    return pcm.astype("<i2", copy=False).tobytes()
-
-
-def _silence(seconds: float) -> Pcm:
-    return np.zeros(round(seconds * SAMPLE_RATE), dtype=np.int16)
-
-
-def take_samples(chunks: Iterator[Audio], count: int) -> tuple[Pcm, Audio | None]:
-    """The first ``count`` samples of a render (as 16-bit), and the rest of the chunk they
-    end in (None if they end on a chunk's end)."""
-    parts: list[Pcm] = []
-    have = 0
-    while have < count:
-        chunk = next(chunks, None)
-        if chunk is None:
-            raise RuntimeError(f"the render ended early, at sample {have}")
-        need = count - have
-        parts.append(to_pcm(chunk[:need]))
-        have += min(need, len(chunk))
-        if len(chunk) > need:
-            return np.concatenate(parts), chunk[need:]
-    return (np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)), None
-
-
-class _Renderer:
-    """Renders from script sample ``position`` in a background thread into ``feed``, for
-    one generation of it (a cut ends its work)."""
-
-    def __init__(
-        self,
-        feed: Feed,
-        chunks: Iterator[Audio],
-        first: Audio | None,
-        position: int,
-        length: int,
-    ) -> None:
-        self.feed = feed
-        self.generation = feed.generation
-        self.done = threading.Event()
-        self.error: BaseException | None = None
-        self._cancel = threading.Event()
-        feed.expect(True, self.generation)
-        self._thread = threading.Thread(
-            target=self._run,
-            args=(chunks, first, position, length),
-            name="voicecoach-render",
-            daemon=True,
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Cancel, and wait (bounded) for the thread to notice: one renderer at a time, as
-        clip sources need not be thread-safe."""
-        self._cancel.set()
-        self._thread.join(JOIN_WAIT)
-
-    def _put(self, data: bytes, position: int) -> bool:
-        while not self._cancel.is_set():
-            if self.feed.put(data, position, generation=self.generation, timeout=TICK):
-                return True
-            if self.feed.generation != self.generation:
-                return False
-        return False
-
-    def _run(
-        self, chunks: Iterator[Audio], first: Audio | None, position: int, length: int
-    ) -> None:
-        try:
-            pending = first
-            while position < length:
-                if pending is None:
-                    pending = next(chunks, None)
-                    if pending is None:
-                        raise RuntimeError(f"the render ended early, at sample {position}")
-                pcm = to_pcm(pending[: length - position])
-                pending = None
-                if self._cancel.is_set() or not self._put(_bytes(pcm), position):
-                    return
-                position += len(pcm)
-            self.feed.expect(False, self.generation)
-        except BaseException as err:  # handed to the player, which raises it
-            self.error = err
-        finally:
-            self.done.set()
-
-
 # --- the player -------------------------------------------------------------------------
 
 
@@ -261,6 +174,7 @@ class Player:
         routine: str | None = None,
         opening: bytes | None = None,
         keep_opening: Callable[[bytes, int], None] | None = None,
+        warn: Callable[[str], None] | None = None,
     ) -> None:
         self.script = script
         self._hint = export_hint(routine or script.routine_id)
@@ -271,11 +185,11 @@ class Player:
         self._controls = controls or NoControls()
         self._status = status
         self._clock = clock
-        self._lead_in = _silence(lead_in)
+        self._lead_in = silence(lead_in)
         cue = resume_cue if resume_cue is not None else np.zeros(0, dtype=np.int16)
-        self._resume_cue = np.concatenate([_silence(RESUME_BEFORE), cue, _silence(RESUME_AFTER)])
+        self._resume_cue = np.concatenate([silence(RESUME_BEFORE), cue, silence(RESUME_AFTER)])
         self._cuts = cut_points(script, round(MIN_CUT_GAP * SAMPLE_RATE))
-        self._renderer: _Renderer | None = None
+        self._renderer: Renderer | None = None
         self._paused_at: int | None = None
         self._drained_at: float | None = None
         self._last_status = -1.0
@@ -283,6 +197,9 @@ class Player:
         self._keep_opening = keep_opening
         self.took_over = False
         """Whether the opening already playing was this session's own and was kept."""
+        self._warn = warn
+        self._gaps_told = 0  # samples of the feed's ``starved`` already reported
+        self._gap_told_at: float | None = None
 
     def position(self) -> int:
         """The script sample being heard now."""
@@ -318,7 +235,7 @@ class Player:
         already playing (a stale one is cut off and replaced)."""
         chunks = self._source(0)
         first, rest = take_samples(chunks, opening_end(self.script, self._cuts))
-        samples = _bytes(np.concatenate([self._lead_in, first]))
+        samples = pcm_bytes(np.concatenate([self._lead_in, first]))
         lead = len(self._lead_in)
         opening, self._opening = self._opening, None
         if opening is not None and opening == samples:
@@ -332,12 +249,13 @@ class Player:
         if self._output is None:
             assert self._connect is not None, "a Player needs an output or a way to open one"
             self._output = self._connect(self._feed)
-        self._renderer = _Renderer(self._feed, chunks, rest, len(first), self.script.length)
+        self._renderer = Renderer(self._feed, chunks, rest, len(first), self.script.length)
         self._show(force=True)
 
     def _loop(self) -> PlayResult:
         while True:
             self._check()
+            self._tell_gaps()
             if self._paused_at is None and self._ended():
                 return self._result(True)
             keys = self._controls.wait(TICK)
@@ -352,6 +270,25 @@ class Player:
             raise AudioDeviceError(f"{problem}; {self._hint}")
         if self._renderer is not None and self._renderer.error is not None:
             raise self._renderer.error
+
+    def _tell_gaps(self) -> None:
+        """Say so when the sound had to wait for the program (a machine too busy to render
+        in time, or slower to load than the quick start's opening lasts): from there on the
+        session is heard that much later than the export, though every cue stays whole."""
+        gap = self._feed.starved - self._gaps_told
+        now = self._clock()
+        if self._warn is None or gap < round(GAP * SAMPLE_RATE) or not self._feed.queued():
+            return
+        if self._gap_told_at is not None and now - self._gap_told_at < GAP_EVERY:
+            return
+        self._gaps_told += gap
+        self._gap_told_at = now
+        seconds = round(self.position() / SAMPLE_RATE)
+        self._warn(
+            f"the sound waited {gap / SAMPLE_RATE:.2f} s for the program near "
+            f"{seconds // 60}:{seconds % 60:02d} (a busy or slow computer): from there on "
+            "the session is that much later than the export"
+        )
 
     def _ended(self) -> bool:
         """Whether the last sample has been heard (or should have been, by a bound)."""
@@ -376,10 +313,10 @@ class Player:
         """Play ``prelude`` now and the session from ``start`` right after it."""
         self._feed.cut()
         self._stop_renderer()
-        self._feed.put(_bytes(prelude), start, moves=False, generation=self._feed.generation)
+        self._feed.put(pcm_bytes(prelude), start, moves=False, generation=self._feed.generation)
         self._paused_at = None
         self._drained_at = None
-        self._renderer = _Renderer(self._feed, self._source(start), None, start, self.script.length)
+        self._renderer = Renderer(self._feed, self._source(start), None, start, self.script.length)
         self._show(force=True)
 
     def _handle(self, keys: str) -> bool:
@@ -409,7 +346,7 @@ class Player:
         self._show(force=True)
 
     def _seek(self, target: int) -> None:
-        self._begin(min(target, self.script.length), _silence(SEEK_SILENCE))
+        self._begin(min(target, self.script.length), silence(SEEK_SILENCE))
 
     def _show(self, force: bool = False) -> None:
         if self._status is None:
@@ -419,6 +356,15 @@ class Player:
             return
         self._last_status = now
         self._status(status_text(self.script, self.position(), self._paused_at is not None))
+
+
+def _warn(screen: IO[str], status: StatusLine | None, message: str) -> None:
+    """A warning line during play, above the status line (which the next tick redraws)."""
+    if status is not None:
+        status.clear()
+    with contextlib.suppress(OSError, ValueError):  # a terminal that went away
+        screen.write(f"Warning: {message}\n")
+        screen.flush()
 
 
 def play(
@@ -504,5 +450,6 @@ def play(
             routine=named,
             opening=opening,
             keep_opening=keep_opening,
+            warn=lambda message: _warn(screen, status, message),
         )
         return player.run()

@@ -72,6 +72,9 @@ class Feed:
         self._marks: deque[tuple[float, int, int, bool]] = deque(maxlen=MARKS)
         self.underruns = 0
         """Buffers the device wanted while more audio was expected but none was there."""
+        self.starved = 0
+        """Samples of silence the device played in those buffers: the session heard that
+        much later than the export (a program slower than the sound, or than its opening)."""
         self.late = 0
         """Callbacks that came too late, after the device had run dry (PortAudio's output
         underflow): each one is a gap in the sound."""
@@ -199,6 +202,7 @@ class Feed:
                 self._marks.append((now + delay + filled / 2 / self.rate, self._sent_at, 0, False))
                 if self._expecting:
                     self.underruns += 1
+                    self.starved += (wanted - filled) // 2
             self._changed.notify_all()
 
 
@@ -302,8 +306,21 @@ class Stream:
         try:
             _bounded(self._stream.abort, BOUND, "stopping the sound")
             _bounded(self._stream.close, BOUND, "closing the sound device")
-        except Exception:  # a device that is gone or hangs: nothing more to release
+        except StreamError:  # a device that hangs (a frozen sound server)
+            _forget_portaudio()
+        except Exception:  # a device that is gone: nothing more to release
             pass
+
+
+def _forget_portaudio() -> None:
+    """Leave PortAudio as it is at exit: sounddevice's exit handler would close it, and
+    wait forever for a sound server that no longer answers."""
+    import atexit
+
+    sounddevice = sys.modules.get("sounddevice")
+    handler = getattr(sounddevice, "_exit_handler", None)
+    if handler is not None:
+        atexit.unregister(handler)
 
 
 _alsa_handler: Any = None
