@@ -30,6 +30,7 @@ from voicecoach.library import (
     format_timeline,
     looks_like_path,
 )
+from voicecoach.limits import MAX_RATE, MIN_RATE, RATE_TEXT, VOLUME_TEXT
 from voicecoach.signals import exit_on_termination, exit_status
 from voicecoach.speech import VoiceSettings
 from voicecoach.text import shown, shown_lines
@@ -142,13 +143,13 @@ def voice_options(func: FC) -> FC:
     )
     @click.option(
         "--rate",
-        type=Count(50, 500),
-        help="Speaking rate in words per minute (50 to 500).",
+        type=Count(MIN_RATE, MAX_RATE),
+        help=f"Speaking rate, {RATE_TEXT}.",
     )
     @click.option(
         "--volume",
         type=Level(),
-        help="Loudness of the voice, above 0 up to 1.0 (full).",
+        help=f"Loudness of the voice, {VOLUME_TEXT}.",
     )
     @functools.wraps(func)
     def wrapper(

@@ -13,6 +13,9 @@ limits are checked on the session, in two steps, each before the expensive one:
    one runs on the script compiled with estimated phrase lengths before any speech is
    synthesized, and again on the real lengths before any audio is rendered.
 
+It also holds the voice's limits (speaking rate and volume), which the command line, the
+settings file and the voice engine all check.
+
 This module depends on nothing else in voicecoach but the error family, so the routine
 loader can use it as well as the stages after the compiler.
 """
@@ -33,6 +36,27 @@ call-out. A 4-hour session of 30-second holds has about 5,000; compiling 10,000 
 estimated lengths takes about a quarter of a second, so `validate` stays under one."""
 MAX_COUNT: Final = MAX_CUES
 """The largest ``reps``, ``sets`` or ``rounds`` (each one makes at least one sound)."""
+
+MIN_RATE: Final = 50
+MAX_RATE: Final = 500
+"""The speaking rates accepted everywhere (options, settings file, engine), in words per
+minute."""
+RATE_TEXT: Final = f"{MIN_RATE} to {MAX_RATE} words per minute"
+MAX_VOLUME: Final = 1.0
+"""The voice's volume is above 0 and at most this. A silent voice is refused rather than
+taken as "no voice": ``--no-voice`` says that, and skips the engine altogether."""
+VOLUME_TEXT: Final = "above 0 and at most 1.0 (full)"
+SILENT_VOICE_HINT: Final = "for chimes without a voice, play or export with --no-voice"
+
+
+def rate_ok(rate: int) -> bool:
+    return MIN_RATE <= rate <= MAX_RATE
+
+
+def volume_ok(volume: float) -> bool:
+    """Whether ``volume`` is a voice volume voicecoach speaks at (NaN is not)."""
+    return 0.0 < volume <= MAX_VOLUME
+
 
 _SAMPLE_RATE: Final = 22_050  # the cue script's clock (voicecoach.cuescript.SAMPLE_RATE)
 
@@ -179,11 +203,19 @@ def check_compiled(script: _Script, routine: _Located) -> None:
 __all__ = [
     "MAX_COUNT",
     "MAX_CUES",
+    "MAX_RATE",
     "MAX_ROUTINE_SECONDS",
+    "MAX_VOLUME",
+    "MIN_RATE",
+    "RATE_TEXT",
+    "SILENT_VOICE_HINT",
+    "VOLUME_TEXT",
     "check_compiled",
     "compiled_problem",
     "exercise_sound_bound",
+    "rate_ok",
     "sound_bound",
     "sound_problem",
     "too_many_sounds",
+    "volume_ok",
 ]
