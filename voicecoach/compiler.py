@@ -729,6 +729,20 @@ def _check_chapters(script: CueScript, problems: list[str]) -> None:
             names[key] = cue
         if cue.role in WORK_ROLES and key not in first_work:
             first_work[key] = cue
+    _check_chapter_names(script, names, problems)
+    titled = {(c.exercise, c.round) for c in script.chapters}
+    for key, work in first_work.items():
+        name = names.get(key)
+        if key not in titled:
+            problems.append(f"rule 4: the work at {work.at:.3f}s has no chapter")
+        if name is None or name.end > work.start:
+            problems.append(f"rule 4: the work at {work.at:.3f}s is not named before it starts")
+
+
+def _check_chapter_names(
+    script: CueScript, names: dict[tuple[int | None, int | None], Cue], problems: list[str]
+) -> None:
+    """The chapters follow each other, each with its exercise's name cue inside it."""
     chapters = script.chapters
     for k, chapter in enumerate(chapters):
         label = f"chapter {chapter.title!r} (round {chapter.round})"
@@ -746,13 +760,6 @@ def _check_chapters(script: CueScript, problems: list[str]) -> None:
             problems.append(f"rule 4: the name of {label} is outside its chapter")
     if chapters and chapters[-1].end != script.length:
         problems.append("the last chapter does not end with the session")
-    titled = {(c.exercise, c.round) for c in chapters}
-    for key, work in first_work.items():
-        name = names.get(key)
-        if key not in titled:
-            problems.append(f"rule 4: the work at {work.at:.3f}s has no chapter")
-        if name is None or name.end > work.start:
-            problems.append(f"rule 4: the work at {work.at:.3f}s is not named before it starts")
 
 
 def _check_end(script: CueScript, problems: list[str]) -> None:
@@ -821,53 +828,70 @@ def _check_announced(
         role = "switch" if _is_chime(cue, "switch") else cue.role
         key = (role, (cue.round, cue.exercise, cue.set, cue.side))
         seen[key] = seen.get(key, 0) + 1
-
-    def heard(
-        role: str, rnd: int | None, i: int | None, set_no: int | None, side: str | None
-    ) -> int:
-        return seen.get((role, (rnd, i, set_no, side)), 0)
-
-    def anywhere(role: str, rnd: int, i: int) -> int:
-        return sum(n for (r, key), n in seen.items() if r == role and key[:2] == (rnd, i))
-
+    heard = _Heard(seen)
     total = len(routine.exercises) * routine.rounds
     for rnd in range(1, routine.rounds + 1):
         if routine.rounds > 1 and heard("round", rnd, None, None, None) != 1:
             problems.append(f"rule 6: round {rnd} is not announced")
         for i, ex in enumerate(routine.exercises):
             where = f"{ex.name!r} in round {rnd}"
-            first_side = ex.sides[0] if ex.sides else None
             for set_no in range(1, ex.sets + 1):
-                set_key = set_no if ex.sets > 1 else None
-                if ex.work is WorkKind.REPS:
-                    for side in ex.sides or (None,):
-                        counted = heard("count", rnd, i, set_key, side)
-                        if counted != ex.reps:
-                            problems.append(
-                                f"rule 6: {where} counts {counted} reps "
-                                f"of {ex.reps} (set {set_no}, side {side})"
-                            )
-                if set_no > 1:
-                    if heard("set", rnd, i, set_key, first_side) != 1:
-                        problems.append(f"rule 6: set {set_no} of {where} is not announced")
-                    if ex.set_rest > 0 and heard("rest", rnd, i, set_key, first_side) != 1:
-                        problems.append(
-                            f"rule 6: the rest before set {set_no} of {where} is not announced"
-                        )
-                if first_side is not None:
-                    # Each set starts on the first side: named aloud, or (after the first
-                    # set, without a voice) the switch chime back to it.
-                    role = "side" if voiced else "switch"
-                    if (voiced or set_no > 1) and heard(role, rnd, i, set_key, first_side) != 1:
-                        problems.append(
-                            f"rule 6: set {set_no} of {where} does not say it starts on "
-                            f"{first_side!r}"
-                        )
-            if anywhere("set", rnd, i) != ex.sets - 1:
+                _check_set(heard, ex, (rnd, i, set_no), where, voiced, problems)
+            if heard.anywhere("set", rnd, i) != ex.sets - 1:
                 problems.append(f"rule 6: {where} does not announce each set after the first")
             last = (rnd - 1) * len(routine.exercises) + i + 1 == total
             if ex.rest > 0 and not last:
                 _check_rest(cues, rnd, i, where, voiced and ex.rest >= NEXT_UP_MIN_REST, problems)
+
+
+@dataclass(frozen=True)
+class _Heard:
+    """How many cues of each role the script has at each place."""
+
+    seen: dict[tuple[str, _Key], int]
+
+    def __call__(
+        self, role: str, rnd: int | None, i: int | None, set_no: int | None, side: str | None
+    ) -> int:
+        return self.seen.get((role, (rnd, i, set_no, side)), 0)
+
+    def anywhere(self, role: str, rnd: int, i: int) -> int:
+        return sum(n for (r, key), n in self.seen.items() if r == role and key[:2] == (rnd, i))
+
+
+def _check_set(
+    heard: _Heard,
+    ex: Exercise,
+    at: tuple[int, int, int],
+    where: str,
+    voiced: bool,
+    problems: list[str],
+) -> None:
+    """Rule 6 for set ``at`` (round, exercise index, set number) of ``ex``."""
+    rnd, i, set_no = at
+    first_side = ex.sides[0] if ex.sides else None
+    set_key = set_no if ex.sets > 1 else None
+    if ex.work is WorkKind.REPS:
+        for side in ex.sides or (None,):
+            counted = heard("count", rnd, i, set_key, side)
+            if counted != ex.reps:
+                problems.append(
+                    f"rule 6: {where} counts {counted} reps "
+                    f"of {ex.reps} (set {set_no}, side {side})"
+                )
+    if set_no > 1:
+        if heard("set", rnd, i, set_key, first_side) != 1:
+            problems.append(f"rule 6: set {set_no} of {where} is not announced")
+        if ex.set_rest > 0 and heard("rest", rnd, i, set_key, first_side) != 1:
+            problems.append(f"rule 6: the rest before set {set_no} of {where} is not announced")
+    if first_side is not None:
+        # Each set starts on the first side: named aloud, or (after the first set, without
+        # a voice) the switch chime back to it.
+        role = "side" if voiced else "switch"
+        if (voiced or set_no > 1) and heard(role, rnd, i, set_key, first_side) != 1:
+            problems.append(
+                f"rule 6: set {set_no} of {where} does not say it starts on {first_side!r}"
+            )
 
 
 def _check_rest(

@@ -932,17 +932,8 @@ class _Defaults:
 def _exercise(checker: _Checker, node: Node, number: int, defaults: _Defaults) -> Exercise | None:
     """One exercise from its node, with defaults applied; None if it has problems."""
     where = f"exercise {number}"
-    if isinstance(node, _Rejected):
-        return None
     if not isinstance(node, MappingNode):
-        if isinstance(node, ScalarNode) and node.tag == _NULL:
-            checker.add(node, f"{where} is empty; give it a `name` and its work")
-        else:
-            checker.add(
-                node,
-                f"{where} must be a mapping of keys such as `name:` and `hold:`, "
-                f"not {_describe(node)}",
-            )
+        _not_an_exercise(checker, node, where)
         return None
     before = len(checker.problems)
     entries = checker.entries(node, EXERCISE_KEYS, "exercise")
@@ -969,27 +960,7 @@ def _exercise(checker: _Checker, node: Node, number: int, defaults: _Defaults) -
             checker.add(node, f"{called} needs one of `hold`, `reps` or `duration`")
     work = _WORK_BY_KINDS.get(kinds)  # None after a conflict, which is already reported
 
-    if work in (WorkKind.HOLD, WorkKind.DURATION):
-        for key in ("tempo", "phases"):
-            if key in entries:
-                checker.add(entries[key].key, f"`{key}` applies only to exercises with `reps`")
-    timing: dict[str, Any] = {}
-    if work is WorkKind.REPS:
-        timing["tempo"] = tempo = values.get("tempo", (3.0,))
-        phases = own.get("phases", ())
-        timing["phases"] = phases
-        if phases and "tempo" not in unusable and len(phases) != len(tempo):
-            if "tempo" in entries:
-                origin = ""
-            elif "tempo" in values:
-                origin = " (from `defaults`)"
-            else:
-                origin = " (the default, 3s a rep)"
-            checker.add(
-                entries["phases"].value,
-                f"`phases` has {_count(len(phases), 'item')} but `tempo` has {len(tempo)}{origin}; "
-                f"give one phase per tempo entry",
-            )
+    timing = _rep_timing(checker, work, entries, values, "tempo" in unusable)
 
     if work is None or unusable or len(checker.problems) > before:
         return None
@@ -1006,6 +977,49 @@ def _exercise(checker: _Checker, node: Node, number: int, defaults: _Defaults) -
         duration=values["duration"] if work is WorkKind.DURATION else None,
         **timing,
     )
+
+
+def _not_an_exercise(checker: _Checker, node: Node, where: str) -> None:
+    if isinstance(node, _Rejected):
+        return  # already reported
+    if isinstance(node, ScalarNode) and node.tag == _NULL:
+        checker.add(node, f"{where} is empty; give it a `name` and its work")
+    else:
+        checker.add(
+            node,
+            f"{where} must be a mapping of keys such as `name:` and `hold:`, not {_describe(node)}",
+        )
+
+
+def _rep_timing(
+    checker: _Checker,
+    work: WorkKind | None,
+    entries: dict[str, _Entry],
+    values: dict[str, Any],
+    tempo_broken: bool,
+) -> dict[str, Any]:
+    """``tempo`` and ``phases`` of an exercise of ``work``: checked, and kept for reps."""
+    if work in (WorkKind.HOLD, WorkKind.DURATION):
+        for key in ("tempo", "phases"):
+            if key in entries:
+                checker.add(entries[key].key, f"`{key}` applies only to exercises with `reps`")
+    if work is not WorkKind.REPS:
+        return {}
+    tempo = values.get("tempo", (3.0,))
+    phases = values.get("phases", ())  # never a default: texts have none
+    if phases and not tempo_broken and len(phases) != len(tempo):
+        if "tempo" in entries:
+            origin = ""
+        elif "tempo" in values:
+            origin = " (from `defaults`)"
+        else:
+            origin = " (the default, 3s a rep)"
+        checker.add(
+            entries["phases"].value,
+            f"`phases` has {_count(len(phases), 'item')} but `tempo` has {len(tempo)}{origin}; "
+            f"give one phase per tempo entry",
+        )
+    return {"tempo": tempo, "phases": phases}
 
 
 _WORK_BY_KINDS: Final = {
@@ -1051,6 +1065,39 @@ def _nominal(exercises: tuple[Exercise, ...], rounds: int) -> float:
     return math.inf if math.isnan(total) else total  # an endless count times a zero pause
 
 
+def _defaults(checker: _Checker, node: Node | None) -> _Defaults:
+    """The routine's ``defaults`` (none when ``node`` is None)."""
+    if isinstance(node, MappingNode):
+        entries = checker.entries(node, DEFAULT_KEYS, "defaults")
+        values, broken = _parse_entries(checker, entries, _EXERCISE_PARSERS)
+        if _kind_conflict(checker, entries):
+            broken |= set(KIND_KEYS)
+        return _Defaults(values, entries, broken)
+    if node is not None and not isinstance(node, _Rejected):
+        checker.add(node, f"`defaults` must be a mapping of exercise keys, not {_describe(node)}")
+    return _Defaults({}, {}, set())
+
+
+def _exercises(
+    checker: _Checker, entry: _Entry | None, defaults: _Defaults
+) -> tuple[list[Exercise], list[tuple[int, Node]]]:
+    """The usable exercises, and each one's number and node."""
+    exercises: list[Exercise] = []
+    nodes: list[tuple[int, Node]] = []
+    if entry is None:
+        return exercises, nodes
+    try:
+        items = checker.sequence(entry.value, "`exercises`", "a list of exercises")
+    except _Invalid:
+        items = []
+    for number, item in enumerate(items, start=1):
+        exercise = _exercise(checker, item, number, defaults)
+        if exercise is not None:
+            exercises.append(exercise)
+            nodes.append((number, item))
+    return exercises, nodes
+
+
 def _routine(checker: _Checker, root: Node, routine_id: str) -> Routine:
     """The routine in the root node; raises RoutineError with every problem recorded."""
     if not isinstance(root, MappingNode):
@@ -1068,34 +1115,8 @@ def _routine(checker: _Checker, root: Node, routine_id: str) -> Routine:
     if "exercises" not in entries:
         checker.add(root, "the routine needs `exercises`, a list of at least one exercise")
 
-    defaults = _Defaults({}, {}, set())
-    if "defaults" in entries:
-        node = entries["defaults"].value
-        if isinstance(node, MappingNode):
-            default_entries = checker.entries(node, DEFAULT_KEYS, "defaults")
-            values, broken_defaults = _parse_entries(checker, default_entries, _EXERCISE_PARSERS)
-            if _kind_conflict(checker, default_entries):
-                broken_defaults |= set(KIND_KEYS)
-            defaults = _Defaults(values, default_entries, broken_defaults)
-        elif not isinstance(node, _Rejected):
-            checker.add(
-                node, f"`defaults` must be a mapping of exercise keys, not {_describe(node)}"
-            )
-
-    exercises: list[Exercise] = []
-    nodes: list[tuple[int, Node]] = []
-    if "exercises" in entries:
-        try:
-            items = checker.sequence(
-                entries["exercises"].value, "`exercises`", "a list of exercises"
-            )
-        except _Invalid:
-            items = []
-        for number, item in enumerate(items, start=1):
-            exercise = _exercise(checker, item, number, defaults)
-            if exercise is not None:
-                exercises.append(exercise)
-                nodes.append((number, item))
+    defaults = _defaults(checker, entries["defaults"].value if "defaults" in entries else None)
+    exercises, nodes = _exercises(checker, entries.get("exercises"), defaults)
 
     rounds = top.get("rounds", 1)
     if exercises and "rounds" not in broken:

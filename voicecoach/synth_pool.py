@@ -140,27 +140,9 @@ class SynthServer:
             left = heard + stall - time.monotonic()
             if left <= 0:
                 raise ServerFailed(f"the synthesis server said nothing for {stall:g} s")
-            try:
-                readable, writable, _ = select.select(
-                    [self._from], [self._to] if out else [], [], min(left, 1.0)
-                )
-            except (OSError, ValueError) as err:
-                raise ServerFailed(f"the synthesis server's pipes failed ({err})") from err
-            if writable:
-                try:
-                    del out[: os.write(self._to, out)]
-                except BlockingIOError:
-                    pass
-                except OSError as err:
-                    raise ServerFailed(f"the synthesis server has gone ({err})") from err
-            if not readable:
+            chunk = self._exchange(out, min(left, 1.0))
+            if chunk is None:
                 continue
-            try:
-                chunk = os.read(self._from, 65536)
-            except OSError as err:
-                raise ServerFailed(f"the synthesis server has gone ({err})") from err
-            if not chunk:
-                raise ServerFailed("the synthesis server has gone")
             self._answers += chunk
             while b"\n" in self._answers:
                 line, _, rest = bytes(self._answers).partition(b"\n")
@@ -172,6 +154,32 @@ class SynthServer:
                     raise ServerFailed(f"the synthesis server answered {line[:80]!r}") from err
                 heard = time.monotonic()
                 yield index, answer
+
+    def _exchange(self, out: bytearray, timeout: float) -> bytes | None:
+        """Writes what of ``out`` the server takes (removing it), then reads its answers:
+        None when nothing came within ``timeout`` seconds."""
+        try:
+            readable, writable, _ = select.select(
+                [self._from], [self._to] if out else [], [], timeout
+            )
+        except (OSError, ValueError) as err:
+            raise ServerFailed(f"the synthesis server's pipes failed ({err})") from err
+        if writable:
+            try:
+                del out[: os.write(self._to, out)]
+            except BlockingIOError:
+                pass
+            except OSError as err:
+                raise ServerFailed(f"the synthesis server has gone ({err})") from err
+        if not readable:
+            return None
+        try:
+            chunk = os.read(self._from, 65536)
+        except OSError as err:
+            raise ServerFailed(f"the synthesis server has gone ({err})") from err
+        if not chunk:
+            raise ServerFailed("the synthesis server has gone")
+        return chunk
 
 
 def _request(text: str, path: Path, settings: VoiceSettings) -> dict[str, Any]:
