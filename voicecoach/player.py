@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from voicecoach.cuescript import SAMPLE_RATE, CueScript
-from voicecoach.errors import AudioDeviceError
+from voicecoach.errors import AudioDeviceError, Interrupted
 from voicecoach.keys import Controls, NoControls
 from voicecoach.signals import exit_on_termination
 from voicecoach.stream import Feed, Stream, StreamError
@@ -98,7 +98,7 @@ class PlayResult:
     """Index into ``script.chapters`` of the exercise reached; None before the first."""
 
 
-class PlaybackInterrupted(KeyboardInterrupt):
+class PlaybackInterrupted(Interrupted):
     """Ctrl-C during playback, carrying how far the session got."""
 
     def __init__(self, result: PlayResult) -> None:

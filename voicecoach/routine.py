@@ -32,6 +32,7 @@ from yaml.scanner import Scanner
 
 from voicecoach.errors import (
     FileTooLargeError,
+    InternalError,
     Problem,
     RoutineError,
     RoutineNotFound,
@@ -323,13 +324,13 @@ class _Rejected(ScalarNode):
         super().__init__("!rejected", "", start_mark, end_mark)
 
 
-class _TooMany(Exception):
+class _TooMany(InternalError):
     def __init__(self, mark: Any) -> None:
         super().__init__("too many values")
         self.mark = mark
 
 
-class _TooDeep(Exception):
+class _TooDeep(InternalError):
     def __init__(self, mark: Any) -> None:
         super().__init__("nested too deeply")
         self.mark = mark
@@ -485,7 +486,7 @@ def _parser_too_deep(err: MarkedYAMLError) -> bool:
     return "nesting depth" in f"{err.problem} {err.context}"
 
 
-class _ParserTooDeep(Exception):
+class _ParserTooDeep(InternalError):
     """libyaml stopped at its own nesting limit before the composer's check."""
 
 
@@ -536,7 +537,7 @@ def _compose_with(
 # --- checking the node tree ---------------------------------------------------------------
 
 
-class _Invalid(Exception):
+class _Invalid(InternalError):
     """A value was wrong; its problem is already recorded."""
 
 

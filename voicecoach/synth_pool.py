@@ -26,13 +26,14 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import voicecoach
-from voicecoach.errors import SettingsError, VoiceEngineError
+from voicecoach.errors import InternalError, SettingsError, VoiceEngineError
 from voicecoach.speech import Speech, entry_frames
 from voicecoach.voice_engine import Pyttsx3Engine, Voice, VoiceSettings
 
@@ -56,7 +57,7 @@ _START = (
 )
 
 
-class ServerFailed(RuntimeError):
+class ServerFailed(InternalError, RuntimeError):
     """The synthesis server died or stopped answering (it has been killed)."""
 
 
@@ -83,6 +84,9 @@ class SynthServer:
         os.set_blocking(self._to, False)
         self._next_id = 0
         self._answers = bytearray()
+        # A server nobody closed ends with its owner, or at the latest when this process
+        # does, rather than being left running (and warned about) by the garbage collector.
+        self._end = weakref.finalize(self, _end, self.process)
 
     @property
     def pid(self) -> int:
@@ -90,14 +94,7 @@ class SynthServer:
 
     def kill(self) -> None:
         """End the server outright (its children end with it), waiting a bounded time."""
-        with contextlib.suppress(OSError):
-            self.process.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=KILL_SECONDS)
-        for stream in (self.process.stdin, self.process.stdout):
-            with contextlib.suppress(OSError):
-                if stream is not None:
-                    stream.close()
+        self._end()
 
     def close(self) -> None:
         """Let the server end (stdin closed), killing it if it does not within a second."""
@@ -180,6 +177,17 @@ class SynthServer:
         if not chunk:
             raise ServerFailed("the synthesis server has gone")
         return chunk
+
+
+def _end(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(OSError):
+        process.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=KILL_SECONDS)
+    for stream in (process.stdin, process.stdout):
+        with contextlib.suppress(OSError):
+            if stream is not None:
+                stream.close()
 
 
 def _request(text: str, path: Path, settings: VoiceSettings) -> dict[str, Any]:
