@@ -122,7 +122,7 @@ def test_a_scaled_hold_over_an_hour_names_the_option_to_lower() -> None:
     with pytest.raises(SettingsError) as raised:
         apply_overrides(ROUTINE, Overrides(hold_scale=121.0))
     assert str(raised.value) == (
-        "hold scale 121 makes the hold of 'Hip stretch' last 1 h 30 s, more than the "
+        "hold scale 121 makes the hold of 'Hip stretch' last 1 h 0 min 30 s, more than the "
         "1-hour limit; lower hold scale"
     )
     alone = Routine("alone", "Alone", (Exercise("Plank", WorkKind.HOLD, hold=30.0),))

@@ -25,6 +25,7 @@ from typing import Protocol, TypeVar, runtime_checkable
 import platformdirs
 
 from voicecoach.cuescript import CueScript, to_seconds
+from voicecoach.durations import format_clock
 from voicecoach.errors import HistoryError, UnusableFileError
 from voicecoach.files import regular_or_missing
 
@@ -409,21 +410,13 @@ def _reason(error: Exception | None) -> str:
     return f"unexpected error ({type(error).__name__}: {error})"
 
 
-def _clock_text(seconds: float) -> str:
-    """Seconds as m:ss (h:mm:ss past an hour), the way a session's length is read."""
-    whole = max(0, round(seconds))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 def _outcome(session: Session) -> str:
     if session.completed:
-        return f"completed ({_clock_text(session.total_seconds)})"
+        return f"completed ({format_clock(session.total_seconds)})"
     if not session.finished:
         return "no end recorded"
     where = f' in "{session.chapter}"' if session.chapter else ""
-    reached, total = _clock_text(session.reached_seconds), _clock_text(session.total_seconds)
+    reached, total = format_clock(session.reached_seconds), format_clock(session.total_seconds)
     return f"stopped at {reached} of {total}{where}"
 
 

@@ -16,16 +16,17 @@ limits are checked on the session, in two steps, each before the expensive one:
 It also holds the voice's limits (speaking rate and volume), which the command line, the
 settings file and the voice engine all check.
 
-This module depends on nothing else in voicecoach but the error family, so the routine
+This module depends on nothing else in voicecoach but the error family (and the
+stdlib-only ``durations``), so the routine
 loader can use it as well as the stages after the compiler.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Final, Protocol
 
+from voicecoach.durations import format_span_up
 from voicecoach.errors import Problem, RoutineError
 
 MAX_ROUTINE_SECONDS: Final = 4 * 3600.0
@@ -161,21 +162,14 @@ class _Script(Protocol):
     def cues(self) -> Sequence[object]: ...
 
 
-def _hours(samples: int) -> str:
-    seconds = samples / _SAMPLE_RATE
-    if seconds >= 100 * 3600:
-        return f"about {seconds / 3600:,.0f} hours"
-    minutes = math.ceil(seconds / 60)  # over 4 hours never shows as "4 h 0 min"
-    return f"{minutes // 60} h {minutes % 60} min"
-
-
 def compiled_problem(script: _Script, fix: str = "shorten the routine") -> str | None:
     """What makes a compiled session too large, or None; ``fix`` ends the message."""
     if len(script.cues) > MAX_CUES:
         return too_many_sounds(len(script.cues))
     if script.length > MAX_ROUTINE_SECONDS * _SAMPLE_RATE:
+        length = format_span_up(script.length / _SAMPLE_RATE)
         return (
-            f"the session runs {_hours(script.length)} with its speech and chimes, more than "
+            f"the session runs {length} with its speech and chimes, more than "
             f"the 4-hour limit (spoken counts and call-outs stretch reps and pauses too short "
             f"for them); {fix}"
         )

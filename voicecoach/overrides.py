@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 
 from voicecoach.compiler import CompileOptions, compile_routine, estimate_speech_samples
+from voicecoach.durations import format_span
 from voicecoach.errors import OverrideError, SettingsError
 from voicecoach.limits import MAX_COUNT, MAX_CUES, compiled_problem, sound_bound, too_many_sounds
 from voicecoach.routine import (
@@ -60,23 +61,6 @@ def _literal(text: str) -> str:
     return text.replace("{", "{{").replace("}", "}}")
 
 
-def _seconds_text(seconds: float) -> str:
-    """``90`` as ``1 min 30 s``; long spans in hours."""
-    if not math.isfinite(seconds) or seconds >= 3600 * 10**6:
-        return "over a million hours"
-    whole = round(seconds)
-    if whole < 60:
-        return f"{seconds:g} s" if seconds < 10 else f"{whole} s"
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{hours} h"] if hours else []
-    if minutes:
-        parts.append(f"{minutes} min")
-    if secs:
-        parts.append(f"{secs} s")
-    return " ".join(parts)
-
-
 @dataclass(frozen=True)
 class Overrides:
     """Timing changes for one session; ``None`` leaves the routine's own value.
@@ -93,7 +77,7 @@ class Overrides:
     lead_in: float | None = None
 
     def __post_init__(self) -> None:
-        limit = _seconds_text(MAX_DURATION)
+        limit = format_span(MAX_DURATION)
         if self.hold is not None and not (0 < self.hold <= MAX_DURATION):
             raise _error(f"{{hold}} must be more than 0 seconds and at most {limit}")
         if self.hold_scale is not None and not (
@@ -169,7 +153,7 @@ def apply_overrides(routine: Routine, overrides: Overrides) -> Routine:
                 raise _error(
                     f"{{hold_scale}} {overrides.hold_scale:g} makes the hold of "
                     f"{_literal(repr(after.name.strip()))} last "
-                    f"{_seconds_text(after.hold or 0.0)}, more than the 1-hour limit; "
+                    f"{format_span(after.hold or 0.0)}, more than the 1-hour limit; "
                     "lower {hold_scale}"
                 )
     total = nominal_seconds(result)
@@ -178,7 +162,7 @@ def apply_overrides(routine: Routine, overrides: Overrides) -> Routine:
         lower = " or ".join(f"{{{name}}}" for name in blamed) or "the options"
         raise _error(
             f"with {overrides._template()}, {_literal(routine.id)} runs "
-            f"{_seconds_text(total)} without speech, more than the 4-hour limit; lower {lower}"
+            f"{format_span(total)} without speech, more than the 4-hour limit; lower {lower}"
         )
     # The session's size and its length with speech, before anything is synthesized.
     lower = " or ".join(f"{{{name}}}" for name in overrides.given())

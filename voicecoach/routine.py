@@ -30,6 +30,7 @@ from yaml.reader import Reader, ReaderError
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
+from voicecoach.durations import format_span
 from voicecoach.errors import (
     FileTooLargeError,
     InternalError,
@@ -559,22 +560,6 @@ def _describe(node: Node) -> str:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _describe_seconds(seconds: float) -> str:
-    if not math.isfinite(seconds) or seconds >= 3600 * 10**6:
-        return "over a million hours"
-    if seconds >= 100 * 3600:
-        return f"about {seconds / 3600:,.0f} hours"
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{hours} h"] if hours else []
-    if minutes or (hours and secs):
-        parts.append(f"{minutes} min")
-    if secs or not parts:
-        parts.append(f"{secs} s")
-    return " ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -1125,10 +1110,10 @@ def _routine(checker: _Checker, root: Node, routine_id: str) -> Routine:
         # Checked even when some exercises are broken: the rest may already be too long.
         total = _nominal(tuple(exercises), rounds)
         if total > MAX_ROUTINE_SECONDS:
-            per_round = f" ({rounds} rounds of {_describe_seconds(total / rounds)})"
+            per_round = f" ({rounds} rounds of {format_span(total / rounds)})"
             checker.add(
                 entries["exercises"].key,
-                f"the routine runs {_describe_seconds(total)} without speech"
+                f"the routine runs {format_span(total)} without speech"
                 f"{per_round if rounds > 1 else ''}, more than the 4-hour limit",
             )
 
