@@ -37,9 +37,7 @@ from voicecoach.errors import AudioDeviceError, ExitCode, VoiceEngineError
 from voicecoach.history import History
 from voicecoach.keys import TerminalControls, in_foreground, quiet_stderr_fd
 from voicecoach.player import (
-    Audio,
     AudioDeviceLost,
-    Pcm,
     PlaybackInterrupted,
     Player,
     PlayResult,
@@ -47,6 +45,7 @@ from voicecoach.player import (
 )
 from voicecoach.render import render
 from voicecoach.routine import load_routine
+from voicecoach.samples import Audio, Pcm
 from voicecoach.sounds import chime_samples, load_chime
 from voicecoach.stream import Feed, Stream, StreamError
 from voicecoach.timeline import (

@@ -24,11 +24,10 @@ from voicecoach.cuescript import Cue, CueScript, CueType, to_seconds
 from voicecoach.durations import format_clock, format_duration
 from voicecoach.errors import RoutineError, RoutineNotFound
 from voicecoach.limits import check_compiled
-from voicecoach.routine import Exercise, Routine, WorkKind, load_routine
+from voicecoach.routine import ID_PATTERN, Exercise, Routine, WorkKind, load_routine
 from voicecoach.text import shown
 
 DEFAULT_ROUTINE = "lower-back-essentials"
-ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
 SUFFIXES = (".yaml", ".yml")
 DEFAULT_SIDES = ("left", "right")
 WRAP = 88

@@ -28,11 +28,11 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-import numpy.typing as npt
 
 from voicecoach.cuescript import SAMPLE_RATE, CueScript
 from voicecoach.errors import AudioDeviceError, Interrupted
 from voicecoach.keys import Controls, NoControls
+from voicecoach.samples import Audio, Pcm
 from voicecoach.signals import exit_on_termination
 from voicecoach.stream import Feed, Stream, StreamError
 from voicecoach.timeline import (
@@ -51,8 +51,6 @@ if TYPE_CHECKING:
 
     from voicecoach.warmstart import Launch
 
-Audio = npt.NDArray[np.float32]
-Pcm = npt.NDArray[np.int16]
 ClipSource = Callable[[str], Audio]
 ChunkSource = Callable[[int], Iterator[Audio]]
 Clock = Callable[[], float]

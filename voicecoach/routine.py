@@ -144,7 +144,9 @@ _EXERCISE_ONLY_KEYS: Final = ("name", "cue", "why", "phases")
 DEFAULT_KEYS: Final = tuple(key for key in EXERCISE_KEYS if key not in _EXERCISE_ONLY_KEYS)
 KIND_KEYS: Final = ("hold", "reps", "duration")
 
-_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+ID_PATTERN: Final = re.compile(r"[a-z0-9][a-z0-9-]*")
+"""A routine's id, its file's stem: lower-case letters, digits and hyphens (the
+library, ``new`` and the loader all hold ids to it)."""
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]+)*")
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
 _SECONDS_TEXT = re.compile(rf"[+-]?{_NUMBER}")
@@ -1153,7 +1155,7 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
 
 
 def _id_problem(routine_id: str, path: str) -> Problem | None:
-    if _ID.fullmatch(routine_id):
+    if ID_PATTERN.fullmatch(routine_id):
         return None
     message = (
         f"routine id `{_clip(routine_id)}` (from the file name) may use only lower-case letters, "
@@ -1202,6 +1204,7 @@ def load_routine(path: Path, routine_id: str | None = None) -> Routine:
 __all__ = [
     "DEFAULT_KEYS",
     "EXERCISE_KEYS",
+    "ID_PATTERN",
     "MAX_COUNT",
     "MAX_CUES",
     "MAX_DURATION",
