@@ -12,7 +12,6 @@ at 23:30 on a Sunday counts for the week the person lived it in.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -22,15 +21,14 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Protocol, TypeVar, runtime_checkable
 
-import platformdirs
-
+from voicecoach import paths
 from voicecoach.cuescript import CueScript, to_seconds
 from voicecoach.durations import format_clock
 from voicecoach.errors import HistoryError, UnusableFileError
 from voicecoach.files import regular_or_missing
 
-APP_NAME = "voicecoach"
-DATA_DIR_ENV = "VOICECOACH_DATA_DIR"
+APP_NAME = paths.APP_NAME
+DATA_DIR_ENV = paths.DATA_DIR_ENV
 HISTORY_FILE = "history.sqlite3"
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_SECONDS = 30.0
@@ -54,10 +52,8 @@ CREATE INDEX IF NOT EXISTS sessions_started ON sessions (started_at);
 
 
 def data_dir() -> Path:
-    override = os.environ.get(DATA_DIR_ENV)
-    if override:
-        return Path(override).expanduser()
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    """The folder holding the history (``voicecoach.paths``)."""
+    return Path(paths.data_dir())
 
 
 def history_path() -> Path:

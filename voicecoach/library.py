@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from voicecoach import resources, settings
+from voicecoach import paths, resources
 from voicecoach.compiler import SpeechTimer, compile_routine, estimate_speech_samples
 from voicecoach.cuescript import Cue, CueScript, CueType, to_seconds
 from voicecoach.durations import format_clock, format_duration
@@ -36,7 +36,7 @@ WRAP = 88
 def user_routines_dir() -> Path:
     """The user's own routine folder: ``routines`` in the config folder, so
     ``~/.config/voicecoach/routines`` on Linux unless ``VOICECOACH_CONFIG_DIR`` moves it."""
-    return settings.config_dir() / "routines"
+    return Path(paths.user_routines_dir())
 
 
 def _is_file(path: Path) -> bool:

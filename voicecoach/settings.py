@@ -9,16 +9,13 @@ every problem located as ``PATH:LINE:COLUMN: message``, like a broken routine.
 from __future__ import annotations
 
 import difflib
-import os
 import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-import platformdirs
-
-from voicecoach import files
+from voicecoach import files, paths
 from voicecoach.errors import Problem, SettingsError, UnusableFileError
 from voicecoach.files import read_regular
 from voicecoach.limits import (
@@ -37,8 +34,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
-APP_NAME = "voicecoach"
-CONFIG_DIR_ENV = "VOICECOACH_CONFIG_DIR"
+APP_NAME = paths.APP_NAME
+CONFIG_DIR_ENV = paths.CONFIG_DIR_ENV
 SETTINGS_FILE = "settings.toml"
 
 MAX_LEAD_IN = 600.0
@@ -48,11 +45,8 @@ MAX_SETTINGS_BYTES = 1024 * 1024
 
 
 def config_dir() -> Path:
-    """The folder holding settings.toml and the user's own routines."""
-    override = os.environ.get(CONFIG_DIR_ENV)
-    if override:
-        return Path(override).expanduser()
-    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    """The folder holding settings.toml and the user's own routines (``voicecoach.paths``)."""
+    return Path(paths.config_dir())
 
 
 def settings_path() -> Path:

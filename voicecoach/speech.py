@@ -47,6 +47,7 @@ import numpy as np
 
 from voicecoach.cuescript import SAMPLE_RATE
 from voicecoach.errors import SettingsError, VoiceEngineError
+from voicecoach.paths import speech_cache_dir
 from voicecoach.samples import Audio, Pcm
 from voicecoach.voice_engine import (
     DEFAULT_VOICE_LANGUAGE,
@@ -58,7 +59,6 @@ from voicecoach.voice_engine import (
     VoiceSettings,
     list_voices,
 )
-from voicecoach.warmstart import cache_dir
 
 __all__ = [
     "DEFAULT_VOICE_LANGUAGE",
@@ -102,7 +102,7 @@ def default_engine() -> SpeechEngine:
 
 def default_cache_dir() -> Path:
     """``$VOICECOACH_CACHE_DIR`` or the user cache folder's ``speech`` subfolder."""
-    return Path(cache_dir())
+    return Path(speech_cache_dir())
 
 
 def silence_problem(audio: Audio) -> str | None:
