@@ -15,7 +15,7 @@ ROUTINE ?=
 PYTEST_ARGS ?=
 LOCK := requirements/lock.txt requirements/build.txt
 
-.PHONY: help system setup play test check lint typecheck pytest pytest-alt smoke bench chimes lock clean
+.PHONY: help system setup venv play test check lint typecheck pytest pytest-alt smoke bench chimes lock clean
 
 help:
 	@echo "make play    set everything up, then play the default routine (ROUTINE=id to pick one)"
@@ -40,14 +40,17 @@ $(VENV_ALT)/.installed: pyproject.toml $(LOCK)
 
 setup: system $(VENV)/.installed
 
+# The venv alone: what lint and typecheck need (no espeak-ng, PulseAudio or ffmpeg).
+venv: $(VENV)/.installed
+
 play: setup
 	@$(VENV)/bin/voicecoach play $(ROUTINE)
 
-lint: setup
+lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-typecheck: setup
+typecheck: venv
 	$(VENV)/bin/mypy
 
 pytest: setup

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from voicecoach.limits import MAX_COUNT
+from voicecoach.limits import MAX_COUNT, MAX_RATE, MIN_RATE
 from voicecoach.routine import MAX_DURATION
-from voicecoach.settings import MAX_LEAD_IN, MAX_RATE, MAX_WEEKLY_TARGET, MIN_RATE
+from voicecoach.settings import MAX_LEAD_IN, MAX_WEEKLY_TARGET
 
 _SIGN = st.sampled_from(["", "-", "+"])
 _LENGTH = st.one_of(st.integers(1, 40), st.integers(300, 400), st.integers(4200, 6000))

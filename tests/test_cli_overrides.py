@@ -195,7 +195,7 @@ def test_a_hold_scaled_past_an_hour_names_the_option_to_lower(
         code, out, err = run_main([*command, str(routine_file), "--hold-scale", "361"], capsys)
         assert (code, out) == (1, "")
         assert err == (
-            "Error: --hold-scale 361 makes the hold of 'Knee hug' last 1 h 10 s, more than "
+            "Error: --hold-scale 361 makes the hold of 'Knee hug' last 1 h 0 min 10 s, more than "
             "the 1-hour limit; lower --hold-scale\n"
         )
     assert not out_file.exists()

@@ -16,6 +16,7 @@ from voicecoach.compiler import (
     GAP,
     LAST_COUNT_TONE,
     NEXT_UP_MIN_REST,
+    NO_SCREEN,
     SECOND,
     TONES,
     CompileOptions,
@@ -360,9 +361,9 @@ def test_check_script_wants_each_set_and_its_first_side_announced() -> None:
     script = clean(compile_routine(source, constant(0.5)), source)
     where = f"{source.exercises[0].name!r} in round 1"
     for gone, problem in (
-        ("Left side.", f"rule 6: set 2 of {where} does not say it starts on 'left'"),
-        ("Set 2 of 2.", f"rule 6: set 2 of {where} is not announced"),
-        ("Rest.", f"rule 6: the rest before set 2 of {where} is not announced"),
+        ("Left side.", f"{NO_SCREEN}: set 2 of {where} does not say it starts on 'left'"),
+        ("Set 2 of 2.", f"{NO_SCREEN}: set 2 of {where} is not announced"),
+        ("Rest.", f"{NO_SCREEN}: the rest before set 2 of {where} is not announced"),
     ):
         cut = without(script, lambda c, gone=gone: c.text != gone)
         assert problem in check_script(cut, source), gone
@@ -440,7 +441,9 @@ def test_check_script_wants_the_next_name_straight_after_a_short_rest() -> None:
     moved = replace(script.cues[k], start=script.cues[k + 3].start + 1, length=1)
     cues = sorted((*script.cues[:k], *script.cues[k + 1 :], moved), key=lambda c: c.start)
     problems = check_script(replace(script, cues=tuple(cues)), source)
-    assert "rule 6: the rest after 'Bridge' in round 1 does not say what comes next" in problems
+    assert (
+        f"{NO_SCREEN}: the rest after 'Bridge' in round 1 does not say what comes next" in problems
+    )
 
 
 def test_chapters_start_at_the_name() -> None:
@@ -572,7 +575,8 @@ def test_without_a_voice_a_new_set_rings_back_to_the_first_side() -> None:
 
 
 def test_without_a_voice_rests_sets_and_rounds_have_their_own_tones() -> None:
-    """Every change of state sounds (rule 6): the rest, the set after it, the round."""
+    """Every change of state sounds (rule 6, no screen needed): the rest, the set after it,
+    the round."""
     source = routine(
         reps("Bridge", 2, sets=2, set_rest=8.0, rest=10.0),
         hold("Stretch", 5.0, sets=2, set_rest=0.0, sides=("left", "right"), rest=0.0),
@@ -598,11 +602,17 @@ def test_without_a_voice_check_script_wants_every_tone() -> None:
     source = routine(reps("Bridge", 2, sets=2, set_rest=8.0), hold("Stretch", 5.0), rounds=2)
     script = clean(compile_routine(source, no_speech, options=CHIMES_ONLY), source)
     for gone, problem in (
-        ("rest", "rule 6: the rest after 'Bridge' in round 1 is not announced"),
-        ("rest", "rule 6: the rest before set 2 of 'Bridge' in round 2 is not announced"),
-        ("set", "rule 6: set 2 of 'Bridge' in round 1 is not announced"),
-        ("round", "rule 6: round 2 is not announced"),
-        ("name", "rule 6: the rest after 'Bridge' in round 2 does not say what comes next"),
+        ("rest", f"{NO_SCREEN}: the rest after 'Bridge' in round 1 is not announced"),
+        (
+            "rest",
+            f"{NO_SCREEN}: the rest before set 2 of 'Bridge' in round 2 is not announced",
+        ),
+        ("set", f"{NO_SCREEN}: set 2 of 'Bridge' in round 1 is not announced"),
+        ("round", f"{NO_SCREEN}: round 2 is not announced"),
+        (
+            "name",
+            f"{NO_SCREEN}: the rest after 'Bridge' in round 2 does not say what comes next",
+        ),
     ):
         cut = without(script, lambda c, gone=gone: c.role != gone)
         assert problem in check_script(cut, source), gone
@@ -794,7 +804,7 @@ def test_check_script_passes_a_good_script(good: CueScript) -> None:
 def test_check_script_finds_an_overlap(good: CueScript) -> None:
     k = 5
     bad = broken(good, k, length=good.cues[k + 1].start - good.cues[k].start + 1)
-    assert any(p.startswith("rule 1:") for p in check_script(bad))
+    assert any(p.startswith("no overlap (rule 1):") for p in check_script(bad))
 
 
 def test_check_script_finds_cues_out_of_order(good: CueScript) -> None:
@@ -805,14 +815,14 @@ def test_check_script_finds_cues_out_of_order(good: CueScript) -> None:
 def test_check_script_finds_an_instruction_inside_a_hold(good: CueScript) -> None:
     k = index_of(good, "hold") + 1
     bad = broken(good, k, role="cue")
-    assert any(p.startswith("rule 2:") for p in check_script(bad))
+    assert any(p.startswith("exact holds (rule 2):") for p in check_script(bad))
 
 
 def test_check_script_finds_an_inexact_hold(good: CueScript) -> None:
     k = index_of(good, "release")
     bad = broken(good, k, start=good.cues[k].start + 1)
     assert check_script(bad) == []  # only the routine knows how long the hold is
-    assert any(p.startswith("rule 2:") for p in check_script(bad, SMALL))
+    assert any(p.startswith("exact holds (rule 2):") for p in check_script(bad, SMALL))
 
 
 def test_check_script_finds_an_unreleased_hold(good: CueScript) -> None:
@@ -825,13 +835,13 @@ def test_check_script_finds_an_unannounced_side(good: CueScript) -> None:
         without(good, lambda c: c.sound != "switch"),
         without(good, lambda c: c.text != "Switch sides. Right side."),
     ):
-        assert any(p.startswith("rule 3:") for p in check_script(bad))
+        assert any(p.startswith("sides announced (rule 3):") for p in check_script(bad))
 
 
 def test_check_script_finds_an_unnamed_exercise(good: CueScript) -> None:
     k = [i for i, c in enumerate(good.cues) if c.role == "name"][1]
     problems = check_script(broken(good, k, text="Something else."))
-    assert any(p.startswith("rule 4:") for p in problems)
+    assert any(p.startswith("named first (rule 4):") for p in problems)
     problems = check_script(without(good, lambda c: c.role != "name"))
     assert any("not named before it starts" in p for p in problems)
 
@@ -842,7 +852,10 @@ def test_check_script_finds_a_missing_chapter(good: CueScript) -> None:
 
 
 def test_check_script_finds_a_missing_done_chime(good: CueScript) -> None:
-    assert any(p.startswith("rule 5:") for p in check_script(replace(good, cues=good.cues[:-1])))
+    assert any(
+        p.startswith("end marked (rule 5):")
+        for p in check_script(replace(good, cues=good.cues[:-1]))
+    )
 
 
 def test_check_script_finds_a_short_length(good: CueScript) -> None:

@@ -200,8 +200,8 @@ def _no_voice(text: str) -> int:
 @PROPERTY_SETTINGS
 @given(routine=routines)
 def test_random_routines_keep_every_rule_without_a_voice(routine: Routine) -> None:
-    """check_script holds a chimes-only script to rule 6 too: each rest, set, side, round,
-    rep and exercise has its tone."""
+    """check_script holds a chimes-only script to rule 6 (no screen needed) too: each rest,
+    set, side, round, rep and exercise has its tone."""
     script = compile_routine(routine, _no_voice, options=CompileOptions(voice=False))
     assert check_script(script, routine) == []
     assert all(c.type is CueType.CHIME for c in script.cues)

@@ -31,7 +31,8 @@ from voicecoach.export import (
     export_session,
     timestamp,
 )
-from voicecoach.render import Audio, render
+from voicecoach.render import render
+from voicecoach.samples import Audio
 
 needs_ffprobe = pytest.mark.skipif(shutil.which("ffprobe") is None, reason="needs ffprobe")
 

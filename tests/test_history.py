@@ -294,10 +294,10 @@ def spawn(path: Path, tag: str, count: int) -> subprocess.Popen[str]:
     )
 
 
-def test_concurrent_writers_never_corrupt(path: Path) -> None:
+def test_concurrent_writers_never_corrupt(path: Path, reaped: list[subprocess.Popen[str]]) -> None:
     History(path).recent(1)
-    writers = [spawn(path, f"w{n}", 40) for n in range(5)]
-    for writer in writers:
+    reaped.extend(spawn(path, f"w{n}", 40) for n in range(5))
+    for writer in reaped:
         assert writer.wait(timeout=240) == 0
     assert integrity(path) == "ok"
     sessions = History(path).recent(1000)

@@ -13,6 +13,7 @@ import pytest
 from voicecoach import resources, settings
 from voicecoach.compiler import compile_routine
 from voicecoach.cuescript import SAMPLE_RATE, Chapter, Cue, CueScript, CueType, to_samples
+from voicecoach.durations import format_clock, format_duration
 from voicecoach.errors import RoutineError, RoutineNotFound
 from voicecoach.library import (
     DEFAULT_ROUTINE,
@@ -22,8 +23,6 @@ from voicecoach.library import (
     describe_pauses,
     describe_routine,
     describe_work,
-    format_clock,
-    format_duration,
     format_entries,
     format_timeline,
     looks_like_path,

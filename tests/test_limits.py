@@ -166,13 +166,13 @@ def test_the_bound_is_never_below_the_compiled_count(
 def test_overrides_are_held_to_the_same_limits() -> None:
     squat = Exercise("Squat", WorkKind.REPS, reps=10, tempo=(0.1,))
     routine = Routine("squats", "Squats", (squat,))
-    with pytest.raises(SettingsError, match=r"up to 10,0\d\d sounds .*; lower --reps"):
+    with pytest.raises(SettingsError, match=r"up to 10,0\d\d sounds .*; lower reps"):
         apply_overrides(routine, Overrides(reps=MAX_COUNT))
     told = Exercise("Told", WorkKind.HOLD, cue=(SAYING.strip(),), hold=1.0)
-    with pytest.raises(SettingsError, match=r"with its speech and chimes.*; lower --rounds"):
+    with pytest.raises(SettingsError, match=r"with its speech and chimes.*; lower rounds"):
         apply_overrides(Routine("told", "Told", (told,)), Overrides(rounds=600))
     started = time.process_time()
-    with pytest.raises(SettingsError, match="; lower --rounds"):
+    with pytest.raises(SettingsError, match="; lower rounds"):
         apply_overrides(routine, Overrides(rounds=MAX_COUNT))
     assert time.process_time() - started < CPU_SECONDS
     with pytest.raises(SettingsError, match="from 1 to 10,000"):

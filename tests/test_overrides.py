@@ -4,16 +4,19 @@ refused with the option to lower, and random overrides still keep every timing r
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from test_compiler_properties import PROPERTY_SETTINGS, routines, speech_timers
 
+from voicecoach.cli import OPTIONS
 from voicecoach.compiler import CompileOptions, SpeechTimer, check_script, compile_routine
 from voicecoach.cuescript import CueType, to_samples
-from voicecoach.errors import SettingsError
+from voicecoach.errors import OverrideError, SettingsError
 from voicecoach.overrides import (
+    NAMES,
     Overrides,
     SessionOptions,
     _apply,
@@ -26,6 +29,7 @@ from voicecoach.routine import (
     Exercise,
     Routine,
     WorkKind,
+    load_routine,
     nominal_seconds,
 )
 
@@ -91,20 +95,20 @@ def test_overrides_change_the_compiled_session() -> None:
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"hold": 0.0}, "--hold must be more than 0 seconds and at most 1 h"),
-        ({"hold": 3600.5}, "--hold must be more than 0 seconds and at most 1 h"),
-        ({"hold": math.nan}, "--hold must be more than 0 seconds and at most 1 h"),
-        ({"hold_scale": 0.0}, "--hold-scale must be a factor above 0, such as 0.5 or 1.5"),
-        ({"hold_scale": math.inf}, "--hold-scale must be a factor above 0, such as 0.5 or 1.5"),
-        ({"hold_scale": math.nan}, "--hold-scale must be a factor above 0, such as 0.5 or 1.5"),
-        ({"rest": -1.0}, "--rest must be 0 seconds or more, up to 1 h"),
-        ({"lead_in": 4000.0}, "--lead-in must be 0 seconds or more, up to 1 h"),
-        ({"reps": 0}, "--reps must be a whole number from 1 to 10,000"),
-        ({"rounds": -2}, "--rounds must be a whole number from 1 to 10,000"),
+        ({"hold": 0.0}, "hold must be more than 0 seconds and at most 1 h"),
+        ({"hold": 3600.5}, "hold must be more than 0 seconds and at most 1 h"),
+        ({"hold": math.nan}, "hold must be more than 0 seconds and at most 1 h"),
+        ({"hold_scale": 0.0}, "hold scale must be a factor above 0, such as 0.5 or 1.5"),
+        ({"hold_scale": math.inf}, "hold scale must be a factor above 0, such as 0.5 or 1.5"),
+        ({"hold_scale": math.nan}, "hold scale must be a factor above 0, such as 0.5 or 1.5"),
+        ({"rest": -1.0}, "rest must be 0 seconds or more, up to 1 h"),
+        ({"lead_in": 4000.0}, "lead-in must be 0 seconds or more, up to 1 h"),
+        ({"reps": 0}, "reps must be a whole number from 1 to 10,000"),
+        ({"rounds": -2}, "rounds must be a whole number from 1 to 10,000"),
         (
             {"hold": 20.0, "hold_scale": 2.0},
-            "--hold and --hold-scale do not go together: --hold sets every hold, "
-            "--hold-scale scales each one; give one of them",
+            "hold and hold scale do not go together: hold sets every hold, "
+            "hold scale scales each one; give one of them",
         ),
     ],
 )
@@ -118,8 +122,8 @@ def test_a_scaled_hold_over_an_hour_names_the_option_to_lower() -> None:
     with pytest.raises(SettingsError) as raised:
         apply_overrides(ROUTINE, Overrides(hold_scale=121.0))
     assert str(raised.value) == (
-        "--hold-scale 121 makes the hold of 'Hip stretch' last 1 h 30 s, more than the "
-        "1-hour limit; lower --hold-scale"
+        "hold scale 121 makes the hold of 'Hip stretch' last 1 h 0 min 30 s, more than the "
+        "1-hour limit; lower hold scale"
     )
     alone = Routine("alone", "Alone", (Exercise("Plank", WorkKind.HOLD, hold=30.0),))
     exactly = apply_overrides(alone, Overrides(hold_scale=MAX_DURATION / 30.0))
@@ -129,15 +133,15 @@ def test_a_scaled_hold_over_an_hour_names_the_option_to_lower() -> None:
 def test_a_session_over_four_hours_names_what_made_it_long() -> None:
     with pytest.raises(SettingsError) as raised:
         apply_overrides(ROUTINE, Overrides(rounds=60, rest=0.0))
-    # --rest 0 shortens the session, so only --rounds is to blame.
+    # rest 0 shortens the session, so only rounds is to blame.
     assert str(raised.value) == (
-        "with --rest 0 --rounds 60, mixed runs 4 h 3 min without speech, more than "
-        "the 4-hour limit; lower --rounds"
+        "with rest 0 rounds 60, mixed runs 4 h 3 min without speech, more than "
+        "the 4-hour limit; lower rounds"
     )
     # Both lengthen it; the one adding most time comes first.
-    with pytest.raises(SettingsError, match=r"runs 12 h 1 min .*; lower --rounds or --rest$"):
+    with pytest.raises(SettingsError, match=r"runs 12 h 1 min .*; lower rounds or rest$"):
         apply_overrides(ROUTINE, Overrides(rest=120.0, rounds=60))
-    with pytest.raises(SettingsError, match=r"; lower --reps or --rounds$"):
+    with pytest.raises(SettingsError, match=r"; lower reps or rounds$"):
         apply_overrides(ROUTINE, Overrides(reps=800, rounds=3))
 
 
@@ -145,29 +149,55 @@ def test_the_four_hour_limit_is_the_loaders() -> None:
     sit = Exercise("Sit", WorkKind.HOLD, hold=3600.0, lead_in=0.0, rest=0.0)
     one = Routine("one", "One", (sit,))
     assert nominal_seconds(apply_overrides(one, Overrides(rounds=3))) < MAX_ROUTINE_SECONDS
-    with pytest.raises(SettingsError, match="more than the 4-hour limit; lower --rounds"):
+    with pytest.raises(SettingsError, match="more than the 4-hour limit; lower rounds"):
         apply_overrides(one, Overrides(rounds=4, lead_in=1.0))
     # Exactly four hours of holds, but the speech around them makes the session longer.
-    with pytest.raises(SettingsError, match=r"runs 4 h 1 min with its speech .*; lower --rounds"):
+    with pytest.raises(SettingsError, match=r"runs 4 h 1 min with its speech .*; lower rounds"):
         apply_overrides(one, Overrides(rounds=4))
 
 
 def test_overrides_that_change_nothing_are_named() -> None:
     reps_only = Routine("reps-only", "Reps", (BRIDGE,))
     assert unused_overrides(reps_only, Overrides(hold=10.0, reps=3)) == [
-        "--hold changes nothing: no exercise of reps-only is a hold"
+        "hold changes nothing: no exercise of reps-only is a hold"
     ]
     holds_only = Routine("holds-only", "Holds", (STRETCH, MARCH))
     assert unused_overrides(holds_only, Overrides(hold_scale=2.0, reps=3, rest=1.0)) == [
-        "--reps changes nothing: no exercise of holds-only is counted in reps"
+        "reps changes nothing: no exercise of holds-only is counted in reps"
     ]
     assert unused_overrides(ROUTINE, Overrides(hold=1.0, reps=1)) == []
 
 
-def test_given_and_describe_speak_the_command_line() -> None:
+def test_given_and_describe_name_values_not_options() -> None:
     overrides = Overrides(hold=2.5, reps=4, lead_in=0.0)
     assert overrides.given() == ["hold", "reps", "lead_in"]
-    assert overrides.describe() == "--hold 2.5 --reps 4 --lead-in 0"
+    assert overrides.describe() == "hold 2.5 reps 4 lead-in 0"
+    assert overrides.describe(OPTIONS) == "--hold 2.5 --reps 4 --lead-in 0"
+
+
+def test_the_library_speaks_of_values_and_the_command_line_of_its_options() -> None:
+    with pytest.raises(OverrideError) as caught:
+        Overrides(hold=1.0, hold_scale=2.0)
+    assert str(caught.value) == (
+        "hold and hold scale do not go together: hold sets every hold, hold scale scales "
+        "each one; give one of them"
+    )
+    assert caught.value.named(OPTIONS) == (
+        "--hold and --hold-scale do not go together: --hold sets every hold, --hold-scale "
+        "scales each one; give one of them"
+    )
+    assert set(OPTIONS) == set(NAMES)
+
+
+def test_braces_in_a_routine_name_stay_as_they_are(tmp_path: Path) -> None:
+    path = tmp_path / "braced.yaml"
+    path.write_text("version: 1\nname: B\nexercises:\n  - name: '{hold} {0}'\n    hold: 40m\n")
+    with pytest.raises(OverrideError) as caught:
+        apply_overrides(load_routine(path), Overrides(hold_scale=2.0))
+    assert caught.value.named(OPTIONS) == (
+        "--hold-scale 2 makes the hold of '{hold} {0}' last 1 h 20 min, more than the "
+        "1-hour limit; lower --hold-scale"
+    )
 
 
 def test_a_session_without_voice_needs_audible_chimes() -> None:

@@ -36,6 +36,9 @@ def children() -> Iterator[list[subprocess.Popen[str]]]:
         if child.poll() is None:
             child.kill()
             child.wait(10)
+        for pipe in (child.stdout, child.stderr):
+            if pipe is not None:
+                pipe.close()
 
 
 def start(

@@ -31,7 +31,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from voicecoach import player, timeline, warmstart
-from voicecoach.ahead import Audio, Pcm, to_pcm
+from voicecoach.ahead import to_pcm
 from voicecoach.compiler import compile_routine, estimate_speech_samples
 from voicecoach.cuescript import SAMPLE_RATE, CueScript, CueType
 from voicecoach.errors import AudioDeviceError, ExitCode, VoiceEngineError
@@ -45,6 +45,7 @@ from voicecoach.player import (
 )
 from voicecoach.render import render
 from voicecoach.routine import load_routine
+from voicecoach.samples import Audio, Pcm
 from voicecoach.sounds import chime_samples, load_chime
 from voicecoach.stream import Feed, Stream, StreamError
 from voicecoach.timeline import (

@@ -22,13 +22,14 @@ from test_player import (
 )
 
 from voicecoach import player
-from voicecoach.ahead import Audio, Pcm, to_pcm
+from voicecoach.ahead import to_pcm
 from voicecoach.compiler import compile_routine, estimate_speech_samples
 from voicecoach.cuescript import SAMPLE_RATE as SR
 from voicecoach.cuescript import CueScript
 from voicecoach.player import Player
 from voicecoach.render import render
 from voicecoach.routine import load_routine
+from voicecoach.samples import Audio, Pcm
 from voicecoach.stream import Feed
 
 

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from voicecoach.compiler import CompileOptions, compile_routine
 from voicecoach.cuescript import Chapter, Cue, CueScript, CueType
 from voicecoach.render import (
-    Audio,
     ClipSource,
     RenderError,
     Session,
@@ -26,6 +25,7 @@ from voicecoach.render import (
     render,
 )
 from voicecoach.routine import Exercise, Routine, WorkKind
+from voicecoach.samples import Audio
 from voicecoach.sounds import load_chime
 
 

@@ -356,8 +356,9 @@ def some_defaults(noise: Noise) -> Any:
     return out
 
 
+# One draw a key of the format, good or broken: a flat list, read against the schema.
 @st.composite
-def routine_dicts(draw: st.DrawFn) -> Any:
+def routine_dicts(draw: st.DrawFn) -> Any:  # noqa: C901
     noise = Noise(draw, draw(st.sampled_from([0, 0, 12, 4])))
     if noise.bad() and noise.maybe(6):
         return draw(st.sampled_from([None, [], "text", 3, [{"name": "x", "hold": 5}]]))

@@ -93,8 +93,19 @@ def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
         ("rate = 1000", "s.toml:1:8: `rate` must be between 50 and 500 words per minute"),
         ("rate = 150.5", "s.toml:1:8: `rate` must be a whole number of words per minute"),
         ("rate = true", "s.toml:1:8: `rate` must be a whole number of words per minute"),
-        ("volume = 1.5", "s.toml:1:10: `volume` must be from 0.0 (silent) to 1.0 (full)"),
-        ("volume = -0.1", "s.toml:1:10: `volume` must be from 0.0 (silent) to 1.0 (full)"),
+        ("volume = 1.5", "s.toml:1:10: `volume` must be above 0 and at most 1.0 (full)"),
+        ("volume = -0.1", "s.toml:1:10: `volume` must be above 0 and at most 1.0 (full)"),
+        (
+            "volume = 0.0",
+            "s.toml:1:10: `volume` must be above 0 and at most 1.0 (full); for chimes without "
+            "a voice, play or export with --no-voice",
+        ),
+        (
+            "volume = 0",
+            "s.toml:1:10: `volume` must be above 0 and at most 1.0 (full); for "
+            "chimes without a voice, play or export with --no-voice",
+        ),
+        ('volume = "loud"', "s.toml:1:10: `volume` must be a number above 0.0 and at most 1.0"),
         ('chime_volume = "loud"', "s.toml:1:16: `chime_volume` must be a number from 0.0 to 1.0"),
         ("lead_in = -1", "s.toml:1:11: `lead_in` must be 0 seconds or more"),
         ("lead_in = 601", "s.toml:1:11: `lead_in` must be at most 600 seconds"),
@@ -332,8 +343,47 @@ def test_config_reports_a_broken_file_with_locations(
     assert (code, out) == (1, "")
     assert err == (
         f"{path}:2:1: unknown setting `ratee`; did you mean `rate`?\n"
-        f"{path}:3:10: `volume` must be from 0.0 (silent) to 1.0 (full)\n"
+        f"{path}:3:10: `volume` must be above 0 and at most 1.0 (full)\n"
     )
+
+
+def test_a_silent_voice_volume_is_a_located_error_in_config(
+    config_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``volume = 0.0`` was accepted here, then failed every voiced command without a
+    location: now `config` points at it, and so does every command that reads the file."""
+    config_dir.mkdir()
+    path = config_dir / "settings.toml"
+    path.write_text("volume = 0.0\n")
+    expected = (
+        f"{path}:1:10: `volume` must be above 0 and at most 1.0 (full); for chimes without a "
+        "voice, play or export with --no-voice\n"
+    )
+    assert run_main(["config"], capsys) == (1, "", expected)
+    assert run_main(["script", "quick-start"], capsys) == (1, "", expected)
+
+
+def test_silent_chimes_are_a_setting() -> None:
+    assert parse_settings(b"chime_volume = 0.0\n", Path("s.toml")).settings.chime_volume == 0.0
+
+
+def test_the_voice_limits_are_the_engines() -> None:
+    """The settings file, the options and the engine take their limits from one place."""
+    from voicecoach import limits
+    from voicecoach.voice_engine import VoiceSettings
+
+    for volume in (limits.MAX_VOLUME, 0.01):
+        assert VoiceSettings(volume=volume).volume == volume
+        assert parse_settings(f"volume = {volume}".encode(), Path("s")).settings.volume == volume
+    for rate in (limits.MIN_RATE, limits.MAX_RATE):
+        assert VoiceSettings(rate=rate).rate == rate
+        assert parse_settings(f"rate = {rate}".encode(), Path("s")).settings.rate == rate
+    for rate in (limits.MIN_RATE - 1, limits.MAX_RATE + 1):
+        with pytest.raises(SettingsError):
+            VoiceSettings(rate=rate)
+        assert problems_of(f"rate = {rate}") != []
+    with pytest.raises(SettingsError, match=r"above 0 and at most 1\.0"):
+        VoiceSettings(volume=0.0)
 
 
 def test_config_init_writes_the_file_then_refuses(

@@ -305,6 +305,8 @@ def test_the_server_and_its_children_end_with_a_parent_killed_outright(tmp_path:
     finally:
         parent.kill()
         parent.wait(timeout=10)
+        if parent.stdout is not None:
+            parent.stdout.close()
     wait_for(lambda: not any(alive(p) for p in [pid, *busy]), 10, "a synthesis process lived on")
 
 

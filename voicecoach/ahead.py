@@ -7,13 +7,10 @@ import threading
 from collections.abc import Iterator
 
 import numpy as np
-import numpy.typing as npt
 
 from voicecoach.cuescript import SAMPLE_RATE
+from voicecoach.samples import Audio, Pcm
 from voicecoach.stream import Feed
-
-Audio = npt.NDArray[np.float32]
-Pcm = npt.NDArray[np.int16]
 
 TICK = 0.05
 """Longest wait between checks of the keyboard, the device and the status line."""

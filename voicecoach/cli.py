@@ -17,12 +17,14 @@ from voicecoach.cliparams import MAX_HISTORY_LIMIT, Count, Factor, Level, Name, 
 from voicecoach.compiler import SpeechTimer, compile_routine, estimate_speech_samples
 from voicecoach.errors import (
     ExitCode,
+    OverrideError,
     RoutineError,
     RoutineNotFound,
     SettingsError,
+    StdoutError,
     VoicecoachError,
 )
-from voicecoach.files import StdoutError, ensure_standard_streams, guard_stdout
+from voicecoach.files import ensure_standard_streams, guard_stdout
 from voicecoach.library import (
     Library,
     describe_routine,
@@ -30,6 +32,7 @@ from voicecoach.library import (
     format_timeline,
     looks_like_path,
 )
+from voicecoach.limits import MAX_RATE, MIN_RATE, RATE_TEXT, VOLUME_TEXT
 from voicecoach.signals import exit_on_termination, exit_status
 from voicecoach.speech import VoiceSettings
 from voicecoach.text import shown, shown_lines
@@ -42,6 +45,17 @@ if TYPE_CHECKING:
     from voicecoach.warmstart import Launch
 
 FC = TypeVar("FC", bound=Callable[..., Any])
+
+OPTIONS: dict[str, str] = {
+    "hold": "--hold",
+    "hold_scale": "--hold-scale",
+    "reps": "--reps",
+    "rest": "--rest",
+    "rounds": "--rounds",
+    "lead_in": "--lead-in",
+    "chime_gain": "--chime-volume",
+}
+"""The option that sets each session value, for the library's messages (OverrideError)."""
 
 
 class VoicecoachGroup(click.Group):
@@ -142,13 +156,13 @@ def voice_options(func: FC) -> FC:
     )
     @click.option(
         "--rate",
-        type=Count(50, 500),
-        help="Speaking rate in words per minute (50 to 500).",
+        type=Count(MIN_RATE, MAX_RATE),
+        help=f"Speaking rate, {RATE_TEXT}.",
     )
     @click.option(
         "--volume",
         type=Level(),
-        help="Loudness of the voice, above 0 up to 1.0 (full).",
+        help=f"Loudness of the voice, {VOLUME_TEXT}.",
     )
     @functools.wraps(func)
     def wrapper(
@@ -266,8 +280,8 @@ def session_options(func: FC) -> FC:
                 rounds=rounds,
                 lead_in=lead_in if lead_in is not None else saved.lead_in,
             )
-        except SettingsError as err:
-            raise click.UsageError(str(err)) from None
+        except OverrideError as err:
+            raise click.UsageError(err.named(OPTIONS)) from None
         kwargs["options"] = SessionOptions(
             overrides=overrides,
             compile_options=CompileOptions(
@@ -287,7 +301,7 @@ def session_routine(routine: str, options: SessionOptions) -> Routine:
     from voicecoach.overrides import apply_overrides, unused_overrides
 
     loaded = current_library().load(routine)
-    for note in unused_overrides(loaded, options.overrides):
+    for note in unused_overrides(loaded, options.overrides, OPTIONS):
         click.echo(shown(f"Note: {note}"), err=True)
     return apply_overrides(loaded, options.overrides)
 
@@ -682,6 +696,8 @@ def _run(argv: list[str] | None, debug: bool, launch: Launch | None = None) -> N
         )
         sys.stdout.flush()  # here, not at exit, where a failure would be a traceback
     except VoicecoachError as err:
+        if isinstance(err, OverrideError):  # the library names values, the CLI its options
+            err = SettingsError(err.named(OPTIONS))
         for line in err.lines():
             click.echo(shown(line), err=True)
         sys.exit(ExitCode.ERROR)
@@ -696,7 +712,7 @@ def _run(argv: list[str] | None, debug: bool, launch: Launch | None = None) -> N
     except click.ClickException as exc:
         vars(exc)["message"] = shown(exc.message)  # a value quoted from the command line
         exc.show()
-        sys.exit(exc.exit_code)
+        sys.exit(ExitCode.USAGE if isinstance(exc, click.UsageError) else ExitCode.ERROR)
     except BrokenPipeError:
         _silence_stdout()
         sys.exit(ExitCode.OK)

@@ -7,6 +7,22 @@ the work starts, then worked: reps counted to the tempo, holds and timed work fr
 (names, sides, counts) pushes the timeline; call-outs that merely help (halfway, seconds
 left, countdowns, "get ready") are placed only where they fit, so nothing ever overlaps.
 
+The timing rules every compiled session keeps (the routine format's contract, "What a
+session sounds like" in docs/routine-format.md); ``check_script`` checks them and each of
+its messages starts with the rule's name:
+
+1. **no overlap**: nothing talks over anything; each cue ends before the next begins.
+2. **exact holds**: a hold of H seconds runs from the onset of its ``hold`` chime to the
+   onset of its ``release`` chime exactly H seconds later, with only time guidance
+   (halfway, seconds left, a final count) between them.
+3. **sides announced**: between the two sides of a set, a ``switch`` chime, then speech
+   naming the side now starting.
+4. **named first**: every exercise is named before its work begins and begins a chapter
+   titled with its name.
+5. **end marked**: a ``done`` chime follows the last piece of work, and nothing after it.
+6. **no screen needed**: every change of state (work, each rep, side, set, rest, round,
+   the next exercise, the end) is announced by voice, or without a voice by its chime.
+
 Roles of the cues (``Cue.role``): ``title``, ``intro``, ``round``, ``name``, ``cue``,
 ``why``, ``plan``, ``side``, ``get-ready``, ``countdown``, ``hold``, ``release``,
 ``callout``, ``count``, ``phase``, ``switch``, ``set``, ``rest``, ``next-up``, ``end``,
@@ -23,6 +39,14 @@ from voicecoach import sounds
 from voicecoach.cuescript import SAMPLE_RATE, Chapter, Cue, CueScript, CueType, to_samples
 from voicecoach.phrases import ENGLISH, Phrases, phrases_for, sentence
 from voicecoach.routine import Exercise, Routine, WorkKind
+
+# The timing rules' names (see the module's docstring), which start check_script's messages.
+NO_OVERLAP = "no overlap (rule 1)"
+EXACT_HOLDS = "exact holds (rule 2)"
+SIDES_ANNOUNCED = "sides announced (rule 3)"
+NAMED_FIRST = "named first (rule 4)"
+END_MARKED = "end marked (rule 5)"
+NO_SCREEN = "no screen needed (rule 6)"
 
 SpeechTimer = Callable[[str], int]
 """Phrase text -> its spoken length in samples."""
@@ -95,7 +119,7 @@ spoken role (the texts, "get ready", time call-outs) is left out. Side changes k
 ``switch`` chime, holds their chimes. A count, a phase and a countdown each get their own
 tone, so a listener can still tell a new rep from the second half of one, and both from
 the seconds running out; a rest, a new set (or round) and a new exercise are told apart
-the same way, so every change of state still sounds (rule 6)."""
+the same way, so every change of state still sounds (rule 6, no screen needed)."""
 
 LAST_COUNT_TONE = "last"
 """Without a voice, the last rep of several is counted with this tone ("Last one")."""
@@ -608,7 +632,7 @@ def compile_routine(
 # -- checking the timing rules -----------------------------------------------------------
 
 TIME_GUIDANCE_ROLES = frozenset({"callout", "countdown"})
-"""The only cues allowed between a ``hold`` and its ``release`` chime (rule 2)."""
+"""The only cues allowed between a ``hold`` and its ``release`` chime (rule 2, exact holds)."""
 
 WORK_ROLES = frozenset({"count", "phase", "hold", "release"})
 """Cues that are part of the work itself."""
@@ -627,11 +651,11 @@ def check_script(script: CueScript, routine: Routine | None = None) -> list[str]
     """Every broken timing rule of ``script``, as sentences; empty when all rules hold.
 
     Without ``routine`` the rules are checked from the script alone; with it, also that
-    holds last exactly as written and that rule 6 holds: every rep is counted, every rest,
-    set, round and first side of a set announced, and every rest followed by what comes
-    next. A script without any speech (compiled with ``voice=False``) is held to the same
-    rules through its chimes (``TONES``): a side is its ``switch`` chime, a rest its
-    ``rest`` chime, a set or round its ``set`` chime.
+    holds last exactly as written and that rule 6 (no screen needed) holds: every rep is
+    counted, every rest, set, round and first side of a set announced, and every rest
+    followed by what comes next. A script without any speech (compiled with
+    ``voice=False``) is held to the same rules through its chimes (``TONES``): a side is
+    its ``switch`` chime, a rest its ``rest`` chime, a set or round its ``set`` chime.
     """
     problems: list[str] = []
     voiced = any(c.type is CueType.SPEECH for c in script.cues)
@@ -661,38 +685,45 @@ def _check_order(script: CueScript, problems: list[str]) -> None:
             problems.append(f"cues out of order: {_describe(cue)} after {_describe(before)}")
         elif before.end > cue.start:
             problems.append(
-                f"rule 1: {_describe(before)} still sounds when {_describe(cue)} starts"
+                f"{NO_OVERLAP}: {_describe(before)} still sounds when {_describe(cue)} starts"
             )
     if cues and script.length < max(c.end for c in cues):
         problems.append(f"the script's length {script.duration}s ends before its last cue")
 
 
 def _check_holds(script: CueScript, problems: list[str]) -> list[int]:
-    """Rule 2; returns each hold's span in samples, in order."""
+    """Rule 2, exact holds; returns each hold's span in samples, in order."""
     spans: list[int] = []
     hold: Cue | None = None
     for cue in script.cues:
         if _is_chime(cue, "hold"):
             if hold is not None:
-                problems.append(f"rule 2: {_describe(cue)} inside the hold from {hold.at:.3f}s")
+                problems.append(
+                    f"{EXACT_HOLDS}: {_describe(cue)} inside the hold from {hold.at:.3f}s"
+                )
             hold = cue
         elif _is_chime(cue, "release"):
             if hold is None:
-                problems.append(f"rule 2: {_describe(cue)} without a hold before it")
+                problems.append(f"{EXACT_HOLDS}: {_describe(cue)} without a hold before it")
             else:
                 spans.append(cue.start - hold.start)
                 if hold.end > cue.start:
-                    problems.append(f"rule 1: hold chime at {hold.at:.3f}s runs into its release")
+                    problems.append(
+                        f"{NO_OVERLAP}: hold chime at {hold.at:.3f}s runs into its release"
+                    )
             hold = None
         elif hold is not None and cue.role not in TIME_GUIDANCE_ROLES:
-            problems.append(f"rule 2: {_describe(cue)} is not time guidance but sits in a hold")
+            problems.append(
+                f"{EXACT_HOLDS}: {_describe(cue)} is not time guidance but sits in a hold"
+            )
     if hold is not None:
-        problems.append(f"rule 2: the hold from {hold.at:.3f}s is never released")
+        problems.append(f"{EXACT_HOLDS}: the hold from {hold.at:.3f}s is never released")
     return spans
 
 
 def _check_sides(script: CueScript, voiced: bool, problems: list[str]) -> None:
-    """Rule 3: between two sides of one set, a switch chime, then speech naming the side."""
+    """Rule 3, sides announced: between two sides of one set, a switch chime, then speech
+    naming the side."""
     cues = script.cues
     last: dict[tuple[int | None, int | None, int | None], tuple[int, str | None]] = {}
     for k, cue in enumerate(cues):
@@ -714,13 +745,13 @@ def _check_sides(script: CueScript, voiced: bool, problems: list[str]) -> None:
         )
         if not named:
             problems.append(
-                f"rule 3: side {cue.side!r} starts at {cue.at:.3f}s without a switch chime "
-                "and then its name"
+                f"{SIDES_ANNOUNCED}: side {cue.side!r} starts at {cue.at:.3f}s without a switch "
+                "chime and then its name"
             )
 
 
 def _check_chapters(script: CueScript, problems: list[str]) -> None:
-    """Rule 4: every exercise is named before its work and begins a chapter."""
+    """Rule 4, named first: every exercise is named before its work and begins a chapter."""
     names: dict[tuple[int | None, int | None], Cue] = {}
     first_work: dict[tuple[int | None, int | None], Cue] = {}
     for cue in script.cues:
@@ -729,6 +760,22 @@ def _check_chapters(script: CueScript, problems: list[str]) -> None:
             names[key] = cue
         if cue.role in WORK_ROLES and key not in first_work:
             first_work[key] = cue
+    _check_chapter_names(script, names, problems)
+    titled = {(c.exercise, c.round) for c in script.chapters}
+    for key, work in first_work.items():
+        name = names.get(key)
+        if key not in titled:
+            problems.append(f"{NAMED_FIRST}: the work at {work.at:.3f}s has no chapter")
+        if name is None or name.end > work.start:
+            problems.append(
+                f"{NAMED_FIRST}: the work at {work.at:.3f}s is not named before it starts"
+            )
+
+
+def _check_chapter_names(
+    script: CueScript, names: dict[tuple[int | None, int | None], Cue], problems: list[str]
+) -> None:
+    """The chapters follow each other, each with its exercise's name cue inside it."""
     chapters = script.chapters
     for k, chapter in enumerate(chapters):
         label = f"chapter {chapter.title!r} (round {chapter.round})"
@@ -738,34 +785,27 @@ def _check_chapters(script: CueScript, problems: list[str]) -> None:
             problems.append(f"{label} runs into the next chapter")
         name = names.get((chapter.exercise, chapter.round))
         if name is None:
-            problems.append(f"rule 4: {label} has no name cue")
+            problems.append(f"{NAMED_FIRST}: {label} has no name cue")
             continue
         if name.type is CueType.SPEECH and name.text != sentence(chapter.title):
-            problems.append(f"rule 4: {label} is announced as {name.text!r}")
+            problems.append(f"{NAMED_FIRST}: {label} is announced as {name.text!r}")
         if not chapter.start <= name.start < chapter.end:
-            problems.append(f"rule 4: the name of {label} is outside its chapter")
+            problems.append(f"{NAMED_FIRST}: the name of {label} is outside its chapter")
     if chapters and chapters[-1].end != script.length:
         problems.append("the last chapter does not end with the session")
-    titled = {(c.exercise, c.round) for c in chapters}
-    for key, work in first_work.items():
-        name = names.get(key)
-        if key not in titled:
-            problems.append(f"rule 4: the work at {work.at:.3f}s has no chapter")
-        if name is None or name.end > work.start:
-            problems.append(f"rule 4: the work at {work.at:.3f}s is not named before it starts")
 
 
 def _check_end(script: CueScript, problems: list[str]) -> None:
-    """Rule 5: a done chime follows the last piece of work, and nothing follows it."""
+    """Rule 5, end marked: a done chime follows the last piece of work, and nothing follows it."""
     done = [c for c in script.cues if _is_chime(c, "done")]
     if len(done) != 1:
-        problems.append(f"rule 5: {len(done)} done chimes instead of one")
+        problems.append(f"{END_MARKED}: {len(done)} done chimes instead of one")
         return
     if script.cues[-1] is not done[0]:
-        problems.append(f"rule 5: {_describe(script.cues[-1])} comes after the done chime")
+        problems.append(f"{END_MARKED}: {_describe(script.cues[-1])} comes after the done chime")
     work_end = max((c.end for c in script.cues if c.role in WORK_ROLES), default=0)
     if work_end > done[0].start:
-        problems.append("rule 5: the done chime starts before the last work has ended")
+        problems.append("end marked (rule 5): the done chime starts before the last work has ended")
 
 
 def _expected_spans(routine: Routine) -> list[int]:
@@ -784,7 +824,8 @@ def _expected_spans(routine: Routine) -> list[int]:
 def _check_against(
     script: CueScript, routine: Routine, spans: list[int], voiced: bool, problems: list[str]
 ) -> None:
-    """Rules 2, 4 and 6 measured against the routine the script was compiled from."""
+    """Rules 2, 4 and 6 (exact holds, named first, no screen needed), measured against the
+    routine the script was compiled from."""
     expected = _expected_spans(routine)
     if spans != expected:
         wrong = next(
@@ -792,7 +833,7 @@ def _check_against(
             min(len(spans), len(expected)),
         )
         problems.append(
-            f"rule 2: {len(spans)} holds where the routine has {len(expected)}, "
+            f"{EXACT_HOLDS}: {len(spans)} holds where the routine has {len(expected)}, "
             f"or hold {wrong + 1} is not exact"
         )
     titles = [(c.title, c.exercise, c.round) for c in script.chapters]
@@ -802,7 +843,9 @@ def _check_against(
         for i, ex in enumerate(routine.exercises)
     ]
     if titles != want:
-        problems.append("rule 4: the chapters are not one per exercise and round, in order")
+        problems.append(
+            "named first (rule 4): the chapters are not one per exercise and round, in order"
+        )
     _check_announced(script, routine, voiced, problems)
 
 
@@ -813,61 +856,80 @@ _Key = tuple[int | None, int | None, int | None, str | None]
 def _check_announced(
     script: CueScript, routine: Routine, voiced: bool, problems: list[str]
 ) -> None:
-    """Rule 6, with or without a voice: every rep is counted, and every set, side, rest,
-    round and next exercise is announced (in words, or by its own chime)."""
+    """Rule 6, no screen needed, with or without a voice: every rep is counted, and every
+    set, side, rest, round and next exercise is announced (in words, or by its chime)."""
     cues = script.cues
     seen: dict[tuple[str, _Key], int] = {}
     for cue in cues:
         role = "switch" if _is_chime(cue, "switch") else cue.role
         key = (role, (cue.round, cue.exercise, cue.set, cue.side))
         seen[key] = seen.get(key, 0) + 1
-
-    def heard(
-        role: str, rnd: int | None, i: int | None, set_no: int | None, side: str | None
-    ) -> int:
-        return seen.get((role, (rnd, i, set_no, side)), 0)
-
-    def anywhere(role: str, rnd: int, i: int) -> int:
-        return sum(n for (r, key), n in seen.items() if r == role and key[:2] == (rnd, i))
-
+    heard = _Heard(seen)
     total = len(routine.exercises) * routine.rounds
     for rnd in range(1, routine.rounds + 1):
         if routine.rounds > 1 and heard("round", rnd, None, None, None) != 1:
-            problems.append(f"rule 6: round {rnd} is not announced")
+            problems.append(f"{NO_SCREEN}: round {rnd} is not announced")
         for i, ex in enumerate(routine.exercises):
             where = f"{ex.name!r} in round {rnd}"
-            first_side = ex.sides[0] if ex.sides else None
             for set_no in range(1, ex.sets + 1):
-                set_key = set_no if ex.sets > 1 else None
-                if ex.work is WorkKind.REPS:
-                    for side in ex.sides or (None,):
-                        counted = heard("count", rnd, i, set_key, side)
-                        if counted != ex.reps:
-                            problems.append(
-                                f"rule 6: {where} counts {counted} reps "
-                                f"of {ex.reps} (set {set_no}, side {side})"
-                            )
-                if set_no > 1:
-                    if heard("set", rnd, i, set_key, first_side) != 1:
-                        problems.append(f"rule 6: set {set_no} of {where} is not announced")
-                    if ex.set_rest > 0 and heard("rest", rnd, i, set_key, first_side) != 1:
-                        problems.append(
-                            f"rule 6: the rest before set {set_no} of {where} is not announced"
-                        )
-                if first_side is not None:
-                    # Each set starts on the first side: named aloud, or (after the first
-                    # set, without a voice) the switch chime back to it.
-                    role = "side" if voiced else "switch"
-                    if (voiced or set_no > 1) and heard(role, rnd, i, set_key, first_side) != 1:
-                        problems.append(
-                            f"rule 6: set {set_no} of {where} does not say it starts on "
-                            f"{first_side!r}"
-                        )
-            if anywhere("set", rnd, i) != ex.sets - 1:
-                problems.append(f"rule 6: {where} does not announce each set after the first")
+                _check_set(heard, ex, (rnd, i, set_no), where, voiced, problems)
+            if heard.anywhere("set", rnd, i) != ex.sets - 1:
+                problems.append(f"{NO_SCREEN}: {where} does not announce each set after the first")
             last = (rnd - 1) * len(routine.exercises) + i + 1 == total
             if ex.rest > 0 and not last:
                 _check_rest(cues, rnd, i, where, voiced and ex.rest >= NEXT_UP_MIN_REST, problems)
+
+
+@dataclass(frozen=True)
+class _Heard:
+    """How many cues of each role the script has at each place."""
+
+    seen: dict[tuple[str, _Key], int]
+
+    def __call__(
+        self, role: str, rnd: int | None, i: int | None, set_no: int | None, side: str | None
+    ) -> int:
+        return self.seen.get((role, (rnd, i, set_no, side)), 0)
+
+    def anywhere(self, role: str, rnd: int, i: int) -> int:
+        return sum(n for (r, key), n in self.seen.items() if r == role and key[:2] == (rnd, i))
+
+
+def _check_set(
+    heard: _Heard,
+    ex: Exercise,
+    at: tuple[int, int, int],
+    where: str,
+    voiced: bool,
+    problems: list[str],
+) -> None:
+    """Rule 6 (no screen needed) for set ``at`` (round, exercise index, set number) of ``ex``."""
+    rnd, i, set_no = at
+    first_side = ex.sides[0] if ex.sides else None
+    set_key = set_no if ex.sets > 1 else None
+    if ex.work is WorkKind.REPS:
+        for side in ex.sides or (None,):
+            counted = heard("count", rnd, i, set_key, side)
+            if counted != ex.reps:
+                problems.append(
+                    f"{NO_SCREEN}: {where} counts {counted} reps "
+                    f"of {ex.reps} (set {set_no}, side {side})"
+                )
+    if set_no > 1:
+        if heard("set", rnd, i, set_key, first_side) != 1:
+            problems.append(f"{NO_SCREEN}: set {set_no} of {where} is not announced")
+        if ex.set_rest > 0 and heard("rest", rnd, i, set_key, first_side) != 1:
+            problems.append(
+                f"{NO_SCREEN}: the rest before set {set_no} of {where} is not announced"
+            )
+    if first_side is not None:
+        # Each set starts on the first side: named aloud, or (after the first set, without
+        # a voice) the switch chime back to it.
+        role = "side" if voiced else "switch"
+        if (voiced or set_no > 1) and heard(role, rnd, i, set_key, first_side) != 1:
+            problems.append(
+                f"{NO_SCREEN}: set {set_no} of {where} does not say it starts on {first_side!r}"
+            )
 
 
 def _check_rest(
@@ -885,7 +947,7 @@ def _check_rest(
         None,
     )
     if k is None:
-        problems.append(f"rule 6: the rest after {where} is not announced")
+        problems.append(f"{NO_SCREEN}: the rest after {where} is not announced")
         return
     after = next((c for c in cues[k + 1 :] if c.role != "round"), None)
     if after is None:
@@ -895,4 +957,4 @@ def _check_rest(
     else:
         said_next = after.role in {"next-up", "name"}
     if not said_next:
-        problems.append(f"rule 6: the rest after {where} does not say what comes next")
+        problems.append(f"{NO_SCREEN}: the rest after {where} does not say what comes next")

@@ -411,11 +411,6 @@ def ensure_standard_streams() -> None:
                 pass
 
 
-class StdoutError(OSError):
-    """Writing to standard output failed (a full disk, ``/dev/full``, a vanished device);
-    a closed pipe stays a BrokenPipeError."""
-
-
 class _GuardedStdout(io.FileIO):
     def write(self, data: Any) -> int:
         try:
@@ -423,6 +418,8 @@ class _GuardedStdout(io.FileIO):
         except BrokenPipeError:
             raise
         except OSError as err:
+            from voicecoach.errors import StdoutError
+
             raise StdoutError(err.errno, err.strerror) from None
 
 

@@ -12,7 +12,6 @@ at 23:30 on a Sunday counts for the week the person lived it in.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -22,14 +21,14 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Protocol, TypeVar, runtime_checkable
 
-import platformdirs
-
+from voicecoach import paths
 from voicecoach.cuescript import CueScript, to_seconds
+from voicecoach.durations import format_clock
 from voicecoach.errors import HistoryError, UnusableFileError
 from voicecoach.files import regular_or_missing
 
-APP_NAME = "voicecoach"
-DATA_DIR_ENV = "VOICECOACH_DATA_DIR"
+APP_NAME = paths.APP_NAME
+DATA_DIR_ENV = paths.DATA_DIR_ENV
 HISTORY_FILE = "history.sqlite3"
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_SECONDS = 30.0
@@ -53,10 +52,8 @@ CREATE INDEX IF NOT EXISTS sessions_started ON sessions (started_at);
 
 
 def data_dir() -> Path:
-    override = os.environ.get(DATA_DIR_ENV)
-    if override:
-        return Path(override).expanduser()
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    """The folder holding the history (``voicecoach.paths``)."""
+    return Path(paths.data_dir())
 
 
 def history_path() -> Path:
@@ -409,21 +406,13 @@ def _reason(error: Exception | None) -> str:
     return f"unexpected error ({type(error).__name__}: {error})"
 
 
-def _clock_text(seconds: float) -> str:
-    """Seconds as m:ss (h:mm:ss past an hour), the way a session's length is read."""
-    whole = max(0, round(seconds))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 def _outcome(session: Session) -> str:
     if session.completed:
-        return f"completed ({_clock_text(session.total_seconds)})"
+        return f"completed ({format_clock(session.total_seconds)})"
     if not session.finished:
         return "no end recorded"
     where = f' in "{session.chapter}"' if session.chapter else ""
-    reached, total = _clock_text(session.reached_seconds), _clock_text(session.total_seconds)
+    reached, total = format_clock(session.reached_seconds), format_clock(session.total_seconds)
     return f"stopped at {reached} of {total}{where}"
 
 

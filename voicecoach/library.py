@@ -18,16 +18,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from voicecoach import resources, settings
+from voicecoach import paths, resources
 from voicecoach.compiler import SpeechTimer, compile_routine, estimate_speech_samples
 from voicecoach.cuescript import Cue, CueScript, CueType, to_seconds
+from voicecoach.durations import format_clock, format_duration
 from voicecoach.errors import RoutineError, RoutineNotFound
 from voicecoach.limits import check_compiled
-from voicecoach.routine import Exercise, Routine, WorkKind, load_routine
+from voicecoach.routine import ID_PATTERN, Exercise, Routine, WorkKind, load_routine
 from voicecoach.text import shown
 
 DEFAULT_ROUTINE = "lower-back-essentials"
-ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
 SUFFIXES = (".yaml", ".yml")
 DEFAULT_SIDES = ("left", "right")
 WRAP = 88
@@ -36,7 +36,7 @@ WRAP = 88
 def user_routines_dir() -> Path:
     """The user's own routine folder: ``routines`` in the config folder, so
     ``~/.config/voicecoach/routines`` on Linux unless ``VOICECOACH_CONFIG_DIR`` moves it."""
-    return settings.config_dir() / "routines"
+    return Path(paths.user_routines_dir())
 
 
 def _is_file(path: Path) -> bool:
@@ -268,26 +268,6 @@ def _measure(entry: Entry, folder: Path, speech: SpeechTimer) -> Entry:
 
 
 # --- putting routines and scripts into words -------------------------------------------
-
-
-def format_clock(seconds: float, decimals: int = 0) -> str:
-    """``m:ss`` (``h:mm:ss`` from an hour), with ``decimals`` digits of the second."""
-    scale = 10**decimals
-    whole, fraction = divmod(round(seconds * scale), scale)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-    return f"{text}.{fraction:0{decimals}d}" if decimals else text
-
-
-def format_duration(seconds: float) -> str:
-    """A duration as people say it: ``30 s``, ``2.5 s``, ``1 min``, ``1 min 30 s``."""
-    minutes, secs = divmod(round(seconds, 2), 60)
-    if minutes and not secs:
-        return f"{minutes:g} min"
-    if minutes:
-        return f"{minutes:g} min {secs:g} s"
-    return f"{secs:g} s"
 
 
 def describe_work(exercise: Exercise) -> str:

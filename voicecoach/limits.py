@@ -13,16 +13,20 @@ limits are checked on the session, in two steps, each before the expensive one:
    one runs on the script compiled with estimated phrase lengths before any speech is
    synthesized, and again on the real lengths before any audio is rendered.
 
-This module depends on nothing else in voicecoach but the error family, so the routine
+It also holds the voice's limits (speaking rate and volume), which the command line, the
+settings file and the voice engine all check.
+
+This module depends on nothing else in voicecoach but the error family (and the
+stdlib-only ``durations``), so the routine
 loader can use it as well as the stages after the compiler.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Final, Protocol
 
+from voicecoach.durations import format_span_up
 from voicecoach.errors import Problem, RoutineError
 
 MAX_ROUTINE_SECONDS: Final = 4 * 3600.0
@@ -33,6 +37,27 @@ call-out. A 4-hour session of 30-second holds has about 5,000; compiling 10,000 
 estimated lengths takes about a quarter of a second, so `validate` stays under one."""
 MAX_COUNT: Final = MAX_CUES
 """The largest ``reps``, ``sets`` or ``rounds`` (each one makes at least one sound)."""
+
+MIN_RATE: Final = 50
+MAX_RATE: Final = 500
+"""The speaking rates accepted everywhere (options, settings file, engine), in words per
+minute."""
+RATE_TEXT: Final = f"{MIN_RATE} to {MAX_RATE} words per minute"
+MAX_VOLUME: Final = 1.0
+"""The voice's volume is above 0 and at most this. A silent voice is refused rather than
+taken as "no voice": ``--no-voice`` says that, and skips the engine altogether."""
+VOLUME_TEXT: Final = "above 0 and at most 1.0 (full)"
+SILENT_VOICE_HINT: Final = "for chimes without a voice, play or export with --no-voice"
+
+
+def rate_ok(rate: int) -> bool:
+    return MIN_RATE <= rate <= MAX_RATE
+
+
+def volume_ok(volume: float) -> bool:
+    """Whether ``volume`` is a voice volume voicecoach speaks at (NaN is not)."""
+    return 0.0 < volume <= MAX_VOLUME
+
 
 _SAMPLE_RATE: Final = 22_050  # the cue script's clock (voicecoach.cuescript.SAMPLE_RATE)
 
@@ -137,21 +162,14 @@ class _Script(Protocol):
     def cues(self) -> Sequence[object]: ...
 
 
-def _hours(samples: int) -> str:
-    seconds = samples / _SAMPLE_RATE
-    if seconds >= 100 * 3600:
-        return f"about {seconds / 3600:,.0f} hours"
-    minutes = math.ceil(seconds / 60)  # over 4 hours never shows as "4 h 0 min"
-    return f"{minutes // 60} h {minutes % 60} min"
-
-
 def compiled_problem(script: _Script, fix: str = "shorten the routine") -> str | None:
     """What makes a compiled session too large, or None; ``fix`` ends the message."""
     if len(script.cues) > MAX_CUES:
         return too_many_sounds(len(script.cues))
     if script.length > MAX_ROUTINE_SECONDS * _SAMPLE_RATE:
+        length = format_span_up(script.length / _SAMPLE_RATE)
         return (
-            f"the session runs {_hours(script.length)} with its speech and chimes, more than "
+            f"the session runs {length} with its speech and chimes, more than "
             f"the 4-hour limit (spoken counts and call-outs stretch reps and pauses too short "
             f"for them); {fix}"
         )
@@ -179,11 +197,19 @@ def check_compiled(script: _Script, routine: _Located) -> None:
 __all__ = [
     "MAX_COUNT",
     "MAX_CUES",
+    "MAX_RATE",
     "MAX_ROUTINE_SECONDS",
+    "MAX_VOLUME",
+    "MIN_RATE",
+    "RATE_TEXT",
+    "SILENT_VOICE_HINT",
+    "VOLUME_TEXT",
     "check_compiled",
     "compiled_problem",
     "exercise_sound_bound",
+    "rate_ok",
     "sound_bound",
     "sound_problem",
     "too_many_sounds",
+    "volume_ok",
 ]

@@ -23,10 +23,12 @@ What each override changes, in the routine format's terms:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 
 from voicecoach.compiler import CompileOptions, compile_routine, estimate_speech_samples
-from voicecoach.errors import SettingsError
+from voicecoach.durations import format_span
+from voicecoach.errors import OverrideError, SettingsError
 from voicecoach.limits import MAX_COUNT, MAX_CUES, compiled_problem, sound_bound, too_many_sounds
 from voicecoach.routine import (
     MAX_DURATION,
@@ -38,39 +40,32 @@ from voicecoach.routine import (
 )
 from voicecoach.speech import VoiceSettings
 
-OPTION_NAMES: dict[str, str] = {
-    "hold": "--hold",
-    "hold_scale": "--hold-scale",
-    "reps": "--reps",
-    "rest": "--rest",
-    "rounds": "--rounds",
-    "lead_in": "--lead-in",
+NAMES: Mapping[str, str] = {
+    "hold": "hold",
+    "hold_scale": "hold scale",
+    "reps": "reps",
+    "rest": "rest",
+    "rounds": "rounds",
+    "lead_in": "lead-in",
+    "chime_gain": "a chime volume for the session",
 }
-"""The command-line option that sets each override, for messages."""
+"""What the messages call each session value (a field of Overrides or SessionOptions)."""
 
 
-def _seconds_text(seconds: float) -> str:
-    """``90`` as ``1 min 30 s``; long spans in hours."""
-    if not math.isfinite(seconds) or seconds >= 3600 * 10**6:
-        return "over a million hours"
-    whole = round(seconds)
-    if whole < 60:
-        return f"{seconds:g} s" if seconds < 10 else f"{whole} s"
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{hours} h"] if hours else []
-    if minutes:
-        parts.append(f"{minutes} min")
-    if secs:
-        parts.append(f"{secs} s")
-    return " ".join(parts)
+def _error(template: str) -> OverrideError:
+    return OverrideError(template, NAMES)
+
+
+def _literal(text: str) -> str:
+    """``text`` (a routine's name, say) as it is, inside an OverrideError's template."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 @dataclass(frozen=True)
 class Overrides:
     """Timing changes for one session; ``None`` leaves the routine's own value.
 
-    Raises SettingsError for a value the routine format could never hold (a negative
+    Raises OverrideError for a value the routine format could never hold (a negative
     rest, a hold over an hour, no reps) or for ``hold`` together with ``hold_scale``.
     """
 
@@ -82,40 +77,38 @@ class Overrides:
     lead_in: float | None = None
 
     def __post_init__(self) -> None:
-        limit = _seconds_text(MAX_DURATION)
+        limit = format_span(MAX_DURATION)
         if self.hold is not None and not (0 < self.hold <= MAX_DURATION):
-            raise SettingsError(f"--hold must be more than 0 seconds and at most {limit}")
+            raise _error(f"{{hold}} must be more than 0 seconds and at most {limit}")
         if self.hold_scale is not None and not (
             math.isfinite(self.hold_scale) and self.hold_scale > 0
         ):
-            raise SettingsError("--hold-scale must be a factor above 0, such as 0.5 or 1.5")
+            raise _error("{hold_scale} must be a factor above 0, such as 0.5 or 1.5")
         if self.hold is not None and self.hold_scale is not None:
-            raise SettingsError(
-                "--hold and --hold-scale do not go together: --hold sets every hold, "
-                "--hold-scale scales each one; give one of them"
+            raise _error(
+                "{hold} and {hold_scale} do not go together: {hold} sets every hold, "
+                "{hold_scale} scales each one; give one of them"
             )
         for name in ("rest", "lead_in"):
             value = getattr(self, name)
             if value is not None and not (0 <= value <= MAX_DURATION):
-                raise SettingsError(
-                    f"{OPTION_NAMES[name]} must be 0 seconds or more, up to {limit}"
-                )
+                raise _error(f"{{{name}}} must be 0 seconds or more, up to {limit}")
         for name in ("reps", "rounds"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not 1 <= value <= MAX_COUNT):
-                raise SettingsError(
-                    f"{OPTION_NAMES[name]} must be a whole number from 1 to {MAX_COUNT:,}"
-                )
+                raise _error(f"{{{name}}} must be a whole number from 1 to {MAX_COUNT:,}")
 
     def given(self) -> list[str]:
         """The overrides that are set, by field name, in declaration order."""
         return [f.name for f in fields(self) if getattr(self, f.name) is not None]
 
-    def describe(self, names: list[str] | None = None) -> str:
-        """The given options as they are written on the command line: ``--rounds 3``."""
-        return " ".join(
-            f"{OPTION_NAMES[name]} {getattr(self, name):g}" for name in names or self.given()
-        )
+    def describe(self, names: Mapping[str, str] = NAMES) -> str:
+        """The given overrides with their values, each named by ``names``: ``rounds 3``
+        (``--rounds 3`` with the command line's names)."""
+        return self._template().format_map(names)
+
+    def _template(self, given: list[str] | None = None) -> str:
+        return " ".join(f"{{{name}}} {getattr(self, name):g}" for name in given or self.given())
 
 
 def _exercise(ex: Exercise, o: Overrides) -> Exercise:
@@ -148,7 +141,7 @@ def _apply(routine: Routine, o: Overrides) -> Routine:
 def apply_overrides(routine: Routine, overrides: Overrides) -> Routine:
     """``routine`` with ``overrides`` applied (the same object when nothing changes).
 
-    Raises SettingsError, naming the option to lower, when the result breaks the format's
+    Raises OverrideError, naming the value to lower, when the result breaks the format's
     limits: a hold over an hour, or a session over four hours without speech.
     """
     result = _apply(routine, overrides)
@@ -157,21 +150,22 @@ def apply_overrides(routine: Routine, overrides: Overrides) -> Routine:
     if overrides.hold_scale is not None:
         for after in result.exercises:
             if after.work is WorkKind.HOLD and (after.hold or 0.0) > MAX_DURATION:
-                raise SettingsError(
-                    f"--hold-scale {overrides.hold_scale:g} makes the hold of "
-                    f"{after.name.strip()!r} last {_seconds_text(after.hold or 0.0)}, more "
-                    f"than the 1-hour limit; lower --hold-scale"
+                raise _error(
+                    f"{{hold_scale}} {overrides.hold_scale:g} makes the hold of "
+                    f"{_literal(repr(after.name.strip()))} last "
+                    f"{format_span(after.hold or 0.0)}, more than the 1-hour limit; "
+                    "lower {hold_scale}"
                 )
     total = nominal_seconds(result)
     if total > MAX_ROUTINE_SECONDS:
         blamed = _lengthening(routine, overrides, total)
-        lower = " or ".join(OPTION_NAMES[name] for name in blamed) or "the options"
-        raise SettingsError(
-            f"with {overrides.describe()}, {routine.id} runs {_seconds_text(total)} without "
-            f"speech, more than the 4-hour limit; lower {lower}"
+        lower = " or ".join(f"{{{name}}}" for name in blamed) or "the options"
+        raise _error(
+            f"with {overrides._template()}, {_literal(routine.id)} runs "
+            f"{format_span(total)} without speech, more than the 4-hour limit; lower {lower}"
         )
     # The session's size and its length with speech, before anything is synthesized.
-    lower = " or ".join(OPTION_NAMES[name] for name in overrides.given())
+    lower = " or ".join(f"{{{name}}}" for name in overrides.given())
     bound = sound_bound(result.exercises, result.rounds)
     if bound > MAX_CUES:
         problem: str | None = f"{too_many_sounds(bound)}; lower {lower}"
@@ -179,7 +173,7 @@ def apply_overrides(routine: Routine, overrides: Overrides) -> Routine:
         compiled = compile_routine(result, estimate_speech_samples)
         problem = compiled_problem(compiled, f"lower {lower}")
     if problem is not None:
-        raise SettingsError(f"with {overrides.describe()}, {routine.id}: {problem}")
+        raise _error(f"with {overrides._template()}, {_literal(routine.id)}: {problem}")
     return result
 
 
@@ -194,19 +188,23 @@ def _lengthening(routine: Routine, overrides: Overrides, total: float) -> list[s
     return [name for _, name in sorted(gains, key=lambda g: -g[0])]
 
 
-def unused_overrides(routine: Routine, overrides: Overrides) -> list[str]:
+def unused_overrides(
+    routine: Routine, overrides: Overrides, names: Mapping[str, str] = NAMES
+) -> list[str]:
     """A sentence for each override that changes nothing because ``routine`` has no
     exercise of its kind: holds without a held exercise, reps without a counted one."""
     kinds = {ex.work for ex in routine.exercises}
     notes = []
     if WorkKind.HOLD not in kinds:
         notes += [
-            f"{OPTION_NAMES[name]} changes nothing: no exercise of {routine.id} is a hold"
+            f"{names[name]} changes nothing: no exercise of {routine.id} is a hold"
             for name in ("hold", "hold_scale")
             if getattr(overrides, name) is not None
         ]
     if WorkKind.REPS not in kinds and overrides.reps is not None:
-        notes.append(f"--reps changes nothing: no exercise of {routine.id} is counted in reps")
+        notes.append(
+            f"{names['reps']} changes nothing: no exercise of {routine.id} is counted in reps"
+        )
     return notes
 
 
@@ -226,9 +224,9 @@ class SessionOptions:
         if not (0.0 <= self.chime_gain <= 1.0):
             raise SettingsError(f"the chime volume {self.chime_gain:g} is out of range: use 0 to 1")
         if not self.compile_options.voice and self.chime_gain == 0.0:
-            raise SettingsError(
+            raise _error(
                 "without a voice the chimes are all there is, but the chime volume is 0: "
-                "give --chime-volume, or raise chime_volume in the settings file"
+                "give {chime_gain}, or raise chime_volume in the settings file"
             )
 
     @property
@@ -237,7 +235,7 @@ class SessionOptions:
 
 
 __all__ = [
-    "OPTION_NAMES",
+    "NAMES",
     "Overrides",
     "SessionOptions",
     "apply_overrides",

@@ -33,8 +33,6 @@ import numpy as np
 
 from voicecoach.ahead import (
     TICK,
-    Audio,
-    Pcm,
     Renderer,
     pcm_bytes,
     silence,
@@ -42,8 +40,9 @@ from voicecoach.ahead import (
     to_pcm,
 )
 from voicecoach.cuescript import SAMPLE_RATE, CueScript
-from voicecoach.errors import AudioDeviceError
+from voicecoach.errors import AudioDeviceError, Interrupted
 from voicecoach.keys import Controls, NoControls, StatusLine
+from voicecoach.samples import Audio, Pcm
 from voicecoach.signals import exit_on_termination
 from voicecoach.stream import Feed, Stream, StreamError
 from voicecoach.timeline import (
@@ -108,7 +107,7 @@ class PlayResult:
     """Index into ``script.chapters`` of the exercise reached; None before the first."""
 
 
-class PlaybackInterrupted(KeyboardInterrupt):
+class PlaybackInterrupted(Interrupted):
     """Ctrl-C during playback, carrying how far the session got."""
 
     def __init__(self, result: PlayResult) -> None:

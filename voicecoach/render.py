@@ -16,7 +16,6 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
-import numpy.typing as npt
 
 from voicecoach import sounds
 from voicecoach.compiler import (
@@ -29,6 +28,7 @@ from voicecoach.cuescript import SAMPLE_RATE, Cue, CueScript, CueType
 from voicecoach.errors import VoicecoachError
 from voicecoach.limits import check_compiled
 from voicecoach.routine import Routine
+from voicecoach.samples import Audio
 from voicecoach.speech import Speech
 from voicecoach.synth_pool import synthesize_in_parallel
 
@@ -44,7 +44,6 @@ __all__ = [
     "synthesize_in_parallel",
 ]
 
-Audio = npt.NDArray[np.float32]
 ClipSource = Callable[[str], Audio]
 
 DEFAULT_CHUNK = 4096

@@ -30,8 +30,10 @@ from yaml.reader import Reader, ReaderError
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
+from voicecoach.durations import format_span
 from voicecoach.errors import (
     FileTooLargeError,
+    InternalError,
     Problem,
     RoutineError,
     RoutineNotFound,
@@ -142,7 +144,9 @@ _EXERCISE_ONLY_KEYS: Final = ("name", "cue", "why", "phases")
 DEFAULT_KEYS: Final = tuple(key for key in EXERCISE_KEYS if key not in _EXERCISE_ONLY_KEYS)
 KIND_KEYS: Final = ("hold", "reps", "duration")
 
-_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+ID_PATTERN: Final = re.compile(r"[a-z0-9][a-z0-9-]*")
+"""A routine's id, its file's stem: lower-case letters, digits and hyphens (the
+library, ``new`` and the loader all hold ids to it)."""
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]+)*")
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
 _SECONDS_TEXT = re.compile(rf"[+-]?{_NUMBER}")
@@ -323,13 +327,13 @@ class _Rejected(ScalarNode):
         super().__init__("!rejected", "", start_mark, end_mark)
 
 
-class _TooMany(Exception):
+class _TooMany(InternalError):
     def __init__(self, mark: Any) -> None:
         super().__init__("too many values")
         self.mark = mark
 
 
-class _TooDeep(Exception):
+class _TooDeep(InternalError):
     def __init__(self, mark: Any) -> None:
         super().__init__("nested too deeply")
         self.mark = mark
@@ -485,7 +489,7 @@ def _parser_too_deep(err: MarkedYAMLError) -> bool:
     return "nesting depth" in f"{err.problem} {err.context}"
 
 
-class _ParserTooDeep(Exception):
+class _ParserTooDeep(InternalError):
     """libyaml stopped at its own nesting limit before the composer's check."""
 
 
@@ -536,7 +540,7 @@ def _compose_with(
 # --- checking the node tree ---------------------------------------------------------------
 
 
-class _Invalid(Exception):
+class _Invalid(InternalError):
     """A value was wrong; its problem is already recorded."""
 
 
@@ -558,22 +562,6 @@ def _describe(node: Node) -> str:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _describe_seconds(seconds: float) -> str:
-    if not math.isfinite(seconds) or seconds >= 3600 * 10**6:
-        return "over a million hours"
-    if seconds >= 100 * 3600:
-        return f"about {seconds / 3600:,.0f} hours"
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{hours} h"] if hours else []
-    if minutes or (hours and secs):
-        parts.append(f"{minutes} min")
-    if secs or not parts:
-        parts.append(f"{secs} s")
-    return " ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -932,17 +920,8 @@ class _Defaults:
 def _exercise(checker: _Checker, node: Node, number: int, defaults: _Defaults) -> Exercise | None:
     """One exercise from its node, with defaults applied; None if it has problems."""
     where = f"exercise {number}"
-    if isinstance(node, _Rejected):
-        return None
     if not isinstance(node, MappingNode):
-        if isinstance(node, ScalarNode) and node.tag == _NULL:
-            checker.add(node, f"{where} is empty; give it a `name` and its work")
-        else:
-            checker.add(
-                node,
-                f"{where} must be a mapping of keys such as `name:` and `hold:`, "
-                f"not {_describe(node)}",
-            )
+        _not_an_exercise(checker, node, where)
         return None
     before = len(checker.problems)
     entries = checker.entries(node, EXERCISE_KEYS, "exercise")
@@ -969,27 +948,7 @@ def _exercise(checker: _Checker, node: Node, number: int, defaults: _Defaults) -
             checker.add(node, f"{called} needs one of `hold`, `reps` or `duration`")
     work = _WORK_BY_KINDS.get(kinds)  # None after a conflict, which is already reported
 
-    if work in (WorkKind.HOLD, WorkKind.DURATION):
-        for key in ("tempo", "phases"):
-            if key in entries:
-                checker.add(entries[key].key, f"`{key}` applies only to exercises with `reps`")
-    timing: dict[str, Any] = {}
-    if work is WorkKind.REPS:
-        timing["tempo"] = tempo = values.get("tempo", (3.0,))
-        phases = own.get("phases", ())
-        timing["phases"] = phases
-        if phases and "tempo" not in unusable and len(phases) != len(tempo):
-            if "tempo" in entries:
-                origin = ""
-            elif "tempo" in values:
-                origin = " (from `defaults`)"
-            else:
-                origin = " (the default, 3s a rep)"
-            checker.add(
-                entries["phases"].value,
-                f"`phases` has {_count(len(phases), 'item')} but `tempo` has {len(tempo)}{origin}; "
-                f"give one phase per tempo entry",
-            )
+    timing = _rep_timing(checker, work, entries, values, "tempo" in unusable)
 
     if work is None or unusable or len(checker.problems) > before:
         return None
@@ -1006,6 +965,49 @@ def _exercise(checker: _Checker, node: Node, number: int, defaults: _Defaults) -
         duration=values["duration"] if work is WorkKind.DURATION else None,
         **timing,
     )
+
+
+def _not_an_exercise(checker: _Checker, node: Node, where: str) -> None:
+    if isinstance(node, _Rejected):
+        return  # already reported
+    if isinstance(node, ScalarNode) and node.tag == _NULL:
+        checker.add(node, f"{where} is empty; give it a `name` and its work")
+    else:
+        checker.add(
+            node,
+            f"{where} must be a mapping of keys such as `name:` and `hold:`, not {_describe(node)}",
+        )
+
+
+def _rep_timing(
+    checker: _Checker,
+    work: WorkKind | None,
+    entries: dict[str, _Entry],
+    values: dict[str, Any],
+    tempo_broken: bool,
+) -> dict[str, Any]:
+    """``tempo`` and ``phases`` of an exercise of ``work``: checked, and kept for reps."""
+    if work in (WorkKind.HOLD, WorkKind.DURATION):
+        for key in ("tempo", "phases"):
+            if key in entries:
+                checker.add(entries[key].key, f"`{key}` applies only to exercises with `reps`")
+    if work is not WorkKind.REPS:
+        return {}
+    tempo = values.get("tempo", (3.0,))
+    phases = values.get("phases", ())  # never a default: texts have none
+    if phases and not tempo_broken and len(phases) != len(tempo):
+        if "tempo" in entries:
+            origin = ""
+        elif "tempo" in values:
+            origin = " (from `defaults`)"
+        else:
+            origin = " (the default, 3s a rep)"
+        checker.add(
+            entries["phases"].value,
+            f"`phases` has {_count(len(phases), 'item')} but `tempo` has {len(tempo)}{origin}; "
+            f"give one phase per tempo entry",
+        )
+    return {"tempo": tempo, "phases": phases}
 
 
 _WORK_BY_KINDS: Final = {
@@ -1051,6 +1053,39 @@ def _nominal(exercises: tuple[Exercise, ...], rounds: int) -> float:
     return math.inf if math.isnan(total) else total  # an endless count times a zero pause
 
 
+def _defaults(checker: _Checker, node: Node | None) -> _Defaults:
+    """The routine's ``defaults`` (none when ``node`` is None)."""
+    if isinstance(node, MappingNode):
+        entries = checker.entries(node, DEFAULT_KEYS, "defaults")
+        values, broken = _parse_entries(checker, entries, _EXERCISE_PARSERS)
+        if _kind_conflict(checker, entries):
+            broken |= set(KIND_KEYS)
+        return _Defaults(values, entries, broken)
+    if node is not None and not isinstance(node, _Rejected):
+        checker.add(node, f"`defaults` must be a mapping of exercise keys, not {_describe(node)}")
+    return _Defaults({}, {}, set())
+
+
+def _exercises(
+    checker: _Checker, entry: _Entry | None, defaults: _Defaults
+) -> tuple[list[Exercise], list[tuple[int, Node]]]:
+    """The usable exercises, and each one's number and node."""
+    exercises: list[Exercise] = []
+    nodes: list[tuple[int, Node]] = []
+    if entry is None:
+        return exercises, nodes
+    try:
+        items = checker.sequence(entry.value, "`exercises`", "a list of exercises")
+    except _Invalid:
+        items = []
+    for number, item in enumerate(items, start=1):
+        exercise = _exercise(checker, item, number, defaults)
+        if exercise is not None:
+            exercises.append(exercise)
+            nodes.append((number, item))
+    return exercises, nodes
+
+
 def _routine(checker: _Checker, root: Node, routine_id: str) -> Routine:
     """The routine in the root node; raises RoutineError with every problem recorded."""
     if not isinstance(root, MappingNode):
@@ -1068,34 +1103,8 @@ def _routine(checker: _Checker, root: Node, routine_id: str) -> Routine:
     if "exercises" not in entries:
         checker.add(root, "the routine needs `exercises`, a list of at least one exercise")
 
-    defaults = _Defaults({}, {}, set())
-    if "defaults" in entries:
-        node = entries["defaults"].value
-        if isinstance(node, MappingNode):
-            default_entries = checker.entries(node, DEFAULT_KEYS, "defaults")
-            values, broken_defaults = _parse_entries(checker, default_entries, _EXERCISE_PARSERS)
-            if _kind_conflict(checker, default_entries):
-                broken_defaults |= set(KIND_KEYS)
-            defaults = _Defaults(values, default_entries, broken_defaults)
-        elif not isinstance(node, _Rejected):
-            checker.add(
-                node, f"`defaults` must be a mapping of exercise keys, not {_describe(node)}"
-            )
-
-    exercises: list[Exercise] = []
-    nodes: list[tuple[int, Node]] = []
-    if "exercises" in entries:
-        try:
-            items = checker.sequence(
-                entries["exercises"].value, "`exercises`", "a list of exercises"
-            )
-        except _Invalid:
-            items = []
-        for number, item in enumerate(items, start=1):
-            exercise = _exercise(checker, item, number, defaults)
-            if exercise is not None:
-                exercises.append(exercise)
-                nodes.append((number, item))
+    defaults = _defaults(checker, entries["defaults"].value if "defaults" in entries else None)
+    exercises, nodes = _exercises(checker, entries.get("exercises"), defaults)
 
     rounds = top.get("rounds", 1)
     if exercises and "rounds" not in broken:
@@ -1103,10 +1112,10 @@ def _routine(checker: _Checker, root: Node, routine_id: str) -> Routine:
         # Checked even when some exercises are broken: the rest may already be too long.
         total = _nominal(tuple(exercises), rounds)
         if total > MAX_ROUTINE_SECONDS:
-            per_round = f" ({rounds} rounds of {_describe_seconds(total / rounds)})"
+            per_round = f" ({rounds} rounds of {format_span(total / rounds)})"
             checker.add(
                 entries["exercises"].key,
-                f"the routine runs {_describe_seconds(total)} without speech"
+                f"the routine runs {format_span(total)} without speech"
                 f"{per_round if rounds > 1 else ''}, more than the 4-hour limit",
             )
 
@@ -1146,7 +1155,7 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
 
 
 def _id_problem(routine_id: str, path: str) -> Problem | None:
-    if _ID.fullmatch(routine_id):
+    if ID_PATTERN.fullmatch(routine_id):
         return None
     message = (
         f"routine id `{_clip(routine_id)}` (from the file name) may use only lower-case letters, "
@@ -1195,6 +1204,7 @@ def load_routine(path: Path, routine_id: str | None = None) -> Routine:
 __all__ = [
     "DEFAULT_KEYS",
     "EXERCISE_KEYS",
+    "ID_PATTERN",
     "MAX_COUNT",
     "MAX_CUES",
     "MAX_DURATION",

@@ -9,18 +9,24 @@ every problem located as ``PATH:LINE:COLUMN: message``, like a broken routine.
 from __future__ import annotations
 
 import difflib
-import os
 import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-import platformdirs
-
-from voicecoach import files
+from voicecoach import files, paths
 from voicecoach.errors import Problem, SettingsError, UnusableFileError
 from voicecoach.files import read_regular
+from voicecoach.limits import (
+    MAX_RATE,
+    MIN_RATE,
+    RATE_TEXT,
+    SILENT_VOICE_HINT,
+    VOLUME_TEXT,
+    rate_ok,
+    volume_ok,
+)
 from voicecoach.routine import parse_duration
 
 if sys.version_info >= (3, 11):
@@ -28,12 +34,10 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
-APP_NAME = "voicecoach"
-CONFIG_DIR_ENV = "VOICECOACH_CONFIG_DIR"
+APP_NAME = paths.APP_NAME
+CONFIG_DIR_ENV = paths.CONFIG_DIR_ENV
 SETTINGS_FILE = "settings.toml"
 
-MIN_RATE = 50
-MAX_RATE = 500
 MAX_LEAD_IN = 600.0
 MAX_WEEKLY_TARGET = 50
 MAX_SETTINGS_BYTES = 1024 * 1024
@@ -41,11 +45,8 @@ MAX_SETTINGS_BYTES = 1024 * 1024
 
 
 def config_dir() -> Path:
-    """The folder holding settings.toml and the user's own routines."""
-    override = os.environ.get(CONFIG_DIR_ENV)
-    if override:
-        return Path(override).expanduser()
-    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    """The folder holding settings.toml and the user's own routines (``voicecoach.paths``)."""
+    return Path(paths.config_dir())
 
 
 def settings_path() -> Path:
@@ -71,8 +72,9 @@ KEYS: tuple[str, ...] = tuple(f.name for f in fields(Settings))
 # What each key means, shown in the file `config --init` writes and by `config`.
 _HELP: dict[str, str] = {
     "voice": "Voice to speak with: a name or id from `voicecoach voices`.",
-    "rate": f"Speaking rate in words per minute ({MIN_RATE} to {MAX_RATE}).",
-    "volume": "Loudness of the voice, from 0.0 (silent) to 1.0 (full).",
+    "rate": f"Speaking rate, {RATE_TEXT}.",
+    "volume": "Loudness of the voice, above 0.0 up to 1.0 (full); for no voice at all,\n"
+    "play or export with --no-voice.",
     "chime_volume": "Loudness of the chimes, from 0.0 (silent) to 1.0 (full).",
     "lead_in": "Seconds to get into position before each exercise's work starts\n"
     '(replaces every routine\'s own lead-in). A number or a duration like "5s".',
@@ -128,7 +130,7 @@ def _text(value: object) -> str:
 def _rate(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError("must be a whole number of words per minute")
-    if not MIN_RATE <= value <= MAX_RATE:
+    if not rate_ok(value):
         raise ValueError(f"must be between {MIN_RATE} and {MAX_RATE} words per minute")
     return value
 
@@ -138,6 +140,16 @@ def _level(value: object) -> float:
         raise ValueError("must be a number from 0.0 to 1.0")
     if not 0.0 <= value <= 1.0:  # compared before float(): an int may be too large for one
         raise ValueError("must be from 0.0 (silent) to 1.0 (full)")
+    return float(value)
+
+
+def _volume(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("must be a number above 0.0 and at most 1.0")
+    if not 0.0 <= value <= 1.0:  # compared before float(): an int may be too large for one
+        raise ValueError(f"must be {VOLUME_TEXT}")
+    if not volume_ok(float(value)):
+        raise ValueError(f"must be {VOLUME_TEXT}; {SILENT_VOICE_HINT}")
     return float(value)
 
 
@@ -158,7 +170,7 @@ def _flag(value: object) -> bool:
 _CHECK: dict[str, Callable[[object], object]] = {
     "voice": _text,
     "rate": _rate,
-    "volume": _level,
+    "volume": _volume,
     "chime_volume": _level,
     "lead_in": _seconds,
     "default_routine": _text,

@@ -11,13 +11,15 @@ import contextlib
 import os
 import signal
 
+from voicecoach.errors import Interrupted
+
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the quick start
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import Any
 
 
-class Terminated(KeyboardInterrupt):
+class Terminated(Interrupted):
     """SIGTERM or SIGHUP arrived; ``status`` is the exit status it calls for."""
 
     def __init__(self, signum: int) -> None:

@@ -10,11 +10,11 @@ import functools
 import wave
 
 import numpy as np
-import numpy.typing as npt
 
 from voicecoach import resources
 from voicecoach.cuescript import SAMPLE_RATE, to_samples
 from voicecoach.errors import VoicecoachError
+from voicecoach.samples import Audio
 
 # Each WAV in sounds/ is exactly this long; tests keep the files and this table equal.
 CHIME_SECONDS: dict[str, float] = {
@@ -42,7 +42,7 @@ def chime_samples(name: str) -> int:
 
 
 @functools.cache
-def load_chime(name: str) -> npt.NDArray[np.float32]:
+def load_chime(name: str) -> Audio:
     """Chime ``name`` as float32 mono at ``SAMPLE_RATE``, ``chime_samples(name)`` long.
 
     Raises ``KeyError`` for a name not in ``CHIME_SECONDS`` and ``ChimeError`` when the
@@ -61,7 +61,7 @@ def load_chime(name: str) -> npt.NDArray[np.float32]:
             f"the chime file {path} is not {length} samples of 16-bit mono audio at "
             f"{SAMPLE_RATE} Hz; {_FIX}"
         )
-    audio: npt.NDArray[np.float32] = np.frombuffer(frames, dtype="<i2").astype(np.float32)
+    audio: Audio = np.frombuffer(frames, dtype="<i2").astype(np.float32)
     audio /= np.float32(32768.0)
     audio.setflags(write=False)
     return audio

@@ -44,28 +44,26 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 
 from voicecoach.cuescript import SAMPLE_RATE
 from voicecoach.errors import SettingsError, VoiceEngineError
+from voicecoach.paths import speech_cache_dir
+from voicecoach.samples import Audio, Pcm
 from voicecoach.voice_engine import (
     DEFAULT_VOICE_LANGUAGE,
     ESPEAK_DEFAULT_RATE,
     FINISH_TIMEOUT,
-    RATE_RANGE,
     Pyttsx3Engine,
     SpeechEngine,
     Voice,
     VoiceSettings,
     list_voices,
 )
-from voicecoach.warmstart import cache_dir
 
 __all__ = [
     "DEFAULT_VOICE_LANGUAGE",
     "ESPEAK_DEFAULT_RATE",
     "FINISH_TIMEOUT",
-    "RATE_RANGE",
     "Pyttsx3Engine",
     "Speech",
     "SpeechEngine",
@@ -74,7 +72,6 @@ __all__ = [
     "list_voices",
 ]
 
-Audio = npt.NDArray[np.float32]
 
 #: The version in every entry's check chunk and cache key. 3: each clip is made by an engine
 #: that has said nothing before (see ``voicecoach.synth_pool``), so entries made the old way
@@ -105,7 +102,7 @@ def default_engine() -> SpeechEngine:
 
 def default_cache_dir() -> Path:
     """``$VOICECOACH_CACHE_DIR`` or the user cache folder's ``speech`` subfolder."""
-    return Path(cache_dir())
+    return Path(speech_cache_dir())
 
 
 def silence_problem(audio: Audio) -> str | None:
@@ -140,20 +137,20 @@ def read_engine_file(path: Path) -> Audio:
     return resample(np.ascontiguousarray(mono, dtype=np.float32), int(rate))
 
 
-def to_pcm16(audio: Audio) -> npt.NDArray[np.int16]:
+def to_pcm16(audio: Audio) -> Pcm:
     """Float samples to little-endian 16-bit, the cache's format (and espeak's own)."""
     scaled = np.clip(np.round(audio * 32768.0), -32768, 32767)
     return scaled.astype("<i2")
 
 
-def from_pcm16(pcm: npt.NDArray[np.int16]) -> Audio:
+def from_pcm16(pcm: Pcm) -> Audio:
     """16-bit samples as a read-only float32 clip (shared between callers, never changed)."""
     audio: Audio = pcm.astype(np.float32) / np.float32(32768.0)
     audio.setflags(write=False)
     return audio
 
 
-def encode_entry(pcm: npt.NDArray[np.int16]) -> bytes:
+def encode_entry(pcm: Pcm) -> bytes:
     """A cache entry: a 16-bit mono WAV with our ``vcck`` check chunk before the data."""
     data = pcm.astype("<i2").tobytes()
     header = _HEADER.pack(
@@ -245,7 +242,7 @@ def entry_frames(path: Path) -> int | None:
     return None if parsed is None else parsed[0]
 
 
-def read_entry(path: Path) -> npt.NDArray[np.int16] | None:
+def read_entry(path: Path) -> Pcm | None:
     """An entry's samples if the whole file is intact (header, length, CRC), else None."""
     blob = _read_regular(path, whole=True)
     parsed = None if blob is None else _parse_header(blob[:HEADER_SIZE])
@@ -258,7 +255,7 @@ def read_entry(path: Path) -> npt.NDArray[np.int16] | None:
     return np.frombuffer(data, dtype="<i2")
 
 
-def write_entry(path: Path, pcm: npt.NDArray[np.int16]) -> None:
+def write_entry(path: Path, pcm: Pcm) -> None:
     """Write atomically: a temp file in the same folder, then ``os.replace``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".wav")
@@ -305,7 +302,7 @@ class Speech:
         self._lengths: dict[str, int] = {}
         self._clips: OrderedDict[str, Audio] = OrderedDict()
         self._mutex = threading.Lock()  # the clip memory may be read by a player's thread
-        self._memory: dict[str, npt.NDArray[np.int16]] = {}  # when the cache cannot be written
+        self._memory: dict[str, Pcm] = {}  # when the cache cannot be written
         self._swept = False
         self._scratch_dir: Path | None = None
         self.synthesized = 0  # phrases synthesized by this instance (for tests and benchmarks)
@@ -379,7 +376,7 @@ class Speech:
         for text in dict.fromkeys(texts):
             self.samples(text)
 
-    def _fit(self, text: str, pcm: npt.NDArray[np.int16]) -> npt.NDArray[np.int16]:
+    def _fit(self, text: str, pcm: Pcm) -> Pcm:
         reported = self._lengths.get(text)
         if reported is None or reported == len(pcm):
             return pcm
@@ -387,7 +384,7 @@ class Speech:
         fitted[: min(reported, len(pcm))] = pcm[:reported]
         return fitted
 
-    def _store(self, key: str, pcm: npt.NDArray[np.int16]) -> None:
+    def _store(self, key: str, pcm: Pcm) -> None:
         try:
             if not self._swept:
                 self._swept = True
@@ -428,7 +425,7 @@ class Speech:
         return True
 
     @staticmethod
-    def _checked(audio: Audio) -> tuple[npt.NDArray[np.int16] | None, str | None]:
+    def _checked(audio: Audio) -> tuple[Pcm | None, str | None]:
         """The clip as it will be stored if it is speech, else why it is not (empty or
         silent, checked before and after it is brought to 16 bits)."""
         problem = silence_problem(audio)
@@ -439,7 +436,7 @@ class Speech:
                 return pcm, None
         return None, problem
 
-    def _synthesize(self, text: str) -> npt.NDArray[np.int16]:
+    def _synthesize(self, text: str) -> Pcm:
         """A checked clip from the engine, trying again on an empty or silent one."""
         problems: list[str] = []
         for attempt in range(ATTEMPTS):

@@ -20,10 +20,10 @@ from pathlib import Path
 import yaml
 
 from voicecoach.errors import VoicecoachError
+from voicecoach.routine import ID_PATTERN
 from voicecoach.schema import schema_json
 from voicecoach.settings import write_file_atomic
 
-ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
 SCHEMA_FILE = "routine.schema.json"
 _TITLE = "@TITLE@"
 _ID = "@ID@"

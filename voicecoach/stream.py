@@ -49,7 +49,10 @@ BOUND = 5.0
 
 
 class StreamError(Exception):
-    """The stream could not be opened or started: ``str()`` says why, in a user's words."""
+    """The stream could not be opened or started: ``str()`` says why, in a user's words.
+
+    The one exception outside ``voicecoach.errors``: the quick start raises it before that
+    module (enum, dataclasses) has loaded. The player turns it into an AudioDeviceError."""
 
 
 class Feed:

@@ -26,13 +26,14 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import voicecoach
-from voicecoach.errors import SettingsError, VoiceEngineError
+from voicecoach.errors import InternalError, SettingsError, VoiceEngineError
 from voicecoach.speech import Speech, entry_frames
 from voicecoach.voice_engine import Pyttsx3Engine, Voice, VoiceSettings
 
@@ -56,7 +57,7 @@ _START = (
 )
 
 
-class ServerFailed(RuntimeError):
+class ServerFailed(InternalError, RuntimeError):
     """The synthesis server died or stopped answering (it has been killed)."""
 
 
@@ -83,6 +84,9 @@ class SynthServer:
         os.set_blocking(self._to, False)
         self._next_id = 0
         self._answers = bytearray()
+        # A server nobody closed ends with its owner, or at the latest when this process
+        # does, rather than being left running (and warned about) by the garbage collector.
+        self._end = weakref.finalize(self, _end, self.process)
 
     @property
     def pid(self) -> int:
@@ -90,14 +94,7 @@ class SynthServer:
 
     def kill(self) -> None:
         """End the server outright (its children end with it), waiting a bounded time."""
-        with contextlib.suppress(OSError):
-            self.process.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=KILL_SECONDS)
-        for stream in (self.process.stdin, self.process.stdout):
-            with contextlib.suppress(OSError):
-                if stream is not None:
-                    stream.close()
+        self._end()
 
     def close(self) -> None:
         """Let the server end (stdin closed), killing it if it does not within a second."""
@@ -140,27 +137,9 @@ class SynthServer:
             left = heard + stall - time.monotonic()
             if left <= 0:
                 raise ServerFailed(f"the synthesis server said nothing for {stall:g} s")
-            try:
-                readable, writable, _ = select.select(
-                    [self._from], [self._to] if out else [], [], min(left, 1.0)
-                )
-            except (OSError, ValueError) as err:
-                raise ServerFailed(f"the synthesis server's pipes failed ({err})") from err
-            if writable:
-                try:
-                    del out[: os.write(self._to, out)]
-                except BlockingIOError:
-                    pass
-                except OSError as err:
-                    raise ServerFailed(f"the synthesis server has gone ({err})") from err
-            if not readable:
+            chunk = self._exchange(out, min(left, 1.0))
+            if chunk is None:
                 continue
-            try:
-                chunk = os.read(self._from, 65536)
-            except OSError as err:
-                raise ServerFailed(f"the synthesis server has gone ({err})") from err
-            if not chunk:
-                raise ServerFailed("the synthesis server has gone")
             self._answers += chunk
             while b"\n" in self._answers:
                 line, _, rest = bytes(self._answers).partition(b"\n")
@@ -172,6 +151,43 @@ class SynthServer:
                     raise ServerFailed(f"the synthesis server answered {line[:80]!r}") from err
                 heard = time.monotonic()
                 yield index, answer
+
+    def _exchange(self, out: bytearray, timeout: float) -> bytes | None:
+        """Writes what of ``out`` the server takes (removing it), then reads its answers:
+        None when nothing came within ``timeout`` seconds."""
+        try:
+            readable, writable, _ = select.select(
+                [self._from], [self._to] if out else [], [], timeout
+            )
+        except (OSError, ValueError) as err:
+            raise ServerFailed(f"the synthesis server's pipes failed ({err})") from err
+        if writable:
+            try:
+                del out[: os.write(self._to, out)]
+            except BlockingIOError:
+                pass
+            except OSError as err:
+                raise ServerFailed(f"the synthesis server has gone ({err})") from err
+        if not readable:
+            return None
+        try:
+            chunk = os.read(self._from, 65536)
+        except OSError as err:
+            raise ServerFailed(f"the synthesis server has gone ({err})") from err
+        if not chunk:
+            raise ServerFailed("the synthesis server has gone")
+        return chunk
+
+
+def _end(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(OSError):
+        process.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=KILL_SECONDS)
+    for stream in (process.stdin, process.stdout):
+        with contextlib.suppress(OSError):
+            if stream is not None:
+                stream.close()
 
 
 def _request(text: str, path: Path, settings: VoiceSettings) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 
 from voicecoach.cuescript import SAMPLE_RATE, Cue, CueScript
+from voicecoach.durations import format_clock
 
 MIN_CUT_GAP = 0.3
 """The opening ends in the middle of a silence at least this long (seconds)."""
@@ -82,11 +83,6 @@ def this_chapter_start(script: CueScript, position: int) -> int:
     return script.chapters[index].start if index is not None else 0
 
 
-def _clock_text(samples: int) -> str:
-    seconds = max(0, round(samples / SAMPLE_RATE))
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
 def status_text(script: CueScript, position: int, paused: bool = False) -> str:
     """The one-line status: exercise, side, set and time left."""
     parts: list[str] = []
@@ -106,7 +102,7 @@ def status_text(script: CueScript, position: int, paused: bool = False) -> str:
             )
             if cue.set is not None and sets > 1:
                 parts.append(f"set {cue.set} of {sets}")
-    parts.append(f"{_clock_text(script.length - position)} left")
+    parts.append(f"{format_clock((script.length - position) / SAMPLE_RATE)} left")
     text = " - ".join(parts)
     return f"Paused: {text} (space to go on)" if paused else text
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from voicecoach.errors import SettingsError, VoiceEngineError
+from voicecoach.limits import RATE_TEXT, VOLUME_TEXT, rate_ok, volume_ok
 
-RATE_RANGE = (50, 500)
 # How long to wait for the engine to finish one phrase before counting the attempt failed.
 FINISH_TIMEOUT = 10.0
 
@@ -34,7 +34,7 @@ DEFAULT_VOICE_LANGUAGE = "en"
 @dataclass(frozen=True)
 class VoiceSettings:
     """What changes the sound of speech: voice (id, name or language), rate (words per
-    minute, engine default if None) and volume (0-1]."""
+    minute, engine default if None) and volume (see ``voicecoach.limits``)."""
 
     voice: str | None = None
     rate: int | None = None
@@ -43,14 +43,11 @@ class VoiceSettings:
     def __post_init__(self) -> None:
         if self.voice is not None and not self.voice.strip():
             raise SettingsError("the voice is empty: give a voice id or name (voicecoach voices)")
-        low, high = RATE_RANGE
-        if self.rate is not None and not (low <= self.rate <= high):
+        if self.rate is not None and not rate_ok(self.rate):
+            raise SettingsError(f"the speech rate {self.rate} is out of range: use {RATE_TEXT}")
+        if not volume_ok(self.volume):
             raise SettingsError(
-                f"the speech rate {self.rate} is out of range: use {low} to {high} words per minute"
-            )
-        if not (0.0 < self.volume <= 1.0):
-            raise SettingsError(
-                f"the voice volume {self.volume} is out of range: use more than 0 and at most 1"
+                f"the voice volume {self.volume} is out of range: use {VOLUME_TEXT}"
             )
 
     def for_language(self, language: str) -> VoiceSettings:

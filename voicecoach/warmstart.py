@@ -26,11 +26,10 @@ sounddevice, to play), and avoids even ``json``, ``pathlib``, ``typing`` and
 from __future__ import annotations
 
 import os
-import sys
 import time
 import zlib
 
-from voicecoach import __version__, files
+from voicecoach import __version__, files, paths
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs 12 ms here
 if TYPE_CHECKING:
@@ -43,7 +42,7 @@ FORMAT = 2
 """Bumped whenever the stored form or the meaning of an opening changes."""
 MAGIC = b"voicecoach-opening\n"
 SUFFIX = ".opening"
-FOLDER = "openings"
+FOLDER = paths.OPENINGS
 KEEP = 24
 """Openings kept (the most recently played); each is a few hundred kilobytes."""
 LARGEST = 64 * 1024 * 1024
@@ -54,7 +53,7 @@ refused past 1 MiB anyway): the opening is then never used."""
 ENVIRONMENT = ("VOICECOACH_", "XDG_")
 HOMES = ("HOME", "USERPROFILE", "APPDATA", "LOCALAPPDATA")
 """Environment variables that decide where voicecoach's files are, so part of the key."""
-CACHE_ENV = "VOICECOACH_CACHE_DIR"
+CACHE_ENV = paths.CACHE_DIR_ENV
 RATE = 22050
 """The session's sample rate (``cuescript.SAMPLE_RATE``, which costs numpy to import)."""
 _SEP = b"\0"
@@ -75,30 +74,18 @@ _sha = _sha256_module()
 
 
 def cache_dir() -> str:
-    """The speech cache folder: ``$VOICECOACH_CACHE_DIR``, else the user cache folder's
-    ``speech`` subfolder (``user_cache_dir`` of platformdirs)."""
-    override = os.environ.get(CACHE_ENV)
-    if override:
-        return override
-    return os.path.join(user_cache_dir(), "speech")
+    """The speech cache folder (``voicecoach.paths.speech_cache_dir``)."""
+    return paths.speech_cache_dir()
 
 
 def user_cache_dir() -> str:
-    """voicecoach's user cache folder, as platformdirs gives it. On Linux and the BSDs that
-    is the XDG rule, followed here directly: importing platformdirs (and pathlib with it)
-    would cost the quick start 30 ms. A test checks the two agree."""
-    if sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
-        base = os.environ.get("XDG_CACHE_HOME", "").strip() or os.path.expanduser("~/.cache")
-        return os.path.join(base, "voicecoach")
-    import platformdirs
-
-    return platformdirs.user_cache_dir("voicecoach", appauthor=False)
+    """voicecoach's user cache folder (``voicecoach.paths.user_cache_dir``)."""
+    return paths.user_cache_dir()
 
 
 def store_dir() -> str:
-    """Where openings are kept: beside the speech clips they are made of, so clearing the
-    speech cache clears them too."""
-    return os.path.join(cache_dir(), FOLDER)
+    """Where openings are kept (``voicecoach.paths.openings_dir``)."""
+    return paths.openings_dir()
 
 
 def is_play(argv: Sequence[str]) -> bool:
