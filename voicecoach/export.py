@@ -295,6 +295,8 @@ def _describe(path: Path, err: OSError) -> str:
     if isinstance(err, IsADirectoryError):
         return f"{path} is a folder; give a file name inside it"
     if isinstance(err, FileNotFoundError):
+        if path.parent.is_dir():  # /proc and /sys refuse new files with ENOENT
+            return f"{path}: the folder {path.parent} takes no new files; choose another folder"
         return f"{path}: the folder {path.parent} does not exist; create it first"
     return f"{path}: cannot write: {err.strerror or err}"
 
