@@ -144,14 +144,15 @@ KIND_KEYS: Final = ("hold", "reps", "duration")
 
 _ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]+)*")
-_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
-_SECONDS_TEXT = re.compile(rf"[+-]?{_NUMBER}")
+_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"  # ASCII digits only: each pattern is re.ASCII
+_SECONDS_TEXT = re.compile(rf"[+-]?{_NUMBER}", re.ASCII)
 _UNITS_TEXT = re.compile(
-    rf"(?P<sign>[+-]?)\s*(?:(?P<m>{_NUMBER})\s*m)?\s*(?:(?P<s>{_NUMBER})\s*s)?", re.IGNORECASE
+    rf"(?P<sign>[+-]?)\s*(?:(?P<m>{_NUMBER})\s*m)?\s*(?:(?P<s>{_NUMBER})\s*s)?",
+    re.IGNORECASE | re.ASCII,
 )
-_HOURS_TEXT = re.compile(rf"\s*{_NUMBER}\s*h.*", re.IGNORECASE)
+_HOURS_TEXT = re.compile(rf"\s*{_NUMBER}\s*h.*", re.IGNORECASE | re.ASCII)
 _DURATION_HINT = "a duration such as `30s`, `1m`, `1m30s` or `1:30`"
-_CLOCK_TEXT = re.compile(r"(?P<sign>[+-]?)(?P<m>\d+):(?P<s>[0-5]\d(?:\.\d*)?)")
+_CLOCK_TEXT = re.compile(r"(?P<sign>[+-]?)(?P<m>\d+):(?P<s>[0-5]\d(?:\.\d*)?)", re.ASCII)
 
 _TAG = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
