@@ -1,4 +1,4 @@
-"""Numbers written with digits other than 0-9, wherever voicecoach reads a number.
+"""Hostile input and failing outputs: foreign digits in numbers, an export to a full disk.
 
 Python's ``int`` and ``float`` read Arabic-Indic, Devanagari or full-width digits, and
 regular expressions' ``\\d`` matches them, so such a value used to pass in some places
@@ -7,7 +7,13 @@ regular expressions' ``\\d`` matches them, so such a value used to pass in some 
 
 from __future__ import annotations
 
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -75,3 +81,66 @@ def test_ascii_digits_still_work() -> None:
     assert parse_duration("1:30") == 90.0
     assert Count(1, 100).convert(" 12 ", None, None) == 12
     assert Level().convert("0.5", None, None) == 0.5
+
+
+@contextlib.contextmanager
+def full_disk() -> Iterator[Path]:
+    """A 64 KiB tmpfs filled to the last block (root only; skipped where mount is refused)."""
+    folder = Path(tempfile.mkdtemp())
+    try:
+        mounted = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)],
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except OSError:
+        folder.rmdir()
+        pytest.skip("no mount command")
+    if mounted.returncode != 0:
+        folder.rmdir()
+        pytest.skip("mounting a tmpfs is not permitted here")
+    try:
+        with contextlib.suppress(OSError), (folder / "filler").open("wb", buffering=0) as filler:
+            while True:
+                filler.write(b"x" * 512)
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], timeout=30, check=False)
+        folder.rmdir()
+
+
+@pytest.mark.parametrize("ending", ["wav", "flac", "ogg", "mp3"])
+def test_an_export_to_a_full_disk_says_so_and_leaves_nothing(ending: str, tmp_path: Path) -> None:
+    routine = tmp_path / "tiny.yaml"
+    routine.write_text("version: 1\nname: Tiny\nexercises:\n  - name: A\n    hold: 20s\n")
+    env = dict(os.environ)
+    for name in ("CACHE", "CONFIG", "DATA"):
+        env[f"VOICECOACH_{name}_DIR"] = str(tmp_path / name.lower())
+    with full_disk() as disk:
+        target = disk / f"s.{ending}"
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "voicecoach",
+                "export",
+                str(routine),
+                "--no-voice",
+                "-o",
+                str(target),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+        left = sorted(p.name for p in disk.iterdir())
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"Error: {target}: "), lines[0]
+    assert "full" in lines[0] or "No space left" in lines[0], lines[0]
+    assert "System error" not in lines[0]
+    assert left == ["filler"]

@@ -359,4 +359,17 @@ def _export(
     except OSError as err:
         raise ExportError(_describe(current, err)) from err
     except (sf.SoundFileError, MutagenError) as err:
-        raise ExportError(f"{targets.audio}: cannot write the audio: {err}") from err
+        raise ExportError(
+            f"{targets.audio}: cannot write the audio: {_why(targets.audio, err)}"
+        ) from err
+
+
+def _why(path: Path, err: Exception) -> str:
+    """libsndfile says only "System error." for a full disk, and names the temporary file."""
+    try:
+        full = os.statvfs(path.parent).f_bavail == 0
+    except OSError:
+        full = False
+    if full:
+        return f"the disk holding {path.parent} is full; free some space or choose another folder"
+    return str(err)
