@@ -18,6 +18,7 @@ from pathlib import Path
 
 import click
 import pytest
+from helpers import bounded
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -144,3 +145,19 @@ def test_an_export_to_a_full_disk_says_so_and_leaves_nothing(ending: str, tmp_pa
     assert "full" in lines[0] or "No space left" in lines[0], lines[0]
     assert "System error" not in lines[0]
     assert left == ["filler"]
+
+
+def test_thousands_of_unknown_keys_are_each_reported_and_only_the_first_get_a_guess(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "keys.yaml"
+    lines = "".join(f"    hold{i}: 1\n" for i in range(9000))
+    path.write_text(f"version: 1\nname: T\nexercises:\n  - name: A\n    hold: 1\n{lines}")
+    with pytest.raises(RoutineError) as caught:
+        bounded(lambda: load_routine(path), 30.0)
+    problems = str(caught.value).splitlines()
+    assert len(problems) == 9000
+    assert problems[0] == f"{path}:6:5: unknown key `hold0`; did you mean `hold`?"
+    assert problems[199].endswith("unknown key `hold199`; did you mean `hold`?")
+    assert problems[200].startswith(f"{path}:206:5: unknown key `hold200`; the keys allowed")
+    assert problems[-1].startswith(f"{path}:9005:5: unknown key `hold8999`; the keys allowed")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import difflib
 import enum
+import functools
 import math
 import re
 import unicodedata
@@ -107,6 +108,9 @@ MAX_SPOKEN_CHARS: Final = 500
 """The longest text a voice says in one go (a name, a cue line, a why): half a minute."""
 MAX_PHASE_CHARS: Final = 60
 """The longest phase word: it is said with every rep's count, so its length multiplies."""
+_MAX_GUESSES: Final = 200
+"""Unknown keys a file gets a "did you mean" for; past them (a file of 9,000 unknown keys)
+each is still reported, with the list of allowed keys, so `validate` stays under a second."""
 _MAX_DIGITS: Final = 12  # a number written with more digits is over every limit
 _TOO_LARGE: Final = 10**_MAX_DIGITS
 
@@ -591,6 +595,7 @@ class _Checker:
     def __init__(self, path: str) -> None:
         self.path = path
         self.problems: list[Problem] = []
+        self.guesses = _MAX_GUESSES  # "did you mean" searches left: each costs ~0.3 ms
 
     def add(self, node_or_mark: Any, message: str) -> None:
         mark = getattr(node_or_mark, "start_mark", node_or_mark)
@@ -627,7 +632,8 @@ class _Checker:
                 continue
             seen[key] = key_node
             if key not in known:
-                self.add(key_node, _unknown_key(key, known, where))
+                self.add(key_node, _unknown_key(key, known, where, guess=self.guesses > 0))
+                self.guesses -= 1
                 continue
             found[key] = _Entry(key_node, value_node)
         return found
@@ -833,7 +839,7 @@ class _Checker:
         return value
 
 
-def _unknown_key(key: str, known: tuple[str, ...], where: str) -> str:
+def _unknown_key(key: str, known: tuple[str, ...], where: str, *, guess: bool = True) -> str:
     """The message for an unknown key, pointing to where it belongs or what was meant."""
     normal = key.strip().lower().replace("-", "_").replace(" ", "_")
     key = _clip(key)
@@ -850,11 +856,15 @@ def _unknown_key(key: str, known: tuple[str, ...], where: str) -> str:
         return f"`{key}` cannot have a default; set it on each exercise"
     if where == "defaults" and normal in TOP_KEYS:
         return f"`{key}` is a top-level key; move it out of `defaults`"
-    guess = difflib.get_close_matches(normal, known, n=1, cutoff=0.6)
-    if guess:
-        return f"unknown key `{key}`; did you mean `{guess[0]}`?"
-    listed = ", ".join(f"`{k}`" for k in known)
-    return f"unknown key `{key}`; the keys allowed here are {listed}"
+    close = difflib.get_close_matches(normal, known, n=1, cutoff=0.6) if guess else []
+    if close:
+        return f"unknown key `{key}`; did you mean `{close[0]}`?"
+    return f"unknown key `{key}`; the keys allowed here are {_listed(known)}"
+
+
+@functools.lru_cache(maxsize=8)
+def _listed(known: tuple[str, ...]) -> str:
+    return ", ".join(f"`{k}`" for k in known)
 
 
 # --- from checked nodes to a Routine -------------------------------------------------------
