@@ -531,8 +531,9 @@ def test_interrupting_an_export_leaves_the_old_file(
         (lambda tmp: tmp, "is a folder; give a file name inside it"),
         (lambda tmp: tmp / "s.aiff", "name the file with one of: .wav, .flac, .ogg, .mp3"),
         (lambda tmp: unwritable_folder(tmp) / "s.wav", "permission denied"),
+        (lambda tmp: proc_folder() / "s.wav", "takes no new files; choose another folder"),
     ],
-    ids=["missing-folder", "folder", "unknown-format", "unwritable"],
+    ids=["missing-folder", "folder", "unknown-format", "unwritable", "procfs"],
 )
 def test_bad_targets_exit_1_with_one_error_line(
     tmp_path: Path,
@@ -549,6 +550,13 @@ def test_bad_targets_exit_1_with_one_error_line(
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("Error: ")
     assert message in lines[0]
+
+
+def proc_folder() -> Path:
+    """A folder that exists but refuses every new file with ENOENT, even for root."""
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs procfs")
+    return Path("/proc/self")
 
 
 def unwritable_folder(tmp: Path) -> Path:

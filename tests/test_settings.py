@@ -164,6 +164,29 @@ def test_every_problem_is_reported_in_file_order() -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    ["a = " + "[" * 5000 + "]" * 5000 + "\n", "a = " + "{b = " * 3000 + "1" + "}" * 3000 + "\n"],
+    ids=["arrays", "inline-tables"],
+)
+def test_deeply_nested_values_are_a_located_problem(text: str) -> None:
+    assert problems_of(text) == [
+        "s.toml:1:1: not valid TOML for settings: values nested too deeply"
+    ]
+
+
+def test_thousands_of_unknown_keys_are_counted_quickly() -> None:
+    text = "".join(f"k{i} = 1\n" for i in range(60_000)) + "rate = 5\n"
+    lines = bounded(lambda: problems_of(text), 10.0)
+    assert len(lines) == 22
+    assert lines[0].startswith("s.toml:1:1: unknown setting `k0`;")
+    assert lines[20] == (
+        "s.toml:21:1: 59,980 more unknown settings; known settings: voice, rate, volume, "
+        "chime_volume, lead_in, default_routine, weekly_target, explain"
+    )
+    assert lines[21] == "s.toml:60001:8: `rate` must be between 50 and 500 words per minute"
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("rate = 120\nvoice = en\n", "s.toml:2:9: not valid TOML: invalid value"),

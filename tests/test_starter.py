@@ -157,6 +157,19 @@ def test_an_unwritable_folder_is_an_error(tmp_path: Path) -> None:
         write_starter("mine", blocker / "routines")
 
 
+def test_a_folder_path_too_long_for_the_system_is_an_error(tmp_path: Path) -> None:
+    folder = tmp_path.joinpath(*["d" * 200] * 25)  # past PATH_MAX: every call fails
+    with pytest.raises(StarterError, match=r"^cannot create the routine folder .*too long"):
+        write_starter("mine", folder)
+
+
+def test_a_dangling_link_in_the_way_is_not_replaced(tmp_path: Path) -> None:
+    (tmp_path / "mine.yaml").symlink_to(tmp_path / "elsewhere.yaml")
+    with pytest.raises(StarterError, match=r"already exists"):
+        write_starter("mine", tmp_path)
+    assert not (tmp_path / "elsewhere.yaml").exists()
+
+
 # -- the command -----------------------------------------------------------------------------
 
 

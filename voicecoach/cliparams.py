@@ -47,7 +47,7 @@ class Count(_Base):
             number = value
         else:
             text = str(value).strip().replace("_", "")
-            if not text.lstrip("+-").isdecimal():
+            if not (text.isascii() and text.lstrip("+-").isdecimal()):  # not "١٢"
                 self.fail_value("is not a whole number", value, param, ctx)
             if len(text.lstrip("+-")) > _MAX_DIGITS:
                 number = -(10**_MAX_DIGITS) if text.startswith("-") else 10**_MAX_DIGITS
@@ -95,6 +95,8 @@ def _finite(
     kind: _Base, value: Any, param: click.Parameter | None, ctx: click.Context | None
 ) -> float:
     try:
+        if isinstance(value, str) and not value.isascii():
+            raise ValueError("digits other than 0-9")  # float() reads "٠.٥"; no one means it
         number = float(value)
     except (TypeError, ValueError, OverflowError):
         kind.fail_value("is not a number", value, param, ctx)

@@ -295,6 +295,8 @@ def _describe(path: Path, err: OSError) -> str:
     if isinstance(err, IsADirectoryError):
         return f"{path} is a folder; give a file name inside it"
     if isinstance(err, FileNotFoundError):
+        if path.parent.is_dir():  # /proc and /sys refuse new files with ENOENT
+            return f"{path}: the folder {path.parent} takes no new files; choose another folder"
         return f"{path}: the folder {path.parent} does not exist; create it first"
     return f"{path}: cannot write: {err.strerror or err}"
 
@@ -357,4 +359,17 @@ def _export(
     except OSError as err:
         raise ExportError(_describe(current, err)) from err
     except (sf.SoundFileError, MutagenError) as err:
-        raise ExportError(f"{targets.audio}: cannot write the audio: {err}") from err
+        raise ExportError(
+            f"{targets.audio}: cannot write the audio: {_why(targets.audio, err)}"
+        ) from err
+
+
+def _why(path: Path, err: Exception) -> str:
+    """libsndfile says only "System error." for a full disk, and names the temporary file."""
+    try:
+        full = os.statvfs(path.parent).f_bavail == 0
+    except OSError:
+        full = False
+    if full:
+        return f"the disk holding {path.parent} is full; free some space or choose another folder"
+    return str(err)

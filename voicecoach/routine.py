@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import difflib
 import enum
+import functools
 import math
 import re
 import unicodedata
@@ -109,6 +110,9 @@ MAX_SPOKEN_CHARS: Final = 500
 """The longest text a voice says in one go (a name, a cue line, a why): half a minute."""
 MAX_PHASE_CHARS: Final = 60
 """The longest phase word: it is said with every rep's count, so its length multiplies."""
+_MAX_GUESSES: Final = 200
+"""Unknown keys a file gets a "did you mean" for; past them (a file of 9,000 unknown keys)
+each is still reported, with the list of allowed keys, so `validate` stays under a second."""
 _MAX_DIGITS: Final = 12  # a number written with more digits is over every limit
 _TOO_LARGE: Final = 10**_MAX_DIGITS
 
@@ -148,14 +152,15 @@ ID_PATTERN: Final = re.compile(r"[a-z0-9][a-z0-9-]*")
 """A routine's id, its file's stem: lower-case letters, digits and hyphens (the
 library, ``new`` and the loader all hold ids to it)."""
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]+)*")
-_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
-_SECONDS_TEXT = re.compile(rf"[+-]?{_NUMBER}")
+_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"  # ASCII digits only: each pattern is re.ASCII
+_SECONDS_TEXT = re.compile(rf"[+-]?{_NUMBER}", re.ASCII)
 _UNITS_TEXT = re.compile(
-    rf"(?P<sign>[+-]?)\s*(?:(?P<m>{_NUMBER})\s*m)?\s*(?:(?P<s>{_NUMBER})\s*s)?", re.IGNORECASE
+    rf"(?P<sign>[+-]?)\s*(?:(?P<m>{_NUMBER})\s*m)?\s*(?:(?P<s>{_NUMBER})\s*s)?",
+    re.IGNORECASE | re.ASCII,
 )
-_HOURS_TEXT = re.compile(rf"\s*{_NUMBER}\s*h.*", re.IGNORECASE)
+_HOURS_TEXT = re.compile(rf"\s*{_NUMBER}\s*h.*", re.IGNORECASE | re.ASCII)
 _DURATION_HINT = "a duration such as `30s`, `1m`, `1m30s` or `1:30`"
-_CLOCK_TEXT = re.compile(r"(?P<sign>[+-]?)(?P<m>\d+):(?P<s>[0-5]\d(?:\.\d*)?)")
+_CLOCK_TEXT = re.compile(r"(?P<sign>[+-]?)(?P<m>\d+):(?P<s>[0-5]\d(?:\.\d*)?)", re.ASCII)
 
 _TAG = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
@@ -578,6 +583,7 @@ class _Checker:
     def __init__(self, path: str) -> None:
         self.path = path
         self.problems: list[Problem] = []
+        self.guesses = _MAX_GUESSES  # "did you mean" searches left: each costs ~0.3 ms
 
     def add(self, node_or_mark: Any, message: str) -> None:
         mark = getattr(node_or_mark, "start_mark", node_or_mark)
@@ -614,7 +620,8 @@ class _Checker:
                 continue
             seen[key] = key_node
             if key not in known:
-                self.add(key_node, _unknown_key(key, known, where))
+                self.add(key_node, _unknown_key(key, known, where, guess=self.guesses > 0))
+                self.guesses -= 1
                 continue
             found[key] = _Entry(key_node, value_node)
         return found
@@ -820,7 +827,7 @@ class _Checker:
         return value
 
 
-def _unknown_key(key: str, known: tuple[str, ...], where: str) -> str:
+def _unknown_key(key: str, known: tuple[str, ...], where: str, *, guess: bool = True) -> str:
     """The message for an unknown key, pointing to where it belongs or what was meant."""
     normal = key.strip().lower().replace("-", "_").replace(" ", "_")
     key = _clip(key)
@@ -837,11 +844,15 @@ def _unknown_key(key: str, known: tuple[str, ...], where: str) -> str:
         return f"`{key}` cannot have a default; set it on each exercise"
     if where == "defaults" and normal in TOP_KEYS:
         return f"`{key}` is a top-level key; move it out of `defaults`"
-    guess = difflib.get_close_matches(normal, known, n=1, cutoff=0.6)
-    if guess:
-        return f"unknown key `{key}`; did you mean `{guess[0]}`?"
-    listed = ", ".join(f"`{k}`" for k in known)
-    return f"unknown key `{key}`; the keys allowed here are {listed}"
+    close = difflib.get_close_matches(normal, known, n=1, cutoff=0.6) if guess else []
+    if close:
+        return f"unknown key `{key}`; did you mean `{close[0]}`?"
+    return f"unknown key `{key}`; the keys allowed here are {_listed(known)}"
+
+
+@functools.lru_cache(maxsize=8)
+def _listed(known: tuple[str, ...]) -> str:
+    return ", ".join(f"`{k}`" for k in known)
 
 
 # --- from checked nodes to a Routine -------------------------------------------------------

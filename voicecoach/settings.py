@@ -42,6 +42,8 @@ MAX_LEAD_IN = 600.0
 MAX_WEEKLY_TARGET = 50
 MAX_SETTINGS_BYTES = 1024 * 1024
 """A settings file larger than this is refused unread (a real one is under 2 KB)."""
+MAX_UNKNOWN_KEYS = 20
+"""Unknown keys reported one by one; past this, one line counts the rest (each is a search)."""
 
 
 def config_dir() -> Path:
@@ -258,13 +260,24 @@ def parse_settings(data: bytes | str, path: Path) -> LoadedSettings:
         raise SettingsFileError([_syntax_problem(err, text, path)]) from None
     except ValueError:  # a number with more digits than Python reads (4,300)
         raise SettingsFileError([_too_many_digits(text, path)]) from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise SettingsFileError(
+            [Problem(str(path), 1, 1, "not valid TOML for settings: values nested too deeply")]
+        ) from None
 
     problems: list[Problem] = []
     values: dict[str, object] = {}
-    for key, value in table.items():
+    unknown = [key for key in table if key not in _CHECK]
+    for key in unknown[:MAX_UNKNOWN_KEYS]:
         line, column = _locate(text, key, value_column=False)
+        problems.append(Problem(str(path), line, column, _unknown_key_message(key)))
+    if len(unknown) > MAX_UNKNOWN_KEYS:
+        line, column = _locate(text, unknown[MAX_UNKNOWN_KEYS], value_column=False)
+        rest = len(unknown) - MAX_UNKNOWN_KEYS
+        message = f"{rest:,} more unknown settings; known settings: {', '.join(KEYS)}"
+        problems.append(Problem(str(path), line, column, message))
+    for key, value in table.items():
         if key not in _CHECK:
-            problems.append(Problem(str(path), line, column, _unknown_key_message(key)))
             continue
         try:
             values[key] = _CHECK[key](value)

@@ -13,6 +13,7 @@ it follows the installed version of voicecoach.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,7 +148,8 @@ def write_starter(name: str, folder: Path, *, force: bool = False) -> Written:
     other = folder / f"{routine_id}.yml"
     if not force:
         for existing in (path, other):
-            if existing.exists():
+            # lexists: a dangling link counts as taken, and a name too long is no OSError here
+            if os.path.lexists(existing):
                 raise StarterError(
                     f"{existing} already exists; edit it, pick another name, or add --force "
                     "to replace it with a fresh starter"
