@@ -11,4 +11,5 @@ fi
 compile=(.tools/bin/uv pip compile --quiet --universal --generate-hashes --python-version 3.10)
 "${compile[@]}" pyproject.toml requirements/build.in --extra dev -o requirements/lock.txt
 "${compile[@]}" requirements/build.in -c requirements/lock.txt -o requirements/build.txt
-echo "requirements/lock.txt and requirements/build.txt updated; commit them with the change."
+echo pip | "${compile[@]}" - -o requirements/pip.txt
+echo "requirements/pip.txt, lock.txt and build.txt updated; commit them with the change."

@@ -22,7 +22,7 @@ from mutagen import MutagenError
 
 from voicecoach.cuescript import SAMPLE_RATE, CueScript, CueType
 from voicecoach.errors import ExportError, UnusableFileError
-from voicecoach.files import Staging, check_target, create_temp
+from voicecoach.files import Staging, check_target
 from voicecoach.render import Session, read_ahead
 
 #: Frames per write to an encoder: one huge write of long audio segfaults libsndfile's
@@ -133,10 +133,11 @@ def _probe_folder(folder: Path, path: Path) -> None:
         raise ExportError(f"{path}: the folder {folder} does not exist; create it first")
     if not folder.is_dir():
         raise ExportError(f"{path}: {folder} is not a folder")
-    try:
-        os.unlink(create_temp(path))
-    except OSError as err:
-        raise ExportError(_describe(path, err)) from err
+    with Staging(durable=False) as probe:  # an interrupt mid-probe leaves no file either
+        try:
+            probe.new(path)
+        except OSError as err:
+            raise ExportError(_describe(path, err)) from err
 
 
 def timestamp(samples: int) -> str:

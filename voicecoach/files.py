@@ -27,6 +27,7 @@ import time
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the quick start
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     from voicecoach.errors import UnusableFileError
@@ -206,14 +207,20 @@ def temp_name(target: Pathish, pid: int | None = None) -> str:
     return os.path.join(folder, f".{stem}{MARK}{own}-{token}{PART}")
 
 
-def create_temp(target: Pathish, mode: int = 0o600) -> str:
+def create_temp(
+    target: Pathish, mode: int = 0o600, claim: Callable[[str], None] | None = None
+) -> str:
     """Create an empty temp file beside ``target`` (see ``temp_name``); returns its path.
 
-    First removes what killed writers left in that folder (``clean_stale``).
+    First removes what killed writers left in that folder (``clean_stale``). ``claim`` is
+    told each name before the file is created, so an interrupt (Ctrl-C, SIGTERM) that
+    lands just after the file appears still finds it among what its owner will remove.
     """
     clean_stale(os.path.dirname(target) or ".", os.path.basename(target))
     for _ in range(100):
         temp = temp_name(target)
+        if claim is not None:
+            claim(temp)
         try:
             fd = os.open(temp, _CREATE_FLAGS, mode)
         except FileExistsError:
@@ -329,8 +336,12 @@ class Staging:
     def new(self, target: Pathish) -> str:
         """A new empty temp file for ``target``, after checking ``target`` can be one."""
         check_target(target)
-        temp = create_temp(target)
-        self.pending.append((temp, os.fsdecode(target)))
+        name = os.fsdecode(target)
+        # Claimed before it exists (discard ignores names never created), so no interrupt
+        # can leave a temp file nobody knows about; names that were taken are let go.
+        claimed = len(self.pending)
+        temp = create_temp(target, claim=lambda each: self.pending.append((each, name)))
+        self.pending[claimed:] = [(temp, name)]
         return temp
 
     def commit(self) -> None:
