@@ -293,9 +293,12 @@ def test_samples_match_clips_and_a_warm_cache_never_synthesizes(tmp_path: Path) 
     cold = CountingEngine()
     first = Speech(cache_dir=tmp_path, engine=cold)
     lengths = [first.samples(p) for p in phrases]
-    assert cold.calls == phrases
+    # Each phrase once, in order; a clip that fails its checks (an empty WAV, a rate the
+    # engine dropped) is made again at once, so a repeat may follow it.
+    assert list(dict.fromkeys(cold.calls)) == phrases
+    made = list(cold.calls)
     assert lengths == [len(first.clip(p)) for p in phrases]
-    assert cold.calls == phrases
+    assert cold.calls == made
 
     warm = CountingEngine()
     second = Speech(cache_dir=tmp_path, engine=warm)
