@@ -10,6 +10,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -54,7 +55,7 @@ def add(history: History, clock: Clock, when: datetime, completed: bool = True) 
 
 
 def integrity(path: Path) -> str:
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db:
         result: str = db.execute("PRAGMA integrity_check").fetchone()[0]
     return result
 
@@ -246,8 +247,9 @@ def test_a_damaged_file_says_where_it_is_and_to_move_it_aside(path: Path) -> Non
 
 def test_a_history_from_a_newer_version_is_refused(path: Path) -> None:
     History(path).recent(1)
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db:
         db.execute("PRAGMA user_version = 99")
+        db.commit()
     with pytest.raises(HistoryError, match=r"written by a newer voicecoach \(format 99\)"):
         History(path).start("a", "A", 1.0)
 
@@ -261,7 +263,7 @@ def test_an_unwritable_folder_is_an_error(tmp_path: Path) -> None:
 
 def test_the_database_runs_in_wal_mode(path: Path) -> None:
     History(path).start("a", "A", 1.0)
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -489,7 +491,10 @@ def test_a_locked_history_does_not_delay_the_start(path: Path, script: CueScript
         return done
 
     warnings: list[str] = []
-    assert record_play(History(path), script, play, warnings.append) is done
+    try:
+        assert record_play(History(path), script, play, warnings.append) is done
+    finally:
+        holder.close()
     assert started[0] < 1.0  # the lock's wait is BUSY_TIMEOUT_SECONDS (30 s)
     assert warnings == []
     (session,) = History(path).recent(5)
