@@ -9,7 +9,7 @@ each recorded sample maps to the moment it reached the "speaker".
   session opens with ``player.LEAD_IN`` seconds of silence on purpose; *device start*
   subtracts it (and the first clip's own quiet onset) to show when the stream began.
 - *warm*: the speech cache holds every phrase and the command's opening is stored (the
-  quick start, ``voicecoach.warmstart``), as on every run after the first; *first play*:
+  quick start, ``voicecoach.play.warmstart``), as on every run after the first; *first play*:
   the speech cache is warm but this command line has no stored opening yet (a new option,
   say); *cold*: nothing cached, so every phrase is synthesized first. Python bytecode is
   cached in all three, as after install. The cache lives under ``XDG_CACHE_HOME``, found
@@ -59,7 +59,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import audio_env  # noqa: E402  (the tests' PulseAudio helpers, shared on purpose)
 
-from voicecoach.player import LEAD_IN  # noqa: E402
+from voicecoach.play.player import LEAD_IN  # noqa: E402
 
 ROUTINE = "quick-start"
 SR = 22050

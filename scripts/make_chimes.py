@@ -20,7 +20,7 @@ recognised with eyes closed:
 voice, so a count, the last count, a phase and a countdown (``tick``) each sound different;
 ``rest`` and ``set`` stand in for "Rest" and "Set 2 of 3".
 
-Every file is 22,050 Hz mono 16-bit, exactly as long as ``voicecoach.sounds.CHIME_SECONDS``
+Every file is 22,050 Hz mono 16-bit, exactly as long as ``voicecoach.audio.sounds.CHIME_SECONDS``
 says, and starts and ends on a zero sample (a raised-cosine attack on every note and a
 raised-cosine fade at the end, so no clicks).
 
@@ -51,9 +51,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from voicecoach.cuescript import SAMPLE_RATE
+from voicecoach.audio.sounds import CHIME_SECONDS, chime_samples
+from voicecoach.compile.cuescript import SAMPLE_RATE
 from voicecoach.resources import data_dir
-from voicecoach.sounds import CHIME_SECONDS, chime_samples
 
 Signal = npt.NDArray[np.float64]
 
@@ -191,7 +191,7 @@ def loudness_report() -> list[str]:
     """Chime and speech levels side by side (needs the voice engine)."""
     import tempfile
 
-    from voicecoach.speech import Speech
+    from voicecoach.audio.speech import Speech
 
     lines = []
     for name in CHIME_SECONDS:

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from voicecoach.cuescript import SAMPLE_RATE
+from voicecoach.compile.cuescript import SAMPLE_RATE
 
 SINK = "voicecoach_test"
 START_TIMEOUT = 20.0

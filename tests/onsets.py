@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from audio_env import Match, Samples, first_loud, last_loud, locate
 
-from voicecoach.cuescript import SAMPLE_RATE
+from voicecoach.compile.cuescript import SAMPLE_RATE
 
 TEMPLATE = round(1.0 * SAMPLE_RATE)
 """At most this much of a cue (from its onset) is looked for in the recording."""

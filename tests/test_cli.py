@@ -14,10 +14,10 @@ import pytest
 from helpers import Run, run_main
 
 from voicecoach.cli import cli
-from voicecoach.compiler import compile_routine, estimate_speech_samples
-from voicecoach.cuescript import FORMAT, CueType
+from voicecoach.compile.compiler import compile_routine, estimate_speech_samples
+from voicecoach.compile.cuescript import FORMAT, CueType
 from voicecoach.library import Library
-from voicecoach.routine import load_routine
+from voicecoach.routine.load import load_routine
 
 HINT = "Run `voicecoach list` to see them all, or give the path to a routine file."
 TIMELINE_LINE = re.compile(r"^ *(?:(\d+):)?(\d+):(\d\d\.\d)  (.+)$")
@@ -164,7 +164,7 @@ def test_script_json_is_the_contract(run: Run, routine_file: Path) -> None:
 
 @pytest.mark.engine
 def test_script_times_phrases_by_the_real_voice(run: Run, routine_file: Path) -> None:
-    from voicecoach.speech import Speech
+    from voicecoach.audio.speech import Speech
 
     result = run(["script", "stretch-break", "--json"])
     assert (result.exit_code, result.stderr) == (0, "")
@@ -178,13 +178,13 @@ def test_script_times_phrases_by_the_real_voice(run: Run, routine_file: Path) ->
 def test_script_without_a_voice_engine_estimates_and_says_so(
     run: Run, routine_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import voicecoach.render
+    import voicecoach.audio.render
     from voicecoach.errors import VoiceEngineError
 
     def no_engine(*args: object, **kwargs: object) -> None:
         raise VoiceEngineError("no voice engine: install espeak-ng")
 
-    monkeypatch.setattr(voicecoach.render, "prepare_session", no_engine)
+    monkeypatch.setattr(voicecoach.audio.render, "prepare_session", no_engine)
     result = run(["script", "stretch-break", "--json"])
     assert result.exit_code == 0
     assert result.stderr == (

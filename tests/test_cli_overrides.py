@@ -14,13 +14,13 @@ import pytest
 import soundfile as sf
 from helpers import Run, run_main
 
-from voicecoach.compiler import CompileOptions, compile_routine, estimate_speech_samples
-from voicecoach.cuescript import SAMPLE_RATE, CueScript, CueType
-from voicecoach.overrides import Overrides, apply_overrides
-from voicecoach.player import PlayResult
-from voicecoach.render import render
-from voicecoach.routine import Routine, load_routine
-from voicecoach.sounds import load_chime
+from voicecoach.audio.render import render
+from voicecoach.audio.sounds import load_chime
+from voicecoach.compile.compiler import CompileOptions, compile_routine, estimate_speech_samples
+from voicecoach.compile.cuescript import SAMPLE_RATE, CueScript, CueType
+from voicecoach.compile.overrides import Overrides, apply_overrides
+from voicecoach.play.player import PlayResult
+from voicecoach.routine.load import Routine, load_routine
 
 NO_VOICE = CompileOptions(voice=False)
 
@@ -54,14 +54,14 @@ def settings_file(config_home: Path) -> Path:
 @pytest.fixture
 def no_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     """No voice engine at all: pyttsx3 cannot be imported and the engine cannot be made."""
-    import voicecoach.speech
+    import voicecoach.audio.speech
 
     class Broken:
         def __init__(self, *args: object, **kwargs: object) -> None:
             raise AssertionError("a session without a voice started the voice engine")
 
     monkeypatch.setitem(sys.modules, "pyttsx3", None)
-    monkeypatch.setattr(voicecoach.speech, "Pyttsx3Engine", Broken)
+    monkeypatch.setattr(voicecoach.audio.speech, "Pyttsx3Engine", Broken)
 
 
 # --- the timing options --------------------------------------------------------------------
@@ -341,7 +341,7 @@ def test_export_without_a_voice_writes_the_chimes_at_their_gain(
 def test_play_without_a_voice_needs_no_engine(
     run: Run, routine_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import voicecoach.player
+    import voicecoach.play.player
 
     heard: dict[str, Any] = {}
 
@@ -353,7 +353,7 @@ def test_play_without_a_voice_needs_no_engine(
         heard.update(gains)
         return PlayResult(True, script.length, len(script.chapters) - 1)
 
-    monkeypatch.setattr(voicecoach.player, "play", device)
+    monkeypatch.setattr(voicecoach.play.player, "play", device)
     result = run(["play", "stretch-break", "--no-voice", "--chime-volume", "0.25", "--rounds", "2"])
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
     adapted = apply_overrides(stretch_break(routine_file), Overrides(rounds=2))

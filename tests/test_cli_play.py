@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-import voicecoach.player
+import voicecoach.play.player
 from voicecoach.cli import cli
-from voicecoach.cuescript import CueScript
+from voicecoach.compile.cuescript import CueScript
 from voicecoach.library import DEFAULT_ROUTINE
-from voicecoach.player import PlayResult
+from voicecoach.play.player import PlayResult
 
 
 def run(args: list[str]) -> Result:
@@ -30,7 +30,7 @@ def played(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, CueScript]]:
         calls.append((routine, script))
         return PlayResult(completed=True, position=script.length, chapter=None)
 
-    monkeypatch.setattr(voicecoach.player, "play", fake_play)
+    monkeypatch.setattr(voicecoach.play.player, "play", fake_play)
     return calls
 
 

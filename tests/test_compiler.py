@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import soundfile
 
-from voicecoach import sounds
-from voicecoach.compiler import (
+from voicecoach.audio import sounds
+from voicecoach.compile.compiler import (
     GAP,
     LAST_COUNT_TONE,
     NEXT_UP_MIN_REST,
@@ -26,10 +26,10 @@ from voicecoach.compiler import (
     estimate_speech_samples,
     spoken_texts,
 )
-from voicecoach.cuescript import SAMPLE_RATE, Cue, CueScript, CueType, to_samples
+from voicecoach.compile.cuescript import SAMPLE_RATE, Cue, CueScript, CueType, to_samples
+from voicecoach.compile.phrases import ENGLISH
 from voicecoach.errors import VoicecoachError
-from voicecoach.phrases import ENGLISH
-from voicecoach.routine import Exercise, Routine, WorkKind
+from voicecoach.routine.load import Exercise, Routine, WorkKind
 
 HALF = to_samples(0.5)
 

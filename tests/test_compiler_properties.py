@@ -9,7 +9,7 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from voicecoach.compiler import (
+from voicecoach.compile.compiler import (
     CALLOUT_SPACING,
     CompileOptions,
     SpeechTimer,
@@ -17,9 +17,9 @@ from voicecoach.compiler import (
     compile_routine,
     estimate_speech_samples,
 )
-from voicecoach.cuescript import SAMPLE_RATE, Cue, CueScript, CueType
-from voicecoach.phrases import sentence
-from voicecoach.routine import Exercise, Routine, WorkKind
+from voicecoach.compile.cuescript import SAMPLE_RATE, Cue, CueScript, CueType
+from voicecoach.compile.phrases import sentence
+from voicecoach.routine.load import Exercise, Routine, WorkKind
 
 PROPERTY_SETTINGS = settings(
     max_examples=150,

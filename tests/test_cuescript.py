@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from voicecoach.cuescript import (
+from voicecoach.compile.cuescript import (
     FORMAT,
     SAMPLE_RATE,
     Chapter,

@@ -14,13 +14,13 @@ from voicecoach import errors
 from voicecoach.errors import ExitCode
 
 ROOTS = (errors.VoicecoachError, errors.InternalError, errors.Interrupted)
-OUTSIDE = {"voicecoach.stream.StreamError"}  # see the errors module's docstring
+OUTSIDE = {"voicecoach.play.stream.StreamError"}  # see the errors module's docstring
 
 
 def defined_exceptions() -> list[type[BaseException]]:
     found = []
     for info in pkgutil.iter_modules(voicecoach.__path__, "voicecoach."):
-        if info.name in {"voicecoach.__main__", "voicecoach.synth_worker"}:
+        if info.name in {"voicecoach.__main__", "voicecoach.audio.synth_worker"}:
             continue  # the one runs the command, the other a server on import
         module = importlib.import_module(info.name)
         found += [
@@ -43,7 +43,7 @@ def test_every_exception_is_rooted_in_the_family() -> None:
 
 
 def test_the_interruptions_still_unwind_like_ctrl_c() -> None:
-    from voicecoach.player import PlaybackInterrupted
+    from voicecoach.play.player import PlaybackInterrupted
     from voicecoach.signals import Terminated
 
     assert issubclass(Terminated, KeyboardInterrupt)

@@ -20,9 +20,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from voicecoach.cuescript import SAMPLE_RATE, Chapter, Cue, CueScript, CueType
-from voicecoach.errors import ExportError
-from voicecoach.export import (
+from voicecoach.audio.export import (
     FORMATS,
     ExportTargets,
     audio_format,
@@ -31,8 +29,10 @@ from voicecoach.export import (
     export_session,
     timestamp,
 )
-from voicecoach.render import render
-from voicecoach.samples import Audio
+from voicecoach.audio.render import render
+from voicecoach.audio.samples import Audio
+from voicecoach.compile.cuescript import SAMPLE_RATE, Chapter, Cue, CueScript, CueType
+from voicecoach.errors import ExportError
 
 needs_ffprobe = pytest.mark.skipif(shutil.which("ffprobe") is None, reason="needs ffprobe")
 
@@ -392,7 +392,7 @@ def test_wav_length_equals_the_script(small_wav: Exported) -> None:
 
 @pytest.mark.engine
 def test_every_chime_is_in_the_wav_at_its_cue_time(small_wav: Exported) -> None:
-    from voicecoach.sounds import load_chime
+    from voicecoach.audio.sounds import load_chime
 
     audio, _ = sf.read(small_wav.audio, dtype="float32")
     chimes = [c for c in small_wav.script["cues"] if c["type"] == "chime"]

@@ -19,12 +19,12 @@ import pytest
 from helpers import run_main
 
 from voicecoach import history
-from voicecoach.compiler import compile_routine
-from voicecoach.cuescript import CueScript, to_seconds
+from voicecoach.compile.compiler import compile_routine
+from voicecoach.compile.cuescript import CueScript, to_seconds
 from voicecoach.errors import AudioDeviceError, HistoryError
 from voicecoach.history import History, history_path, record_play, report, week_start
-from voicecoach.player import AudioDeviceLost, PlaybackInterrupted, PlayResult
-from voicecoach.routine import load_routine
+from voicecoach.play.player import AudioDeviceLost, PlaybackInterrupted, PlayResult
+from voicecoach.routine.load import load_routine
 
 UTC = timezone.utc
 EST = timezone(timedelta(hours=-5))

@@ -18,13 +18,13 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from voicecoach.compiler import check_script, compile_routine
-from voicecoach.cuescript import SAMPLE_RATE, CueScript, CueType
+from voicecoach.audio.render import prepare_session
+from voicecoach.audio.speech import Speech, Voice, VoiceSettings, entry_frames
+from voicecoach.compile.compiler import check_script, compile_routine
+from voicecoach.compile.cuescript import SAMPLE_RATE, CueScript, CueType
+from voicecoach.compile.phrases import ENGLISH, GERMAN, SPANISH, Phrases
 from voicecoach.errors import SettingsError
-from voicecoach.phrases import ENGLISH, GERMAN, SPANISH, Phrases
-from voicecoach.render import prepare_session
-from voicecoach.routine import Routine, load_routine
-from voicecoach.speech import Speech, Voice, VoiceSettings, entry_frames
+from voicecoach.routine.load import Routine, load_routine
 
 DATA = Path(__file__).parent / "data" / "languages"
 GERMAN_FILE = DATA / "ruecken-kurz.yaml"

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach import launch, warmstart
+from voicecoach import launch
 from voicecoach.errors import ExitCode
+from voicecoach.play import warmstart
 
 
 class FakeStream:
@@ -111,7 +112,9 @@ main()
 """
 
 
-@pytest.mark.parametrize("module", ["voicecoach.files", "voicecoach.warmstart", "voicecoach.cli"])
+@pytest.mark.parametrize(
+    "module", ["voicecoach.files", "voicecoach.play.warmstart", "voicecoach.cli"]
+)
 def test_ctrl_c_while_the_first_modules_load_is_no_traceback(module: str) -> None:
     """Ctrl-C in the first tenth of a second, while the entry point's own imports load."""
     done = subprocess.run(

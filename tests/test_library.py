@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from voicecoach import resources, settings
-from voicecoach.compiler import compile_routine
-from voicecoach.cuescript import SAMPLE_RATE, Chapter, Cue, CueScript, CueType, to_samples
+from voicecoach.compile.compiler import compile_routine
+from voicecoach.compile.cuescript import SAMPLE_RATE, Chapter, Cue, CueScript, CueType, to_samples
 from voicecoach.durations import format_clock, format_duration
 from voicecoach.errors import RoutineError, RoutineNotFound
 from voicecoach.library import (
@@ -27,7 +27,7 @@ from voicecoach.library import (
     format_timeline,
     looks_like_path,
 )
-from voicecoach.routine import Exercise, Routine, WorkKind, load_routine
+from voicecoach.routine.load import Exercise, Routine, WorkKind, load_routine
 
 HINT = "Run `voicecoach list` to see them all, or give the path to a routine file."
 

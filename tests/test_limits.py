@@ -17,12 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import huge_numbers
 
-from voicecoach.compiler import CompileOptions, compile_routine
+from voicecoach.compile.compiler import CompileOptions, compile_routine
+from voicecoach.compile.overrides import Overrides, apply_overrides
 from voicecoach.errors import RoutineError, SettingsError, VoicecoachError
 from voicecoach.library import Library
 from voicecoach.limits import MAX_COUNT, sound_bound
-from voicecoach.overrides import Overrides, apply_overrides
-from voicecoach.routine import (
+from voicecoach.routine.load import (
     MAX_FILE_BYTES,
     MAX_VALUES,
     Exercise,
@@ -544,7 +544,7 @@ def test_routine_dataclass_equality_ignores_where_exercises_stand(tmp_path: Path
 
 
 def test_a_session_is_checked_again_before_it_is_rendered() -> None:
-    from voicecoach.render import prepare_session
+    from voicecoach.audio.render import prepare_session
 
     # Four hours of holds exactly: within the loader's check, but the chimes around them
     # make the session longer, so nothing is rendered even without a voice.

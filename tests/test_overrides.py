@@ -12,10 +12,9 @@ from hypothesis import strategies as st
 from test_compiler_properties import PROPERTY_SETTINGS, routines, speech_timers
 
 from voicecoach.cli import OPTIONS
-from voicecoach.compiler import CompileOptions, SpeechTimer, check_script, compile_routine
-from voicecoach.cuescript import CueType, to_samples
-from voicecoach.errors import OverrideError, SettingsError
-from voicecoach.overrides import (
+from voicecoach.compile.compiler import CompileOptions, SpeechTimer, check_script, compile_routine
+from voicecoach.compile.cuescript import CueType, to_samples
+from voicecoach.compile.overrides import (
     NAMES,
     Overrides,
     SessionOptions,
@@ -23,7 +22,8 @@ from voicecoach.overrides import (
     apply_overrides,
     unused_overrides,
 )
-from voicecoach.routine import (
+from voicecoach.errors import OverrideError, SettingsError
+from voicecoach.routine.load import (
     MAX_DURATION,
     MAX_ROUTINE_SECONDS,
     Exercise,

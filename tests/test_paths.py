@@ -10,7 +10,9 @@ from pathlib import Path
 import platformdirs
 import pytest
 
-from voicecoach import history, library, paths, settings, speech, warmstart
+from voicecoach import history, library, paths, settings
+from voicecoach.audio import speech
+from voicecoach.play import warmstart
 
 
 @pytest.fixture

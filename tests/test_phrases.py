@@ -7,8 +7,7 @@ from dataclasses import fields
 
 import pytest
 
-from voicecoach.errors import VoicecoachError
-from voicecoach.phrases import (
+from voicecoach.compile.phrases import (
     ENGLISH,
     GERMAN,
     SPANISH,
@@ -20,6 +19,7 @@ from voicecoach.phrases import (
     sentence,
     supported_list,
 )
+from voicecoach.errors import VoicecoachError
 
 # Each template and the fields it must use, so a new language cannot drop one by mistake.
 TEMPLATE_FIELDS = {

@@ -30,25 +30,24 @@ import soundfile as sf
 from hypothesis import given
 from hypothesis import strategies as st
 
-from voicecoach import player, timeline, warmstart
-from voicecoach.ahead import to_pcm
-from voicecoach.compiler import compile_routine, estimate_speech_samples
-from voicecoach.cuescript import SAMPLE_RATE, CueScript, CueType
+from voicecoach.audio.render import render
+from voicecoach.audio.samples import Audio, Pcm
+from voicecoach.audio.sounds import chime_samples, load_chime
+from voicecoach.compile.compiler import compile_routine, estimate_speech_samples
+from voicecoach.compile.cuescript import SAMPLE_RATE, CueScript, CueType
 from voicecoach.errors import AudioDeviceError, ExitCode, VoiceEngineError
 from voicecoach.history import History
-from voicecoach.keys import TerminalControls, in_foreground, quiet_stderr_fd
-from voicecoach.player import (
+from voicecoach.play import player, warmstart
+from voicecoach.play import position as timeline
+from voicecoach.play.ahead import to_pcm
+from voicecoach.play.keys import TerminalControls, in_foreground, quiet_stderr_fd
+from voicecoach.play.player import (
     AudioDeviceLost,
     PlaybackInterrupted,
     Player,
     PlayResult,
 )
-from voicecoach.render import render
-from voicecoach.routine import load_routine
-from voicecoach.samples import Audio, Pcm
-from voicecoach.sounds import chime_samples, load_chime
-from voicecoach.stream import Feed, Stream, StreamError
-from voicecoach.timeline import (
+from voicecoach.play.position import (
     chapter_at,
     cut_points,
     next_chapter_start,
@@ -57,6 +56,8 @@ from voicecoach.timeline import (
     status_text,
     this_chapter_start,
 )
+from voicecoach.play.stream import Feed, Stream, StreamError
+from voicecoach.routine.load import load_routine
 
 SR = SAMPLE_RATE
 MINI = Path(__file__).parent / "data" / "player" / "mini.yaml"
@@ -910,7 +911,7 @@ def opening_file(env: dict[str, str], *argv: str) -> Path:
     """Where ``voicecoach *argv``, run with ``env`` from here, keeps its opening."""
     code = (
         "import sys\n"
-        "from voicecoach import warmstart\n"
+        "from voicecoach.play import warmstart\n"
         "print(warmstart.opening_path(warmstart.command_key(sys.argv[1:])))\n"
     )
     done = subprocess.run(

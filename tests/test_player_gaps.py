@@ -21,16 +21,16 @@ from test_player import (
     run_player,
 )
 
-from voicecoach import player
-from voicecoach.ahead import to_pcm
-from voicecoach.compiler import compile_routine, estimate_speech_samples
-from voicecoach.cuescript import SAMPLE_RATE as SR
-from voicecoach.cuescript import CueScript
-from voicecoach.player import Player
-from voicecoach.render import render
-from voicecoach.routine import load_routine
-from voicecoach.samples import Audio, Pcm
-from voicecoach.stream import Feed
+from voicecoach.audio.render import render
+from voicecoach.audio.samples import Audio, Pcm
+from voicecoach.compile.compiler import compile_routine, estimate_speech_samples
+from voicecoach.compile.cuescript import SAMPLE_RATE as SR
+from voicecoach.compile.cuescript import CueScript
+from voicecoach.play import player
+from voicecoach.play.ahead import to_pcm
+from voicecoach.play.player import Player
+from voicecoach.play.stream import Feed
+from voicecoach.routine.load import load_routine
 
 
 @pytest.fixture(scope="module")

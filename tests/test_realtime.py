@@ -32,7 +32,7 @@ import pytest
 import soundfile as sf
 from audio_env import BLUETOOTH, DESKTOP, NO_SHM, PulseServer, Recording, Samples, Setup
 
-from voicecoach.cuescript import SAMPLE_RATE as SR
+from voicecoach.compile.cuescript import SAMPLE_RATE as SR
 
 TOLERANCE_MS = 20.0
 """The promise: every cue within 20 ms of its place in the export."""

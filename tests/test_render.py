@@ -12,9 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voicecoach.compiler import CompileOptions, compile_routine
-from voicecoach.cuescript import Chapter, Cue, CueScript, CueType
-from voicecoach.render import (
+from voicecoach.audio.render import (
     ClipSource,
     RenderError,
     Session,
@@ -24,9 +22,11 @@ from voicecoach.render import (
     read_ahead,
     render,
 )
-from voicecoach.routine import Exercise, Routine, WorkKind
-from voicecoach.samples import Audio
-from voicecoach.sounds import load_chime
+from voicecoach.audio.samples import Audio
+from voicecoach.audio.sounds import load_chime
+from voicecoach.compile.compiler import CompileOptions, compile_routine
+from voicecoach.compile.cuescript import Chapter, Cue, CueScript, CueType
+from voicecoach.routine.load import Exercise, Routine, WorkKind
 
 
 def tone(length: int, value: float) -> Audio:
@@ -204,9 +204,9 @@ def test_a_chime_of_another_length_is_a_clear_error() -> None:
 
 
 def test_a_hold_shorter_than_its_chime_gets_the_chime_cut_short_and_faded() -> None:
-    from voicecoach.compiler import compile_routine
-    from voicecoach.routine import Exercise, Routine, WorkKind
-    from voicecoach.sounds import load_chime
+    from voicecoach.audio.sounds import load_chime
+    from voicecoach.compile.compiler import compile_routine
+    from voicecoach.routine.load import Exercise, Routine, WorkKind
 
     routine = Routine("tiny", "Tiny", (Exercise("Blink", WorkKind.HOLD, hold=0.3),))
     script = compile_routine(routine)

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from helpers import bounded
 
-from voicecoach import routine as routine_module
 from voicecoach.errors import Problem, RoutineError, RoutineNotFound
-from voicecoach.routine import (
+from voicecoach.routine import load as routine_module
+from voicecoach.routine.load import (
     MAX_FILE_BYTES,
     Exercise,
     Routine,

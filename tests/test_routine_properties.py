@@ -16,10 +16,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from voicecoach.compile.phrases import SUPPORTED_LANGUAGES
 from voicecoach.errors import RoutineError
 from voicecoach.limits import MAX_CUES, sound_bound
-from voicecoach.phrases import SUPPORTED_LANGUAGES
-from voicecoach.routine import (
+from voicecoach.routine.load import (
     EXERCISE_KEYS,
     TOP_KEYS,
     Exercise,

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from voicecoach.cli import main
 from voicecoach.errors import RoutineError
-from voicecoach.routine import DEFAULT_KEYS, EXERCISE_KEYS, TOP_KEYS, load_routine_text
-from voicecoach.schema import routine_schema, schema_json
+from voicecoach.routine.load import DEFAULT_KEYS, EXERCISE_KEYS, TOP_KEYS, load_routine_text
+from voicecoach.routine.schema import routine_schema, schema_json
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data"

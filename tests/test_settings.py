@@ -393,7 +393,7 @@ def test_silent_chimes_are_a_setting() -> None:
 def test_the_voice_limits_are_the_engines() -> None:
     """The settings file, the options and the engine take their limits from one place."""
     from voicecoach import limits
-    from voicecoach.voice_engine import VoiceSettings
+    from voicecoach.audio.voice_engine import VoiceSettings
 
     for volume in (limits.MAX_VOLUME, 0.01):
         assert VoiceSettings(volume=volume).volume == volume

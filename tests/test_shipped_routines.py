@@ -12,17 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach.compiler import (
+from voicecoach.compile.compiler import (
     CompileOptions,
     check_script,
     compile_routine,
     estimate_speech_samples,
 )
-from voicecoach.cuescript import SAMPLE_RATE, CueType
-from voicecoach.phrases import phrases_for
-from voicecoach.phrases import sentence as sentence_of
+from voicecoach.compile.cuescript import SAMPLE_RATE, CueType
+from voicecoach.compile.phrases import phrases_for
+from voicecoach.compile.phrases import sentence as sentence_of
 from voicecoach.resources import data_dir
-from voicecoach.routine import Routine, WorkKind, load_routine
+from voicecoach.routine.load import Routine, WorkKind, load_routine
 
 ROUTINES_DIR = data_dir("routines")
 

@@ -18,7 +18,7 @@ import pytest
 import soundfile as sf
 from audio_env import first_loud, last_loud, missing_tools, pulse_server
 
-from voicecoach.cuescript import SAMPLE_RATE
+from voicecoach.compile.cuescript import SAMPLE_RATE
 
 pytestmark = [pytest.mark.smoke, pytest.mark.engine]
 

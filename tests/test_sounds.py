@@ -14,9 +14,10 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from voicecoach import resources, sounds
-from voicecoach.cuescript import SAMPLE_RATE
-from voicecoach.sounds import CHIME_SECONDS, ChimeError, chime_samples, load_chime
+from voicecoach import resources
+from voicecoach.audio import sounds
+from voicecoach.audio.sounds import CHIME_SECONDS, ChimeError, chime_samples, load_chime
+from voicecoach.compile.cuescript import SAMPLE_RATE
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "make_chimes.py"
@@ -177,7 +178,7 @@ def test_a_missing_or_wrong_chime_file_is_a_clear_error(
 
 @pytest.mark.engine
 def test_chimes_are_about_as_loud_as_the_voice(tmp_path: Path) -> None:
-    from voicecoach.speech import Speech
+    from voicecoach.audio.speech import Speech
 
     voice = Speech(cache_dir=tmp_path)
     speech = np.mean([active_rms_db(voice.clip(t)) for t in ("Hold", "Switch sides", "Three")])

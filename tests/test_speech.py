@@ -22,10 +22,8 @@ import pytest
 import soundfile
 from helpers import run_main
 
-from voicecoach import speech, voice_engine, warmstart
-from voicecoach.cuescript import SAMPLE_RATE
-from voicecoach.errors import SettingsError, VoiceEngineError
-from voicecoach.speech import (
+from voicecoach.audio import speech, voice_engine
+from voicecoach.audio.speech import (
     Pyttsx3Engine,
     Speech,
     Voice,
@@ -34,6 +32,9 @@ from voicecoach.speech import (
     list_voices,
     read_entry,
 )
+from voicecoach.compile.cuescript import SAMPLE_RATE
+from voicecoach.errors import SettingsError, VoiceEngineError
+from voicecoach.play import warmstart
 
 Audio = npt.NDArray[np.float32]
 
@@ -362,7 +363,7 @@ VOICE_LENGTHS = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from voicecoach.speech import Speech, VoiceSettings
+    from voicecoach.audio.speech import Speech, VoiceSettings
     text = "Slowly lower your knees"
     for voice in sys.argv[2:]:
         settings = VoiceSettings(voice=voice or None)
@@ -473,7 +474,7 @@ WRITER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from voicecoach.speech import Speech
+    from voicecoach.audio.speech import Speech
     cache, ready, go = (Path(a) for a in sys.argv[1:4])
     phrases = sys.argv[4:]
     voice = Speech(cache_dir=cache)

@@ -12,12 +12,12 @@ import pytest
 import yaml
 from click.testing import Result
 
-from voicecoach.compiler import compile_routine
-from voicecoach.cuescript import CueType
+from voicecoach.compile.compiler import compile_routine
+from voicecoach.compile.cuescript import CueType
 from voicecoach.library import Library
-from voicecoach.routine import EXERCISE_KEYS, TOP_KEYS, WorkKind, load_routine
-from voicecoach.schema import routine_schema
-from voicecoach.starter import (
+from voicecoach.routine.load import EXERCISE_KEYS, TOP_KEYS, WorkKind, load_routine
+from voicecoach.routine.schema import routine_schema
+from voicecoach.routine.starter import (
     SCHEMA_FILE,
     StarterError,
     check_id,

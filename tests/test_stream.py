@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from voicecoach import stream
-from voicecoach.stream import Feed, StreamError
+from voicecoach.play import stream
+from voicecoach.play.stream import Feed, StreamError
 
 RATE = 1000
 

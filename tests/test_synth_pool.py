@@ -21,9 +21,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from voicecoach.audio.speech import Speech, Voice, VoiceSettings, read_entry
+from voicecoach.audio.synth_pool import FreshEngine, SynthServer, synthesize_in_parallel
 from voicecoach.errors import SettingsError
-from voicecoach.speech import Speech, Voice, VoiceSettings, read_entry
-from voicecoach.synth_pool import FreshEngine, SynthServer, synthesize_in_parallel
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="fresh engines are forked on Linux"
@@ -283,8 +283,8 @@ def test_an_unknown_voice_is_the_engine_s_own_error(tmp_path: Path) -> None:
 KILLED_PARENT = """
 import sys
 from pathlib import Path
-from voicecoach.speech import Speech
-from voicecoach.synth_pool import synthesize_in_parallel
+from voicecoach.audio.speech import Speech
+from voicecoach.audio.synth_pool import synthesize_in_parallel
 speech = Speech(cache_dir=Path(sys.argv[1]))
 speech.clip("Well done.")
 print(speech.engine.server.pid, flush=True)

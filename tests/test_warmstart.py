@@ -14,9 +14,9 @@ from typing import ClassVar
 
 import pytest
 
-from voicecoach import stream, warmstart
-from voicecoach.cuescript import SAMPLE_RATE
-from voicecoach.stream import Feed, StreamError
+from voicecoach.compile.cuescript import SAMPLE_RATE
+from voicecoach.play import stream, warmstart
+from voicecoach.play.stream import Feed, StreamError
 
 PCM = bytes(range(256)) * 40
 RATE = 22050
@@ -92,7 +92,7 @@ def test_the_cache_folder_is_the_one_platformdirs_gives(
 ) -> None:
     import platformdirs
 
-    from voicecoach.speech import default_cache_dir
+    from voicecoach.audio.speech import default_cache_dir
 
     monkeypatch.delenv("VOICECOACH_CACHE_DIR", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
@@ -328,7 +328,7 @@ def test_the_quick_start_loads_nothing_heavy(
     here). sounddevice is allowed: it loads PortAudio through cffi, not numpy."""
     code = (
         "import sys\n"
-        "from voicecoach import warmstart\n"
+        "from voicecoach.play import warmstart\n"
         "argv = ['play', 'stretch']\n"
         "if sys.argv[1:]:\n"
         "    pcm = bytes(2 * 2205)\n"
@@ -353,7 +353,7 @@ def test_the_quick_start_loads_nothing_heavy(
     assert found == ("opening" if stored else "none")
     heavy = {"numpy", "click", "yaml", "typing", "json", "pathlib", "platformdirs"}
     assert not heavy & set(modules.split()), heavy & set(modules.split())
-    assert ("voicecoach.stream" in modules.split()) == stored
+    assert ("voicecoach.play.stream" in modules.split()) == stored
 
 
 def test_the_quick_start_plays_at_the_session_rate() -> None:
@@ -403,7 +403,7 @@ def test_a_file_an_opening_depends_on_that_is_not_regular_keeps_no_opening(
     NOT_REGULAR[kind](routine)
     code = (
         "import sys\n"
-        "from voicecoach import warmstart\n"
+        "from voicecoach.play import warmstart\n"
         "print(warmstart.file_digest(sys.argv[1]))\n"
         "print(warmstart.save('k', b'\\0\\0', 22050, sys.argv[1:], folder=sys.argv[3]))\n"
     )
@@ -420,7 +420,8 @@ def test_a_stored_opening_that_is_not_regular_is_passed_over(
     env = dict(os.environ, VOICECOACH_CACHE_DIR=str(tmp_path / "cache"))
     argv = ["play", "stretch"]
     key = in_child(
-        "import sys\nfrom voicecoach import warmstart\nprint(warmstart.command_key(sys.argv[1:]))",
+        "import sys\nfrom voicecoach.play import warmstart\n"
+        "print(warmstart.command_key(sys.argv[1:]))",
         *argv,
         env=env,
     ).strip()
@@ -429,7 +430,7 @@ def test_a_stored_opening_that_is_not_regular_is_passed_over(
     NOT_REGULAR[kind](stored)
     code = (
         "import sys\n"
-        "from voicecoach import warmstart\n"
+        "from voicecoach.play import warmstart\n"
         "launch = warmstart.begin(sys.argv[1:])\n"
         "print(launch.stream is None, warmstart.load(launch.key) is None)\n"
     )
@@ -445,7 +446,7 @@ def test_a_made_from_file_swapped_for_a_fifo_after_saving_spoils_the_opening(
     os.mkfifo(routine)
     code = (
         "import sys\n"
-        "from voicecoach import warmstart\n"
+        "from voicecoach.play import warmstart\n"
         "print(warmstart.load('k1', folder=sys.argv[1]))\n"
     )
     assert in_child(code, str(path.parent)) == "None\n"

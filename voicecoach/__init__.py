@@ -2,7 +2,7 @@
 
 The public names below are loaded on first use, so that ``voicecoach play`` can start a
 session's opening sound before the rest of the package (and numpy and PyYAML) is imported;
-see ``voicecoach.warmstart``.
+see ``voicecoach.play.warmstart``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the qu
 if TYPE_CHECKING:
     from typing import Any
 
-    from voicecoach.cuescript import SAMPLE_RATE, Chapter, Cue, CueScript
+    from voicecoach.compile.cuescript import SAMPLE_RATE, Chapter, Cue, CueScript
     from voicecoach.errors import (
         AudioDeviceError,
         ExitCode,
@@ -25,15 +25,15 @@ if TYPE_CHECKING:
         VoicecoachError,
         VoiceEngineError,
     )
-    from voicecoach.routine import Exercise, Routine, WorkKind
+    from voicecoach.routine.load import Exercise, Routine, WorkKind
 
 __version__ = "0.1.0"
 
 _HOMES = {
-    "SAMPLE_RATE": "cuescript",
-    "Chapter": "cuescript",
-    "Cue": "cuescript",
-    "CueScript": "cuescript",
+    "SAMPLE_RATE": "compile.cuescript",
+    "Chapter": "compile.cuescript",
+    "Cue": "compile.cuescript",
+    "CueScript": "compile.cuescript",
     "AudioDeviceError": "errors",
     "ExitCode": "errors",
     "ExportError": "errors",
@@ -43,9 +43,9 @@ _HOMES = {
     "SettingsError": "errors",
     "VoicecoachError": "errors",
     "VoiceEngineError": "errors",
-    "Exercise": "routine",
-    "Routine": "routine",
-    "WorkKind": "routine",
+    "Exercise": "routine.load",
+    "Routine": "routine.load",
+    "WorkKind": "routine.load",
 }
 
 

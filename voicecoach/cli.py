@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 import click
 from click.shell_completion import CompletionItem
 
+from voicecoach.audio.speech import VoiceSettings
 from voicecoach.cliparams import MAX_HISTORY_LIMIT, Count, Factor, Level, Name, Seconds
-from voicecoach.compiler import SpeechTimer, compile_routine, estimate_speech_samples
+from voicecoach.compile.compiler import SpeechTimer, compile_routine, estimate_speech_samples
 from voicecoach.errors import (
     ExitCode,
     OverrideError,
@@ -34,15 +35,14 @@ from voicecoach.library import (
 )
 from voicecoach.limits import MAX_RATE, MIN_RATE, RATE_TEXT, VOLUME_TEXT
 from voicecoach.signals import exit_on_termination, exit_status
-from voicecoach.speech import VoiceSettings
 from voicecoach.text import shown, shown_lines
 
 if TYPE_CHECKING:
-    from voicecoach.cuescript import CueScript
-    from voicecoach.overrides import SessionOptions
-    from voicecoach.render import Session
-    from voicecoach.routine import Routine
-    from voicecoach.warmstart import Launch
+    from voicecoach.audio.render import Session
+    from voicecoach.compile.cuescript import CueScript
+    from voicecoach.compile.overrides import SessionOptions
+    from voicecoach.play.warmstart import Launch
+    from voicecoach.routine.load import Routine
 
 FC = TypeVar("FC", bound=Callable[..., Any])
 
@@ -177,11 +177,11 @@ def voice_options(func: FC) -> FC:
 def session_options(func: FC) -> FC:
     """The options of every session (``play``, ``export``, ``script``): timing overrides,
     --explain, --no-voice, --chime-volume and the voice options, handed to the command as
-    one ``options`` argument (a ``voicecoach.overrides.SessionOptions``). The settings
+    one ``options`` argument (a ``voicecoach.compile.overrides.SessionOptions``). The settings
     file gives the defaults (lead_in, explain, chime_volume, voice, rate, volume); an
     option on the command line wins."""
     from voicecoach.limits import MAX_COUNT
-    from voicecoach.routine import MAX_DURATION
+    from voicecoach.routine.load import MAX_DURATION
     from voicecoach.settings import MAX_LEAD_IN
 
     @click.option(
@@ -255,8 +255,8 @@ def session_options(func: FC) -> FC:
     ) -> Any:
         from click.core import ParameterSource
 
-        from voicecoach.compiler import CompileOptions
-        from voicecoach.overrides import Overrides, SessionOptions
+        from voicecoach.compile.compiler import CompileOptions
+        from voicecoach.compile.overrides import Overrides, SessionOptions
         from voicecoach.settings import load_settings
 
         ctx = click.get_current_context()
@@ -298,7 +298,7 @@ def session_options(func: FC) -> FC:
 def session_routine(routine: str, options: SessionOptions) -> Routine:
     """The routine named on the command line, adapted by the session's overrides, with a
     note on stderr for each override that changes nothing in it."""
-    from voicecoach.overrides import apply_overrides, unused_overrides
+    from voicecoach.compile.overrides import apply_overrides, unused_overrides
 
     loaded = current_library().load(routine)
     for note in unused_overrides(loaded, options.overrides, OPTIONS):
@@ -309,8 +309,8 @@ def session_routine(routine: str, options: SessionOptions) -> Routine:
 def prepare(routine: Routine, options: SessionOptions) -> Session:
     """The session ready to render: real phrase lengths from the voice engine, or no
     engine at all without a voice."""
-    from voicecoach.render import prepare_session
-    from voicecoach.speech import Speech
+    from voicecoach.audio.render import prepare_session
+    from voicecoach.audio.speech import Speech
 
     speech = Speech(options.voice) if options.voiced else None
     return prepare_session(routine, speech, options.compile_options, chime_gain=options.chime_gain)
@@ -498,7 +498,7 @@ def voices_command(language: str | None) -> None:
         voicecoach voices
         voicecoach voices --language en
     """
-    from voicecoach.speech import list_voices
+    from voicecoach.audio.speech import list_voices
 
     voices = list_voices(language)
     if not voices:
@@ -550,7 +550,7 @@ def export(
     """
     from pathlib import Path
 
-    from voicecoach.export import ExportTargets, check_targets, write_session
+    from voicecoach.audio.export import ExportTargets, check_targets, write_session
     from voicecoach.settings import settings_path
 
     targets = ExportTargets(
@@ -601,7 +601,7 @@ def play(routine: str | None, options: SessionOptions) -> None:
     """
     from voicecoach.history import History, record_play
     from voicecoach.library import DEFAULT_ROUTINE
-    from voicecoach.player import play as play_session
+    from voicecoach.play.player import play as play_session
     from voicecoach.settings import load_settings, settings_path
 
     named = routine or load_settings().default_routine or DEFAULT_ROUTINE
@@ -641,7 +641,7 @@ def schema_command() -> None:
     Example:
         voicecoach schema > ~/.config/voicecoach/routines/routine.schema.json
     """
-    from voicecoach.schema import schema_json
+    from voicecoach.routine.schema import schema_json
 
     click.echo(schema_json(), nl=False)
 
@@ -659,7 +659,7 @@ def new_command(name: str, force: bool) -> None:
     Example:
         voicecoach new evening-stretch
     """
-    from voicecoach.starter import write_starter
+    from voicecoach.routine.starter import write_starter
 
     library = current_library()
     written = write_starter(name, library.user_dir, force=force)

@@ -3,7 +3,7 @@
 Three forms: a clock (``1:05``, ``1:02:05``) for listings, the status line and the
 history; a duration as a routine gives it (``1 min 30 s``) for ``show``; and a span
 (``4 h 3 min``) for the messages about limits. (Chapter marks in exported files have
-their own fixed form, ``HH:MM:SS.mmm``: ``voicecoach.export.timestamp``.)
+their own fixed form, ``HH:MM:SS.mmm``: ``voicecoach.audio.export.timestamp``.)
 
 Standard library only, so any stage may use it.
 """

@@ -6,8 +6,8 @@ VoicecoachErrors, the family has two other branches: ``Interrupted`` (Ctrl-C, SI
 SIGHUP, which unwind like a KeyboardInterrupt so every ``finally`` runs) and
 ``InternalError`` (raised by one stage and handled by the one above it).
 
-One exception is defined outside this module: ``voicecoach.stream.StreamError``, which the
-quick start (``voicecoach.warmstart``) raises before anything slow to import has loaded,
+One exception is defined outside this module: ``voicecoach.play.stream.StreamError``, which the
+quick start (``voicecoach.play.warmstart``) raises before anything slow to import has loaded,
 and this module's enum and dataclasses are (about 40 ms); the player turns it into an
 AudioDeviceError.
 """
@@ -93,7 +93,7 @@ class SettingsError(VoicecoachError):
 
 
 class OverrideError(SettingsError):
-    """A value for one session (``voicecoach.overrides``) is wrong, or makes the routine
+    """A value for one session (``voicecoach.compile.overrides``) is wrong, or makes the routine
     break a limit. The message names the values as ``{hold}``, ``{rounds}``, ...: ``str()``
     fills in the names it was raised with, ``named`` others (the command line's options)."""
 

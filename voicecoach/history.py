@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Protocol, TypeVar, runtime_checkable
 
 from voicecoach import paths
-from voicecoach.cuescript import CueScript, to_seconds
+from voicecoach.compile.cuescript import CueScript, to_seconds
 from voicecoach.durations import format_clock
 from voicecoach.errors import HistoryError, UnusableFileError
 from voicecoach.files import regular_or_missing

@@ -8,7 +8,7 @@ import sys
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the quick start
 if TYPE_CHECKING:
-    from voicecoach.warmstart import Launch
+    from voicecoach.play.warmstart import Launch
 
 
 def main() -> None:
@@ -17,7 +17,8 @@ def main() -> None:
     argv = sys.argv[1:]
     launch: Launch | None = None
     try:
-        from voicecoach import files, warmstart
+        from voicecoach import files
+        from voicecoach.play import warmstart
 
         files.ensure_standard_streams()  # before anything opens a file: see its docstring
         launch = warmstart.begin(argv)

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voicecoach import paths, resources
-from voicecoach.compiler import SpeechTimer, compile_routine, estimate_speech_samples
-from voicecoach.cuescript import Cue, CueScript, CueType, to_seconds
+from voicecoach.compile.compiler import SpeechTimer, compile_routine, estimate_speech_samples
+from voicecoach.compile.cuescript import Cue, CueScript, CueType, to_seconds
 from voicecoach.durations import format_clock, format_duration
 from voicecoach.errors import RoutineError, RoutineNotFound
 from voicecoach.limits import check_compiled
-from voicecoach.routine import ID_PATTERN, Exercise, Routine, WorkKind, load_routine
+from voicecoach.routine.load import ID_PATTERN, Exercise, Routine, WorkKind, load_routine
 from voicecoach.text import shown
 
 DEFAULT_ROUTINE = "lower-back-essentials"

@@ -59,9 +59,9 @@ def volume_ok(volume: float) -> bool:
     return 0.0 < volume <= MAX_VOLUME
 
 
-_SAMPLE_RATE: Final = 22_050  # the cue script's clock (voicecoach.cuescript.SAMPLE_RATE)
+_SAMPLE_RATE: Final = 22_050  # the cue script's clock (voicecoach.compile.cuescript.SAMPLE_RATE)
 
-# The most sounds each part of a session makes, following voicecoach.compiler: a window
+# The most sounds each part of a session makes, following voicecoach.compile.compiler: a window
 # before work holds a rest and a set announcement (from the second set), a side, "get
 # ready" and a 3-2-1; a change of sides its chime, the side, "get ready" and a 3-2-1; a
 # timed span its two chimes, a 3-2-1 (not for the hold inside a rep), "10 seconds left"

@@ -16,7 +16,7 @@ The defaults are platformdirs' user folders. The routines and chimes voicecoach 
 package data, not the person's: ``voicecoach.resources``.
 
 Standard library only, and strings rather than ``pathlib`` paths: the quick start
-(``voicecoach.warmstart``) finds the openings before anything slow to import has loaded.
+(``voicecoach.play.warmstart``) finds the openings before anything slow to import has loaded.
 platformdirs is imported only where the folder is not the XDG rule followed here.
 """
 

@@ -8,7 +8,7 @@ the session, up to a silence. The next run of the same command finds it by a has
 command line, the working folder and the environment variables that locate voicecoach's
 files; checks that every file the session was made from is unchanged (the routine file,
 the settings file, and every other file that would now be chosen for the routine
-instead); opens the session's one output stream (``voicecoach.stream``) and feeds it the
+instead); opens the session's one output stream (``voicecoach.play.stream``) and feeds it the
 opening at once.
 
 The full program meanwhile loads, renders the session and takes the stream over (the
@@ -18,7 +18,7 @@ the same stream, so the hand-over is seamless. An opening that does not match (a
 voice, a new release) is cut off and replaced. Nothing here may make ``play`` fail: any
 problem with a stored opening or the device means the session starts the usual way.
 
-This module imports only the standard library (and ``voicecoach.stream``, with
+This module imports only the standard library (and ``voicecoach.play.stream``, with
 sounddevice, to play), and avoids even ``json``, ``pathlib``, ``typing`` and
 ``contextlib``, which would cost the quick start tens of milliseconds.
 """
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any
 
-    from voicecoach.stream import Stream
+    from voicecoach.play.stream import Stream
 
 FORMAT = 2
 """Bumped whenever the stored form or the meaning of an opening changes."""
@@ -306,7 +306,7 @@ def begin(argv: Sequence[str]) -> Launch | None:
 def _open(opening: Opening) -> Stream | None:
     """The output stream, started, with ``opening`` fed to it first; None without a device."""
     try:
-        from voicecoach.stream import Feed, Stream
+        from voicecoach.play.stream import Feed, Stream
     except ImportError:
         return None
     feed = Feed(RATE)

@@ -21,8 +21,8 @@ from pathlib import Path
 import yaml
 
 from voicecoach.errors import VoicecoachError
-from voicecoach.routine import ID_PATTERN
-from voicecoach.schema import schema_json
+from voicecoach.routine.load import ID_PATTERN
+from voicecoach.routine.schema import schema_json
 from voicecoach.settings import write_file_atomic
 
 SCHEMA_FILE = "routine.schema.json"

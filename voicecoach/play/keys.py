@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from typing import IO, Any, Protocol
 
-from voicecoach.stream import hide_fd2, restore_fd2
+from voicecoach.play.stream import hide_fd2, restore_fd2
 
 
 @contextlib.contextmanager

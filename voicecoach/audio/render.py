@@ -17,20 +17,20 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from voicecoach import sounds
-from voicecoach.compiler import (
+from voicecoach.audio import sounds
+from voicecoach.audio.samples import Audio
+from voicecoach.audio.speech import Speech
+from voicecoach.audio.synth_pool import synthesize_in_parallel
+from voicecoach.compile.compiler import (
     CompileOptions,
     compile_routine,
     estimate_speech_samples,
     spoken_texts,
 )
-from voicecoach.cuescript import SAMPLE_RATE, Cue, CueScript, CueType
+from voicecoach.compile.cuescript import SAMPLE_RATE, Cue, CueScript, CueType
 from voicecoach.errors import VoicecoachError
 from voicecoach.limits import check_compiled
-from voicecoach.routine import Routine
-from voicecoach.samples import Audio
-from voicecoach.speech import Speech
-from voicecoach.synth_pool import synthesize_in_parallel
+from voicecoach.routine.load import Routine
 
 __all__ = [
     "DEFAULT_CHUNK",

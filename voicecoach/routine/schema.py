@@ -22,9 +22,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from voicecoach.compile.phrases import SUPPORTED_LANGUAGES
 from voicecoach.limits import MAX_COUNT
-from voicecoach.phrases import SUPPORTED_LANGUAGES
-from voicecoach.routine import DEFAULT_KEYS, EXERCISE_KEYS, KIND_KEYS, MAX_DURATION, TOP_KEYS
+from voicecoach.routine.load import DEFAULT_KEYS, EXERCISE_KEYS, KIND_KEYS, MAX_DURATION, TOP_KEYS
 
 Schema = dict[str, Any]
 

@@ -4,7 +4,7 @@ espeak-ng carries state from one phrase to the next within a process (its pitch 
 runs on across phrases), so the same phrase after different phrases gave clips up to 0.1 s
 apart, and which phrases a process had said depended on the cache and on the scheduler.
 ``FreshEngine`` makes each phrase in a process that has said nothing before: the synthesis
-server (``voicecoach.synth_worker``) forks a child per phrase, so the same text, voice and
+server (``voicecoach.audio.synth_worker``) forks a child per phrase, so the same text, voice and
 settings always give the same samples. A fork from the server costs about 9 ms more a
 phrase than reusing one engine; the server runs several children at once, which more than
 pays that back on a cold cache.
@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any
 
 import voicecoach
+from voicecoach.audio.speech import Speech, entry_frames
+from voicecoach.audio.voice_engine import Pyttsx3Engine, Voice, VoiceSettings
 from voicecoach.errors import InternalError, SettingsError, VoiceEngineError
-from voicecoach.speech import Speech, entry_frames
-from voicecoach.voice_engine import Pyttsx3Engine, Voice, VoiceSettings
 
 MAX_WORKERS = 4
 CHILD_SECONDS = 15.0
@@ -53,7 +53,7 @@ _PACKAGE_ROOT = str(Path(voicecoach.__file__).resolve().parent.parent)
 # working folder at the head of the path (which ``-m`` would search first).
 _START = (
     "import sys; sys.path[0] = sys.argv.pop(1); "
-    "from voicecoach.synth_worker import main; sys.exit(main(sys.argv[1:]))"
+    "from voicecoach.audio.synth_worker import main; sys.exit(main(sys.argv[1:]))"
 )
 
 

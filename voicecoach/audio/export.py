@@ -20,10 +20,10 @@ import numpy as np
 import soundfile as sf
 from mutagen import MutagenError
 
-from voicecoach.cuescript import SAMPLE_RATE, CueScript, CueType
+from voicecoach.audio.render import Session, read_ahead
+from voicecoach.compile.cuescript import SAMPLE_RATE, CueScript, CueType
 from voicecoach.errors import ExportError, UnusableFileError
 from voicecoach.files import Staging, check_target
-from voicecoach.render import Session, read_ahead
 
 #: Frames per write to an encoder: one huge write of long audio segfaults libsndfile's
 #: OGG encoder, while 4,096-frame writes are safe.

@@ -1,7 +1,7 @@
 """The voice engine: pyttsx3 driven one phrase at a time, and what describes a voice.
 
 This module imports neither numpy nor soundfile, so that the synthesis server
-(``voicecoach.synth_worker``) starts quickly: it runs the engine and nothing else.
+(``voicecoach.audio.synth_worker``) starts quickly: it runs the engine and nothing else.
 """
 
 from __future__ import annotations
@@ -211,7 +211,7 @@ class Pyttsx3Engine:
 
         Idle is not enough on its own: a change still waiting for the thread to wake is
         not "playing" either, so a freshly started engine (every phrase has one, see
-        ``voicecoach.synth_pool``) lost its rate now and then (3 phrases in 100). So the
+        ``voicecoach.audio.synth_pool``) lost its rate now and then (3 phrases in 100). So the
         wait also lasts until espeak-ng reports ``rate`` as its current rate.
         """
         if self._driver != "espeak":

@@ -1,9 +1,9 @@
 """Live playback: the rendered session fed, sample for sample, into one output stream.
 
-The whole session plays through ONE continuous PortAudio stream (``voicecoach.stream``),
+The whole session plays through ONE continuous PortAudio stream (``voicecoach.play.stream``),
 opened once and kept running to the end, so what you hear is the export: a sound device
 that starts late delays the whole session, never one part of it against another. A
-background thread (``voicecoach.ahead``) renders the session a few seconds ahead into the
+background thread (``voicecoach.play.ahead``) renders the session a few seconds ahead into the
 stream's feed, each chunk tagged with its script position, and the stream reports when
 each sample is heard. When the sound has to wait for the program (a machine too slow to
 load before the stored opening ends, or to render in time), a warning says by how much
@@ -31,7 +31,10 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from voicecoach.ahead import (
+from voicecoach.audio.samples import Audio, Pcm
+from voicecoach.compile.cuescript import SAMPLE_RATE, CueScript
+from voicecoach.errors import AudioDeviceError, Interrupted
+from voicecoach.play.ahead import (
     TICK,
     Renderer,
     pcm_bytes,
@@ -39,13 +42,8 @@ from voicecoach.ahead import (
     take_samples,
     to_pcm,
 )
-from voicecoach.cuescript import SAMPLE_RATE, CueScript
-from voicecoach.errors import AudioDeviceError, Interrupted
-from voicecoach.keys import Controls, NoControls, StatusLine
-from voicecoach.samples import Audio, Pcm
-from voicecoach.signals import exit_on_termination
-from voicecoach.stream import Feed, Stream, StreamError
-from voicecoach.timeline import (
+from voicecoach.play.keys import Controls, NoControls, StatusLine
+from voicecoach.play.position import (
     MIN_CUT_GAP,
     chapter_at,
     cut_points,
@@ -55,11 +53,13 @@ from voicecoach.timeline import (
     status_text,
     this_chapter_start,
 )
+from voicecoach.play.stream import Feed, Stream, StreamError
+from voicecoach.signals import exit_on_termination
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from voicecoach.warmstart import Launch
+    from voicecoach.play.warmstart import Launch
 
 ClipSource = Callable[[str], Audio]
 ChunkSource = Callable[[int], Iterator[Audio]]
@@ -394,8 +394,8 @@ def play(
     PlaybackInterrupted (a KeyboardInterrupt) on Ctrl-C, after stopping the sound and
     restoring the terminal.
     """
-    from voicecoach import keys, warmstart
-    from voicecoach.render import render
+    from voicecoach.audio.render import render
+    from voicecoach.play import keys, warmstart
 
     stdin = sys.stdin if stdin is None else stdin
     stderr = sys.stderr if stderr is None else stderr

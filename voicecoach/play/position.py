@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import bisect
 
-from voicecoach.cuescript import SAMPLE_RATE, Cue, CueScript
+from voicecoach.compile.cuescript import SAMPLE_RATE, Cue, CueScript
 from voicecoach.durations import format_clock
 
 MIN_CUT_GAP = 0.3

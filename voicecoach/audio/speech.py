@@ -17,7 +17,7 @@ renamed into place, so concurrent runs never see half a file.
 
 espeak-ng's output depends on what the same engine said before (its pitch flutter runs on
 from phrase to phrase), so on Linux each phrase is made by an engine that has said nothing
-before (``default_engine``, ``voicecoach.synth_pool``): the same text, voice and settings
+before (``default_engine``, ``voicecoach.audio.synth_pool``): the same text, voice and settings
 give the same samples in every run, whatever the cache held. The engine always writes into
 a private temp folder, so a cache that cannot be written still gives clips (kept in memory
 for the run). An entry that is not a regular file (a FIFO, a device, a link) is a miss,
@@ -45,11 +45,8 @@ from pathlib import Path
 
 import numpy as np
 
-from voicecoach.cuescript import SAMPLE_RATE
-from voicecoach.errors import SettingsError, VoiceEngineError
-from voicecoach.paths import speech_cache_dir
-from voicecoach.samples import Audio, Pcm
-from voicecoach.voice_engine import (
+from voicecoach.audio.samples import Audio, Pcm
+from voicecoach.audio.voice_engine import (
     DEFAULT_VOICE_LANGUAGE,
     ESPEAK_DEFAULT_RATE,
     FINISH_TIMEOUT,
@@ -59,6 +56,9 @@ from voicecoach.voice_engine import (
     VoiceSettings,
     list_voices,
 )
+from voicecoach.compile.cuescript import SAMPLE_RATE
+from voicecoach.errors import SettingsError, VoiceEngineError
+from voicecoach.paths import speech_cache_dir
 
 __all__ = [
     "DEFAULT_VOICE_LANGUAGE",
@@ -74,7 +74,7 @@ __all__ = [
 
 
 #: The version in every entry's check chunk and cache key. 3: each clip is made by an engine
-#: that has said nothing before (see ``voicecoach.synth_pool``), so entries made the old way
+#: that has said nothing before (see ``voicecoach.audio.synth_pool``), so entries made the old way
 #: (whose samples depended on what the process had said before) are never mixed in.
 CACHE_FORMAT = 3
 ATTEMPTS = 4
@@ -90,11 +90,11 @@ _MEMORY_CLIPS = 64  # decoded clips kept per Speech (a session repeats "hold", c
 
 def default_engine() -> SpeechEngine:
     """The engine a ``Speech`` uses unless given one: on Linux, espeak-ng with a fresh
-    engine for every phrase (``voicecoach.synth_pool``), so a phrase always gives the same
+    engine for every phrase (``voicecoach.audio.synth_pool``), so a phrase always gives the same
     samples; elsewhere the system voices through pyttsx3, in this process."""
     local = Pyttsx3Engine()
     if sys.platform.startswith("linux") and local.name == "espeak":
-        from voicecoach.synth_pool import FreshEngine
+        from voicecoach.audio.synth_pool import FreshEngine
 
         return FreshEngine(local)
     return local

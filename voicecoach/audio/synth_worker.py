@@ -1,4 +1,4 @@
-"""The synthesis server: ``python -m voicecoach.synth_worker SLOTS CHILD_SECONDS``.
+"""The synthesis server: ``python -m voicecoach.audio.synth_worker SLOTS CHILD_SECONDS``.
 
 espeak-ng is not memoryless: its pitch flutter, gain control and echo carry on from one
 phrase to the next inside a process, so the same phrase comes out differently after
@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from voicecoach.audio.voice_engine import Pyttsx3Engine, VoiceSettings
 from voicecoach.errors import SettingsError, VoiceEngineError
-from voicecoach.voice_engine import Pyttsx3Engine, VoiceSettings
 
 PR_SET_PDEATHSIG = 1
 """Linux's prctl option: a signal for this process when the process that made it ends."""

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from voicecoach.cuescript import SAMPLE_RATE
-from voicecoach.samples import Audio, Pcm
-from voicecoach.stream import Feed
+from voicecoach.audio.samples import Audio, Pcm
+from voicecoach.compile.cuescript import SAMPLE_RATE
+from voicecoach.play.stream import Feed
 
 TICK = 0.05
 """Longest wait between checks of the keyboard, the device and the status line."""

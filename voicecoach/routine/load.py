@@ -31,6 +31,7 @@ from yaml.reader import Reader, ReaderError
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
+from voicecoach.compile.phrases import is_supported, supported_list
 from voicecoach.durations import format_span
 from voicecoach.errors import (
     FileTooLargeError,
@@ -42,7 +43,6 @@ from voicecoach.errors import (
 )
 from voicecoach.files import read_regular
 from voicecoach.limits import MAX_COUNT, MAX_CUES, MAX_ROUTINE_SECONDS, sound_problem
-from voicecoach.phrases import is_supported, supported_list
 from voicecoach.text import speakable
 
 

@@ -12,9 +12,9 @@ import wave
 import numpy as np
 
 from voicecoach import resources
-from voicecoach.cuescript import SAMPLE_RATE, to_samples
+from voicecoach.audio.samples import Audio
+from voicecoach.compile.cuescript import SAMPLE_RATE, to_samples
 from voicecoach.errors import VoicecoachError
-from voicecoach.samples import Audio
 
 # Each WAV in sounds/ is exactly this long; tests keep the files and this table equal.
 CHIME_SECONDS: dict[str, float] = {

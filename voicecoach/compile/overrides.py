@@ -26,11 +26,12 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 
-from voicecoach.compiler import CompileOptions, compile_routine, estimate_speech_samples
+from voicecoach.audio.speech import VoiceSettings
+from voicecoach.compile.compiler import CompileOptions, compile_routine, estimate_speech_samples
 from voicecoach.durations import format_span
 from voicecoach.errors import OverrideError, SettingsError
 from voicecoach.limits import MAX_COUNT, MAX_CUES, compiled_problem, sound_bound, too_many_sounds
-from voicecoach.routine import (
+from voicecoach.routine.load import (
     MAX_DURATION,
     MAX_ROUTINE_SECONDS,
     Exercise,
@@ -38,7 +39,6 @@ from voicecoach.routine import (
     WorkKind,
     nominal_seconds,
 )
-from voicecoach.speech import VoiceSettings
 
 NAMES: Mapping[str, str] = {
     "hold": "hold",

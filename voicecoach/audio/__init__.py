@@ -1,0 +1,1 @@
+"""Sound: the voice engine and its cache, the chimes, mixing a session, export."""
