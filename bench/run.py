@@ -154,16 +154,16 @@ def baseline_command(work: Path, script: dict[str, Any]) -> tuple[list[str], int
 
 
 def sounds_dir() -> Path:
-    from voicecoach.resources import data_dir
+    from voicecoach.resources import shipped_dir
 
-    return data_dir("sounds")
+    return shipped_dir("sounds")
 
 
 def long_routine(folder: Path, minutes: int, base_minutes: float) -> Path:
     """A routine of about ``minutes``: the benchmark routine repeated in rounds."""
-    from voicecoach.resources import data_dir
+    from voicecoach.resources import shipped_dir
 
-    data = yaml.safe_load((data_dir("routines") / f"{ROUTINE}.yaml").read_text())
+    data = yaml.safe_load((shipped_dir("routines") / f"{ROUTINE}.yaml").read_text())
     data["name"] = f"Long session of {minutes} minutes"
     data["rounds"] = max(1, round(minutes / base_minutes))
     path = folder / f"long-{minutes}.yaml"

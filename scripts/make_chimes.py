@@ -53,7 +53,7 @@ import numpy.typing as npt
 
 from voicecoach.audio.sounds import CHIME_SECONDS, chime_samples
 from voicecoach.compile.cuescript import SAMPLE_RATE
-from voicecoach.resources import data_dir
+from voicecoach.resources import shipped_dir
 
 Signal = npt.NDArray[np.float64]
 
@@ -225,7 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.loudness:
         print("\n".join(loudness_report()))
         return 0
-    folder: Path = args.out or data_dir("sounds")
+    folder: Path = args.out or shipped_dir("sounds")
     differ = []
     for name in CHIME_SECONDS:
         path = folder / f"{name}.wav"

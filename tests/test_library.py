@@ -183,7 +183,7 @@ def test_a_missing_user_folder_is_simply_empty(routine_file: Path, tmp_path: Pat
 
 def test_default_library_uses_the_config_folder() -> None:
     library = Library.default()
-    assert library.shipped_dir == resources.data_dir("routines")
+    assert library.shipped_dir == resources.shipped_dir("routines")
     assert library.user_dir == settings.config_dir() / "routines"
 
 
@@ -203,7 +203,7 @@ def test_on_linux_the_user_folder_is_under_xdg_config_home(
 
 def test_the_default_routine_ships() -> None:
     assert DEFAULT_ROUTINE in Library.default().ids()
-    assert (resources.data_dir("routines") / f"{DEFAULT_ROUTINE}.yaml").is_file()
+    assert (resources.shipped_dir("routines") / f"{DEFAULT_ROUTINE}.yaml").is_file()
 
 
 # --- loading, checking, listing ---------------------------------------------------------

@@ -24,7 +24,7 @@ def unset(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 def test_the_defaults_are_platformdirs_user_folders(unset: pytest.MonkeyPatch) -> None:
     assert paths.config_dir() == platformdirs.user_config_dir("voicecoach", appauthor=False)
-    assert paths.data_dir() == platformdirs.user_data_dir("voicecoach", appauthor=False)
+    assert paths.user_data_dir() == platformdirs.user_data_dir("voicecoach", appauthor=False)
     cache = platformdirs.user_cache_dir("voicecoach", appauthor=False)
     assert paths.speech_cache_dir() == os.path.join(cache, "speech")
     assert paths.openings_dir() == os.path.join(cache, "speech", "openings")
@@ -38,7 +38,7 @@ def test_each_folder_is_moved_by_its_variable(unset: pytest.MonkeyPatch, tmp_pat
     assert settings.config_dir() == tmp_path / "c"
     assert settings.settings_path() == tmp_path / "c" / "settings.toml"
     assert library.user_routines_dir() == tmp_path / "c" / "routines"
-    assert history.data_dir() == tmp_path / "d"
+    assert history.history_dir() == tmp_path / "d"
     assert speech.default_cache_dir() == tmp_path / "s"
     assert warmstart.cache_dir() == str(tmp_path / "s")
     assert warmstart.store_dir() == str(tmp_path / "s" / "openings")

@@ -21,10 +21,10 @@ from voicecoach.compile.compiler import (
 from voicecoach.compile.cuescript import SAMPLE_RATE, CueType
 from voicecoach.compile.phrases import phrases_for
 from voicecoach.compile.phrases import sentence as sentence_of
-from voicecoach.resources import data_dir
+from voicecoach.resources import shipped_dir
 from voicecoach.routine.load import Routine, WorkKind, load_routine
 
-ROUTINES_DIR = data_dir("routines")
+ROUTINES_DIR = shipped_dir("routines")
 
 EXPECTED_EXERCISES: dict[str, tuple[str, ...]] = {
     "lower-back-essentials": (

@@ -71,7 +71,7 @@ def onsets(audio: Audio, size: int = 1024, hop: int = 110) -> int:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_each_chime_file_matches_the_table(name: str) -> None:
-    path = resources.data_dir("sounds") / f"{name}.wav"
+    path = resources.shipped_dir("sounds") / f"{name}.wav"
     with wave.open(str(path)) as wav:
         assert wav.getframerate() == SAMPLE_RATE
         assert wav.getnchannels() == 1
@@ -139,7 +139,7 @@ def test_the_script_makes_the_committed_files_bit_for_bit(tmp_path: Path) -> Non
         timeout=120,
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{n}.wav" for n in NAMES)
-    committed = resources.data_dir("sounds")
+    committed = resources.shipped_dir("sounds")
     for name in NAMES:
         assert (tmp_path / f"{name}.wav").read_bytes() == (committed / f"{name}.wav").read_bytes()
     same = subprocess.run(
@@ -162,7 +162,7 @@ def test_the_script_makes_the_committed_files_bit_for_bit(tmp_path: Path) -> Non
 def test_a_missing_or_wrong_chime_file_is_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(resources, "data_dir", lambda name: tmp_path)
+    monkeypatch.setattr(resources, "shipped_dir", lambda name: tmp_path)
     with pytest.raises(ChimeError, match=r"'hold' cannot be read .*make_chimes.py"):
         load_chime("hold")
     with wave.open(str(tmp_path / "hold.wav"), "wb") as wav:
@@ -187,6 +187,6 @@ def test_chimes_are_about_as_loud_as_the_voice(tmp_path: Path) -> None:
 
 
 def test_every_chime_the_table_names_is_shipped() -> None:
-    shipped = sorted(p.stem for p in resources.data_dir("sounds").glob("*.wav"))
+    shipped = sorted(p.stem for p in resources.shipped_dir("sounds").glob("*.wav"))
     assert shipped == NAMES
     assert {"hold", "release", "switch", "done"} <= set(sounds.CHIME_SECONDS)

@@ -51,13 +51,13 @@ CREATE INDEX IF NOT EXISTS sessions_started ON sessions (started_at);
 """
 
 
-def data_dir() -> Path:
+def history_dir() -> Path:
     """The folder holding the history (``voicecoach.paths``)."""
-    return Path(paths.data_dir())
+    return Path(paths.user_data_dir())
 
 
 def history_path() -> Path:
-    return data_dir() / HISTORY_FILE
+    return history_dir() / HISTORY_FILE
 
 
 def _local_now() -> datetime:

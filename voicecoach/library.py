@@ -106,7 +106,7 @@ class Library:
 
     @classmethod
     def default(cls) -> Library:
-        return cls(resources.data_dir("routines"), user_routines_dir())
+        return cls(resources.shipped_dir("routines"), user_routines_dir())
 
     def _folders(self) -> tuple[tuple[Source, Path], ...]:
         return ((Source.USER, self.user_dir), (Source.SHIPPED, self.shipped_dir))

@@ -53,7 +53,7 @@ def user_routines_dir() -> str:
     return os.path.join(config_dir(), "routines")
 
 
-def data_dir() -> str:
+def user_data_dir() -> str:
     """The folder holding the session history."""
     override = _override(DATA_DIR_ENV)
     if override:
@@ -96,9 +96,9 @@ __all__ = [
     "DATA_DIR_ENV",
     "OPENINGS",
     "config_dir",
-    "data_dir",
     "openings_dir",
     "speech_cache_dir",
     "user_cache_dir",
+    "user_data_dir",
     "user_routines_dir",
 ]

@@ -7,7 +7,7 @@ from pathlib import Path
 _PACKAGE = Path(__file__).resolve().parent
 
 
-def data_dir(name: str) -> Path:
+def shipped_dir(name: str) -> Path:
     """The folder of shipped data ``name`` (``routines`` or ``sounds``).
 
     A wheel carries them inside the package (``voicecoach/_data``); a checkout or an

@@ -49,7 +49,7 @@ def load_chime(name: str) -> Audio:
     file does not match the table (wrong length or format, unreadable).
     """
     length = chime_samples(name)
-    path = resources.data_dir("sounds") / f"{name}.wav"
+    path = resources.shipped_dir("sounds") / f"{name}.wav"
     try:
         with wave.open(str(path), "rb") as wav:
             shape = (wav.getnchannels(), wav.getsampwidth(), wav.getframerate())

@@ -58,6 +58,7 @@ from voicecoach.audio.voice_engine import (
 )
 from voicecoach.compile.cuescript import SAMPLE_RATE
 from voicecoach.errors import SettingsError, VoiceEngineError
+from voicecoach.files import clean_stale, write_atomic
 from voicecoach.paths import speech_cache_dir
 
 __all__ = [
@@ -256,25 +257,23 @@ def read_entry(path: Path) -> Pcm | None:
 
 
 def write_entry(path: Path, pcm: Pcm) -> None:
-    """Write atomically: a temp file in the same folder, then ``os.replace``."""
+    """Write an entry whole or not at all (``files.write_atomic``). Not synced to disk: a
+    cut-short entry fails its CRC on the next read and is made again."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".wav")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(encode_entry(pcm))
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with contextlib.suppress(FileNotFoundError):
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            os.unlink(path)  # a FIFO or a link in the cache's place is a miss: replace it
+    write_atomic(path, encode_entry(pcm), durable=False)
 
 
 def remove_stale_temp_files(folder: Path, older_than: float = 3600.0) -> None:
-    """Temp files left by a run that was killed mid-write (a live writer's are younger)."""
+    """Temp files left by writers that were killed mid-write: ``files.clean_stale``, and
+    an older release's ``.tmp-*.wav`` once they are ``older_than`` seconds old."""
+    clean_stale(folder)
     limit = time.time() - older_than
     with contextlib.suppress(OSError), os.scandir(folder) as entries:
         for entry in entries:
-            if entry.name.startswith(".tmp-"):
+            if entry.name.startswith(".tmp-") and entry.name.endswith(".wav"):
                 with contextlib.suppress(OSError):
                     if entry.stat().st_mtime < limit:
                         os.unlink(entry.path)
