@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import pytest
 
 from voicecoach.compile.cuescript import SAMPLE_RATE
 
@@ -146,6 +147,13 @@ class PulseServer:
             if recording.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("parec did not connect to the monitor")
             time.sleep(0.02)
+
+
+def skip_without_pulse() -> None:
+    """Skip the test when the PulseAudio programs are missing (``make test`` installs them)."""
+    missing = missing_tools()
+    if missing:
+        pytest.skip(f"PulseAudio is not installed (no {', '.join(missing)}); `make test` does")
 
 
 @contextlib.contextmanager

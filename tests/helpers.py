@@ -1,8 +1,10 @@
 """What several test modules share: the type of the ``run`` fixture, running the real
-entry point with its error boundary, and a bound on a call that might block."""
+entry point with its error boundary, a bound on a call that might block, and child
+processes started so that a failing test still ends them."""
 
 from __future__ import annotations
 
+import subprocess
 import threading
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -50,3 +52,21 @@ def bounded(call: Callable[[], T], seconds: float = BOUND) -> T:
     if isinstance(result, BaseException):
         raise result
     return result  # type: ignore[return-value]
+
+
+def start_child(
+    command: list[str], env: dict[str, str], children: list[subprocess.Popen[str]]
+) -> subprocess.Popen[str]:
+    """Start ``command`` in a session of its own, its output piped, and hand it to the
+    ``children`` fixture, which ends it if the test does not."""
+    child = subprocess.Popen(
+        command,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    children.append(child)
+    return child

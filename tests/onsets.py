@@ -9,11 +9,14 @@ shorter at a block boundary), which positions relative to one chime can miss.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import soundfile as sf
 from audio_env import Match, Samples, first_loud, last_loud, locate
 
 from voicecoach.compile.cuescript import SAMPLE_RATE
@@ -24,6 +27,28 @@ FIRST_SEARCH = 0.2
 """How far from the first loud sample the first cue is looked for (seconds)."""
 HEARD = 0.9
 """The least normalized correlation at which a cue counts as heard there."""
+
+
+def voicecoach(*args: str) -> list[str]:
+    """The command line of the real entry point, in this interpreter."""
+    return [sys.executable, "-m", "voicecoach", *args]
+
+
+def export(routine: str, env: dict[str, str], folder: Path) -> tuple[Samples, Path]:
+    """``routine`` as ``voicecoach export --cues`` writes it (this also fills the speech
+    cache): its samples, and the path of its cue script."""
+    wav, cues = folder / "export.wav", folder / "export.json"
+    done = subprocess.run(
+        voicecoach("export", routine, "-o", str(wav), "--cues", str(cues)),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr
+    audio, rate = sf.read(wav, dtype="int16")
+    assert rate == SAMPLE_RATE
+    return np.asarray(audio, dtype=np.int16), cues
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import audio_env
 import pytest
-from helpers import run_main
+from helpers import run_main, start_child
 
 from voicecoach import history
 from voicecoach.compile.compiler import compile_routine
@@ -296,10 +296,12 @@ def spawn(path: Path, tag: str, count: int) -> subprocess.Popen[str]:
     )
 
 
-def test_concurrent_writers_never_corrupt(path: Path, reaped: list[subprocess.Popen[str]]) -> None:
+def test_concurrent_writers_never_corrupt(
+    path: Path, children: list[subprocess.Popen[str]]
+) -> None:
     History(path).recent(1)
-    reaped.extend(spawn(path, f"w{n}", 40) for n in range(5))
-    for writer in reaped:
+    children.extend(spawn(path, f"w{n}", 40) for n in range(5))
+    for writer in children:
         assert writer.wait(timeout=240) == 0
     assert integrity(path) == "ok"
     sessions = History(path).recent(1000)
@@ -310,21 +312,8 @@ def test_concurrent_writers_never_corrupt(path: Path, reaped: list[subprocess.Po
     )
 
 
-@pytest.fixture
-def reaped() -> Iterator[list[subprocess.Popen[str]]]:
-    """Processes started by a test, killed and reaped even if it fails."""
-    started: list[subprocess.Popen[str]] = []
-    yield started
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
-        if process.stdout:
-            process.stdout.close()
-
-
 def test_a_writer_killed_mid_write_leaves_a_sound_history(
-    path: Path, reaped: list[subprocess.Popen[str]]
+    path: Path, children: list[subprocess.Popen[str]]
 ) -> None:
     clock = Clock(datetime(2025, 1, 1, tzinfo=UTC))
     history = History(path, clock)
@@ -332,7 +321,7 @@ def test_a_writer_killed_mid_write_leaves_a_sound_history(
     before = {s.id: s for s in history.recent(10)}
     for attempt in range(3):
         writer = spawn(path, f"k{attempt}", -1)
-        reaped.append(writer)
+        children.append(writer)
         assert writer.stdout is not None
         assert writer.stdout.readline() == "ready\n"
         time.sleep(0.05 * attempt)
@@ -557,9 +546,7 @@ LONG = SHORT + "    rest: 0\n  - name: Long hold\n    hold: 60s\n    lead_in: 0\
 
 @pytest.fixture(scope="module")
 def sound_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[audio_env.PulseServer]:
-    missing = audio_env.missing_tools()
-    if missing:
-        pytest.skip(f"PulseAudio is not installed (no {', '.join(missing)}); `make test` does")
+    audio_env.skip_without_pulse()
     with audio_env.pulse_server(tmp_path_factory.mktemp("pulse")) as server:
         yield server
 
@@ -600,20 +587,11 @@ def test_a_real_play_is_recorded_as_completed(
 @pytest.mark.engine
 @pytest.mark.slow
 def test_ctrl_c_in_a_real_play_records_how_far_it_got(
-    sound_server: audio_env.PulseServer, tmp_path: Path, reaped: list[subprocess.Popen[str]]
+    sound_server: audio_env.PulseServer, tmp_path: Path, children: list[subprocess.Popen[str]]
 ) -> None:
     command, env, path = play_in_child(sound_server, tmp_path, LONG)
     with sound_server.recording() as recording:
-        child = subprocess.Popen(
-            command,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-        reaped.append(child)
+        child = start_child(command, env, children)
         recording.wait_for_sound(timeout=120)
         (started,) = History(path).recent(5)
         assert not started.finished

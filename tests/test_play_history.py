@@ -13,6 +13,7 @@ from pathlib import Path
 
 import audio_env
 import pytest
+from helpers import start_child
 from test_history import LONG, SHORT, play_in_child
 
 from voicecoach.history import History
@@ -20,41 +21,9 @@ from voicecoach.history import History
 
 @pytest.fixture(scope="module")
 def sound_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[audio_env.PulseServer]:
-    missing = audio_env.missing_tools()
-    if missing:
-        pytest.skip(f"PulseAudio is not installed (no {', '.join(missing)}); `make test` does")
+    audio_env.skip_without_pulse()
     with audio_env.pulse_server(tmp_path_factory.mktemp("pulse")) as server:
         yield server
-
-
-@pytest.fixture
-def children() -> Iterator[list[subprocess.Popen[str]]]:
-    """Children started by a test, killed (by their own pid) if the test fails early."""
-    started: list[subprocess.Popen[str]] = []
-    yield started
-    for child in started:
-        if child.poll() is None:
-            child.kill()
-            child.wait(10)
-        for pipe in (child.stdout, child.stderr):
-            if pipe is not None:
-                pipe.close()
-
-
-def start(
-    command: list[str], env: dict[str, str], children: list[subprocess.Popen[str]]
-) -> subprocess.Popen[str]:
-    child = subprocess.Popen(
-        command,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    children.append(child)
-    return child
 
 
 @pytest.mark.audio
@@ -69,7 +38,7 @@ def test_a_play_ended_by_a_signal_records_how_far_it_got(
 ) -> None:
     command, env, path = play_in_child(sound_server, tmp_path, LONG)
     with sound_server.recording() as recording:
-        child = start(command, env, children)
+        child = start_child(command, env, children)
         recording.wait_for_sound(timeout=120)
         time.sleep(3)
         child.send_signal(signum)
@@ -91,7 +60,7 @@ def first_sound_after_start(
     with server.recording() as recording:
         mark = recording.frames()
         began = time.monotonic()
-        child = start(command, env, children)
+        child = start_child(command, env, children)
         recording.wait_for_sound(mark, timeout=120)
         return time.monotonic() - began, child
 

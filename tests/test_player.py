@@ -25,10 +25,11 @@ from typing import Any
 
 import audio_env
 import numpy as np
+import onsets
 import pytest
-import soundfile as sf
 from hypothesis import given
 from hypothesis import strategies as st
+from onsets import voicecoach
 
 from voicecoach.audio.render import render
 from voicecoach.audio.samples import Audio, Pcm
@@ -599,11 +600,7 @@ class RefCue:
 @pytest.fixture(scope="session")
 def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[audio_env.PulseServer]:
     """A private PulseAudio server with a null sink, for the whole test session."""
-    missing = audio_env.missing_tools()
-    if missing:
-        pytest.skip(
-            f"PulseAudio is not installed (no {', '.join(missing)}); `make test` installs it"
-        )
+    audio_env.skip_without_pulse()
     with audio_env.pulse_server(tmp_path_factory.mktemp("pulse")) as server:
         yield server
 
@@ -619,25 +616,10 @@ def play_env(
     return env
 
 
-def voicecoach(*args: str) -> list[str]:
-    return [sys.executable, "-m", "voicecoach", *args]
-
-
 @pytest.fixture(scope="session")
 def quick(play_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Exported:
     """quick-start exported to WAV with its cues, by the CLI (this also warms the cache)."""
-    folder = tmp_path_factory.mktemp("export")
-    wav, cues = folder / "quick.wav", folder / "quick.json"
-    done = subprocess.run(
-        voicecoach("export", QUICK, "-o", str(wav), "--cues", str(cues)),
-        env=play_env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert done.returncode == 0, done.stderr
-    audio, rate = sf.read(wav, dtype="int16")
-    assert rate == SR
+    audio, cues = onsets.export(QUICK, play_env, tmp_path_factory.mktemp("export"))
     data = json.loads(cues.read_text())
     ref = [
         RefCue(
@@ -649,7 +631,7 @@ def quick(play_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) ->
         for c in data["cues"]
     ]
     chapters = [(c["title"], round(c["start"] * SR)) for c in data["chapters"]]
-    return Exported(np.asarray(audio, dtype=np.int16), ref, chapters)
+    return Exported(audio, ref, chapters)
 
 
 def wait_until(recording: audio_env.Recording, index: int, timeout: float = 120.0) -> None:
@@ -810,7 +792,10 @@ def test_keys_skip_pause_resume_and_go_back(
     name = first_cue_after(quick, second)
     skip_at = cue_named(quick, "Two. Tilt.").start + SR // 2
     seek = round(player.SEEK_SILENCE * SR)
-    with pulse.recording() as recording, in_terminal(voicecoach("play", QUICK), play_env) as child:
+    with (
+        pulse.recording() as recording,
+        in_terminal(voicecoach("play", QUICK), play_env) as child,
+    ):
         start = recording.wait_for_sound(recording.frames())
         origin = start - quick.first_sound()
 
@@ -871,7 +856,10 @@ def test_keys_skip_pause_resume_and_go_back(
 def test_ctrl_c_in_a_terminal_stops_at_once_and_restores_it(
     pulse: audio_env.PulseServer, play_env: dict[str, str], quick: Exported
 ) -> None:
-    with pulse.recording() as recording, in_terminal(voicecoach("play", QUICK), play_env) as child:
+    with (
+        pulse.recording() as recording,
+        in_terminal(voicecoach("play", QUICK), play_env) as child,
+    ):
         start = recording.wait_for_sound(recording.frames())
         wait_until(recording, start + 2 * SR)
         pressed = child.press(b"\x03")
@@ -896,7 +884,10 @@ def test_ctrl_c_in_a_terminal_stops_at_once_and_restores_it(
 def test_sigterm_in_a_terminal_restores_it_too(
     pulse: audio_env.PulseServer, play_env: dict[str, str], quick: Exported
 ) -> None:
-    with pulse.recording() as recording, in_terminal(voicecoach("play", QUICK), play_env) as child:
+    with (
+        pulse.recording() as recording,
+        in_terminal(voicecoach("play", QUICK), play_env) as child,
+    ):
         recording.wait_for_sound(recording.frames())
         child.process.send_signal(signal.SIGTERM)
         code = child.process.wait(30)

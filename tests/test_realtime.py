@@ -29,7 +29,6 @@ import numpy as np
 import numpy.typing as npt
 import onsets
 import pytest
-import soundfile as sf
 from audio_env import BLUETOOTH, DESKTOP, NO_SHM, PulseServer, Recording, Samples, Setup
 
 from voicecoach.compile.cuescript import SAMPLE_RATE as SR
@@ -48,16 +47,10 @@ BUSY_FOR = 600.0
 """The longest a busy loop runs, even if nobody stops it."""
 
 
-def voicecoach(*args: str) -> list[str]:
-    return [sys.executable, "-m", "voicecoach", *args]
-
-
 @contextlib.contextmanager
 def started(setup: Setup, root: Path) -> Iterator[PulseServer]:
     """A fresh server per test: its sink has never played when the first play starts."""
-    missing = audio_env.missing_tools()
-    if missing:
-        pytest.skip(f"PulseAudio is not installed (no {', '.join(missing)}); `make test` does")
+    audio_env.skip_without_pulse()
     with audio_env.pulse_server(
         root, shm=setup.shm, rate=setup.rate, channels=setup.channels, modules=setup.modules
     ) as server:
@@ -91,18 +84,8 @@ class Export:
 
 def export(routine: str, env: dict[str, str], folder: Path) -> Export:
     """The routine as ``voicecoach export`` writes it (this also fills the speech cache)."""
-    wav, cues = folder / "export.wav", folder / "export.json"
-    done = subprocess.run(
-        voicecoach("export", routine, "-o", str(wav), "--cues", str(cues)),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert done.returncode == 0, done.stderr
-    audio, rate = sf.read(wav, dtype="int16")
-    assert rate == SR
-    return Export(np.asarray(audio, dtype=np.int16), onsets.export_cues(cues))
+    audio, cues = onsets.export(routine, env, folder)
+    return Export(audio, onsets.export_cues(cues))
 
 
 @dataclass(frozen=True)
@@ -137,7 +120,7 @@ def play(
     out, err = (folder / "stdout").open("wb"), (folder / "stderr").open("wb")
     with server.recording(flowing=False) as recording:
         process = subprocess.Popen(
-            voicecoach("play", routine),
+            onsets.voicecoach("play", routine),
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=out,
