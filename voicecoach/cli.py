@@ -578,7 +578,10 @@ def export(
 @cli.command()
 @routine_argument(required=False)
 @session_options
-def play(routine: str | None, options: SessionOptions) -> None:
+@click.option(
+    "--verbose", is_flag=True, help="Say whether media keys and staying awake could be had."
+)
+def play(routine: str | None, options: SessionOptions, verbose: bool) -> None:
     """Play a routine aloud, hands-free; with no ROUTINE, the default one.
 
     The session opens with a moment of silence, then runs by itself: what you hear is
@@ -586,7 +589,9 @@ def play(routine: str | None, options: SessionOptions) -> None:
     command, its first seconds, kept from the last run, start at once. On a terminal,
     space pauses and resumes (with a chime and a moment to get back into position), n
     skips to the next exercise, b goes back to the start of this one and q quits; Ctrl-C
-    stops at once.
+    stops at once. Headset buttons and media keys do the same (voicecoach is a media
+    player on D-Bus while it plays: `playerctl -p voicecoach pause`), and the computer
+    is asked not to sleep; --verbose says if either could not be had.
     A status line shows the exercise, side, set and time left. The timing options
     adapt the routine for today (--hold, --hold-scale, --reps, --rest, --rounds,
     --lead-in); --no-voice plays chimes and tones only; --explain also says why each
@@ -601,7 +606,7 @@ def play(routine: str | None, options: SessionOptions) -> None:
     """
     from voicecoach.history import History, record_play
     from voicecoach.library import DEFAULT_ROUTINE
-    from voicecoach.play.player import play as play_session
+    from voicecoach.play.session import play as play_session
     from voicecoach.settings import load_settings, settings_path
 
     named = routine or load_settings().default_routine or DEFAULT_ROUTINE
@@ -621,6 +626,7 @@ def play(routine: str | None, options: SessionOptions) -> None:
             routine=named,
             launch=_launch(),
             made_from=made_from,
+            verbose=verbose,
         ),
         warn=lambda message: click.echo(shown(f"Warning: {message}"), err=True),
     )

@@ -90,14 +90,12 @@ class TerminalControls:
                 termios.tcsetattr(self._fd, termios.TCSADRAIN, self._saved)
             self._saved = None
 
-    def wait(self, timeout: float) -> str:
-        if self._gone:  # the terminal hung up: just let time pass, as without one
-            return NoControls().wait(timeout)
-        import select
+    def fileno(self) -> int | None:
+        """The terminal's fd to wait on, None once it hung up."""
+        return None if self._gone else self._fd
 
-        ready, _, _ = select.select([self._fd], [], [], max(0.0, timeout))
-        if not ready:
-            return ""
+    def read(self) -> str:
+        """What was typed, once ``fileno`` is ready ("" and no more waiting on a hang-up)."""
         try:
             data = os.read(self._fd, 64)
         except OSError:
@@ -105,6 +103,14 @@ class TerminalControls:
         if not data:
             self._gone = True
         return data.decode("utf-8", "replace")
+
+    def wait(self, timeout: float) -> str:
+        if self._gone:  # the terminal hung up: just let time pass, as without one
+            return NoControls().wait(timeout)
+        import select
+
+        ready, _, _ = select.select([self._fd], [], [], max(0.0, timeout))
+        return self.read() if ready else ""
 
 
 @contextlib.contextmanager

@@ -21,45 +21,50 @@ feeds what follows it; a stale one is cut off and the session starts from its be
 
 from __future__ import annotations
 
-import contextlib
-import shlex
-import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from voicecoach.audio.samples import Audio, Pcm
 from voicecoach.compile.cuescript import SAMPLE_RATE, CueScript
-from voicecoach.errors import AudioDeviceError, Interrupted
-from voicecoach.play.ahead import (
-    TICK,
-    Renderer,
-    pcm_bytes,
-    silence,
-    take_samples,
-    to_pcm,
+from voicecoach.errors import AudioDeviceError
+from voicecoach.play import controls as commands
+from voicecoach.play.ahead import TICK, Renderer, pcm_bytes, silence, take_samples
+from voicecoach.play.keys import Controls, NoControls
+from voicecoach.play.outcome import (
+    AudioDeviceLost,
+    Output,
+    PlaybackInterrupted,
+    PlayResult,
+    export_hint,
+    open_output,
 )
-from voicecoach.play.keys import Controls, NoControls, StatusLine
 from voicecoach.play.position import (
     MIN_CUT_GAP,
     chapter_at,
     cut_points,
     next_chapter_start,
     opening_end,
+    previous_chapter_start,
     resume_point,
     status_text,
     this_chapter_start,
+    unnamed_landing,
 )
-from voicecoach.play.stream import Feed, Stream, StreamError
-from voicecoach.signals import exit_on_termination
+from voicecoach.play.stream import Feed
 
-if TYPE_CHECKING:
-    from pathlib import Path
-
-    from voicecoach.play.warmstart import Launch
+__all__ = [
+    "AudioDeviceLost",
+    "Output",
+    "PlayResult",
+    "PlaybackInterrupted",
+    "Player",
+    "Spoken",
+    "export_hint",
+    "open_output",
+]
 
 ClipSource = Callable[[str], Audio]
 ChunkSource = Callable[[int], Iterator[Audio]]
@@ -76,6 +81,17 @@ RESUME_AFTER = 2.0
 """On resume: a short silence, the resume chime, then a moment to get back into position."""
 SEEK_SILENCE = 0.3
 """Silence before the audio a skip (``n``/``b``) lands on."""
+NAME_AFTER = 0.4
+"""After a skip's spoken exercise name, before the session goes on."""
+PAUSE_BEFORE = 0.15
+"""Silence between the sound stopping and the pause chime."""
+PAUSE_CHIME = "release"
+PAUSE_GAIN = 0.35
+"""The pause chime: the falling "let go", quieter than the session's chimes."""
+SAY_PAUSED_AFTER = 2.0
+"""A pause that lasts this long (seconds) is said to be one: "Paused"."""
+PREVIOUS_AGAIN = 3.0
+"""Previous pressed again within this many seconds goes to the exercise before."""
 
 CHUNK = 4096
 
@@ -88,59 +104,22 @@ GAP_EVERY = 5.0
 """At most one such report in this many seconds."""
 
 
-def export_hint(routine: str) -> str:
-    """What to do without a sound device, naming the routine as the user did."""
-    return (
-        "to listen without it, write the session to a file: "
-        f"`voicecoach export {shlex.quote(routine)} -o session.mp3`"
-    )
-
-
 @dataclass(frozen=True)
-class PlayResult:
-    """How far a session got: for the history and for resuming later."""
+class Spoken:
+    """What the player says of itself, made before play starts so that nothing is
+    synthesized mid-session: the pause chime, "Paused" for a pause that lasts, and the
+    exercise names a skip may land on (``position.unnamed_landing``)."""
 
-    completed: bool
-    position: int
-    """Samples of the script reached (``script.length`` when completed)."""
-    chapter: int | None
-    """Index into ``script.chapters`` of the exercise reached; None before the first."""
+    pause_cue: Pcm
+    paused: Pcm | None = None
+    names: tuple[tuple[str, Pcm], ...] = ()
 
-
-class PlaybackInterrupted(Interrupted):
-    """Ctrl-C during playback, carrying how far the session got."""
-
-    def __init__(self, result: PlayResult) -> None:
-        super().__init__()
-        self.result = result
+    def name(self, title: str) -> Pcm | None:
+        return next((pcm for said, pcm in self.names if said == title), None)
 
 
-class AudioDeviceLost(AudioDeviceError):
-    """The sound device failed after part of the session had played, carrying how far it
-    got, so the history records the session as stopped there rather than never played."""
-
-    def __init__(self, message: str, result: PlayResult) -> None:
-        super().__init__(message)
-        self.result = result
-
-
-class Output(Protocol):
-    """The one stream a session plays through (``stream.Stream``, or a fake in tests)."""
-
-    feed: Feed
-    latency: float
-
-    def problem(self) -> str | None: ...
-
-    def close(self) -> None: ...
-
-
-def open_output(feed: Feed, routine: str) -> Stream:
-    """The default output device, started, playing ``feed``; AudioDeviceError if none."""
-    try:
-        return Stream.open(feed)
-    except StreamError as err:
-        raise AudioDeviceError(f"{err}; {export_hint(routine)}") from err
+Watch = Callable[[int, bool, int], None]
+"""Told the position heard, whether paused, and how many skips so far (the media player)."""
 
 
 # --- the player -------------------------------------------------------------------------
@@ -174,6 +153,8 @@ class Player:
         opening: bytes | None = None,
         keep_opening: Callable[[bytes, int], None] | None = None,
         warn: Callable[[str], None] | None = None,
+        spoken: Spoken | None = None,
+        watch: Watch | None = None,
     ) -> None:
         self.script = script
         self._hint = export_hint(routine or script.routine_id)
@@ -199,6 +180,13 @@ class Player:
         self._warn = warn
         self._gaps_told = 0  # samples of the feed's ``starved`` already reported
         self._gap_told_at: float | None = None
+        self._spoken = spoken
+        self._watch = watch
+        self._paused_since: float | None = None
+        self._said_paused = False
+        self._jumps = 0
+        self._previous: tuple[float, int] | None = None  # when Previous was pressed, landing
+        self._landing: tuple[int, float] | None = None  # a skip's target, shown until then
 
     def position(self) -> int:
         """The script sample being heard now."""
@@ -257,6 +245,7 @@ class Player:
             self._tell_gaps()
             if self._paused_at is None and self._ended():
                 return self._result(True)
+            self._say_paused()
             keys = self._controls.wait(TICK)
             if self._handle(keys):
                 return self._result(False)
@@ -314,27 +303,57 @@ class Player:
         self._stop_renderer()
         self._feed.put(pcm_bytes(prelude), start, moves=False, generation=self._feed.generation)
         self._paused_at = None
+        self._paused_since = None
         self._drained_at = None
         self._renderer = Renderer(self._feed, self._source(start), None, start, self.script.length)
         self._show(force=True)
 
     def _handle(self, keys: str) -> bool:
-        """Act on typed keys; True to quit."""
+        """Act on typed keys and the media player's commands (``controls``); True to quit."""
         for key in keys:
             if key == "\x03":
                 raise KeyboardInterrupt
             if key in "qQ":
                 return True
-            if key == " ":
-                if self._paused_at is None:
-                    self._pause()
-                else:
-                    self._begin(self._paused_at, self._resume_cue)
+            paused = self._paused_at is not None
+            if key == commands.TOGGLE or (key == commands.PLAY and paused):
+                self._toggle()
+            elif key == commands.PAUSE and not paused:
+                self._pause()
             elif key in "nN":
                 self._seek(next_chapter_start(self.script, self.position()))
             elif key in "bB":
                 self._seek(this_chapter_start(self.script, self.position()))
+            elif key == commands.PREVIOUS:
+                self._go_previous()
         return False
+
+    def _toggle(self) -> None:
+        if self._paused_at is None:
+            self._pause()
+        else:
+            self._begin(self._paused_at, self._resume_cue)
+
+    def _go_previous(self) -> None:
+        """The start of this exercise; again within PREVIOUS_AGAIN, the one before."""
+        now = self._clock()
+        if self._previous is not None and now - self._previous[0] < PREVIOUS_AGAIN:
+            target = previous_chapter_start(self.script, self._previous[1])
+        else:
+            target = this_chapter_start(self.script, self.position())
+        self._seek(target)
+        self._previous = (now, target)
+
+    def _say_paused(self) -> None:
+        """A pause that lasts is said to be one, once."""
+        if self._paused_since is None or self._said_paused or self._paused_at is None:
+            return
+        if self._clock() - self._paused_since < SAY_PAUSED_AFTER:
+            return
+        self._said_paused = True
+        if self._spoken is not None and self._spoken.paused is not None:
+            cue = pcm_bytes(self._spoken.paused)
+            self._feed.put(cue, self._paused_at, moves=False, generation=self._feed.generation)
 
     def _pause(self) -> None:
         """Stop feeding: the sound stops once the device has played what it holds, and
@@ -342,113 +361,47 @@ class Player:
         stopped = min(max(self._feed.cut(), 0), self.script.length)
         self._stop_renderer()
         self._paused_at = resume_point(self.script, stopped)
+        self._paused_since = self._clock()
+        self._said_paused = False
+        if self._spoken is not None:
+            cue = pcm_bytes(np.concatenate([silence(PAUSE_BEFORE), self._spoken.pause_cue]))
+            self._feed.put(cue, self._paused_at, moves=False, generation=self._feed.generation)
         self._show(force=True)
 
     def _seek(self, target: int) -> None:
-        self._begin(min(target, self.script.length), silence(SEEK_SILENCE))
+        """Skip to ``target``, naming the exercise there if the session would not."""
+        target = min(target, self.script.length)
+        prelude = [silence(SEEK_SILENCE)]
+        title = unnamed_landing(self.script, target)
+        name = self._spoken.name(title) if self._spoken is not None and title else None
+        if name is not None:
+            prelude += [name, silence(NAME_AFTER)]
+        self._jumps += 1
+        latency = self._output.latency if self._output is not None else 0.0
+        sound = np.concatenate(prelude)
+        self._landing = (target, self._clock() + latency + len(sound) / SAMPLE_RATE)
+        self._begin(target, sound)
+
+    def _shown_position(self) -> int:
+        """The position to show: after a skip, where it lands, until it is heard there
+        (the device first plays out what it holds)."""
+        if self._landing is not None and self._paused_at is None:
+            target, until = self._landing
+            if self._clock() < until:
+                return target
+        self._landing = None
+        return self.position()
 
     def _show(self, force: bool = False) -> None:
-        if self._status is None:
+        if self._status is None and self._watch is None:
             return
         now = self._clock()
         if not force and now - self._last_status < STATUS_EVERY:
             return
         self._last_status = now
-        self._status(status_text(self.script, self.position(), self._paused_at is not None))
-
-
-def _warn(screen: IO[str], status: StatusLine | None, message: str) -> None:
-    """A warning line during play, above the status line (which the next tick redraws)."""
-    if status is not None:
-        status.clear()
-    with contextlib.suppress(OSError, ValueError):  # a terminal that went away
-        screen.write(f"Warning: {message}\n")
-        screen.flush()
-
-
-def play(
-    script: CueScript,
-    speech: ClipSource,
-    chime: ClipSource,
-    *,
-    voice_gain: float = 1.0,
-    chime_gain: float = 1.0,
-    stdin: IO[Any] | None = None,
-    stderr: IO[str] | None = None,
-    output: Output | None = None,
-    routine: str | None = None,
-    launch: Launch | None = None,
-    made_from: Sequence[Path] = (),
-) -> PlayResult:
-    """Play ``script`` aloud, rendered as an export would be, with controls on a terminal.
-
-    Keys (when stdin is a terminal in the foreground): space pauses and resumes, ``n``
-    skips to the next exercise, ``b`` goes back to the start of this one, ``q`` quits.
-    ``routine`` is the routine as the user named it, for the hint to export instead.
-    ``launch`` is the quick start's (``warmstart.begin``): its stream, when it opened one
-    to play the stored opening, is the one the session plays through; the opening
-    played is stored for the next run of the command unless it was that one, with the
-    files in ``made_from`` it depends on. ``output`` replaces the sound device (tests).
-    Raises AudioDeviceError when there is no usable sound device (AudioDeviceLost, with
-    ``.result``, when it fails after some of the session has played), and
-    PlaybackInterrupted (a KeyboardInterrupt) on Ctrl-C, after stopping the sound and
-    restoring the terminal.
-    """
-    from voicecoach.audio.render import render
-    from voicecoach.play import keys, warmstart
-
-    stdin = sys.stdin if stdin is None else stdin
-    stderr = sys.stderr if stderr is None else stderr
-    named = routine or script.routine_id
-    opening: bytes | None = None
-    keep_opening = None
-    if launch is not None:
-        key, files = launch.key, [str(path) for path in made_from]
-
-        def keep_opening(samples: bytes, lead: int) -> None:
-            warmstart.save(key, samples, SAMPLE_RATE, files, lead=lead)
-
-    def source(start: int) -> Iterator[Audio]:
-        return render(
-            script,
-            speech,
-            chime,
-            start=start,
-            chunk=CHUNK,
-            voice_gain=voice_gain,
-            chime_gain=chime_gain,
-        )
-
-    resume = to_pcm(np.asarray(chime(RESUME_CHIME), dtype=np.float32) * np.float32(chime_gain))
-    interactive = keys.in_foreground(stdin)
-    show_status = keys.in_foreground(stderr)
-    with contextlib.ExitStack() as stack:
-        stack.enter_context(exit_on_termination())
-        screen = stack.enter_context(keys.quiet_stderr_fd(stderr))
-        device: Output | None = output
-        if device is None and launch is not None:
-            device, opening = launch.take()
-        if device is not None:
-            stack.callback(device.close)
-        controls: Controls = NoControls()
-        if interactive:
-            controls = stack.enter_context(keys.TerminalControls(stdin.fileno()))
-        status = keys.StatusLine(screen) if show_status else None
-        if status is not None:
-            if interactive:
-                screen.write("space: pause/resume   n: next exercise   b: back   q: quit\n")
-            stack.callback(status.clear)
-        player = Player(
-            script,
-            source,
-            device,
-            connect=lambda feed: open_output(feed, named),
-            resume_cue=resume,
-            controls=controls,
-            status=status,
-            routine=named,
-            opening=opening,
-            keep_opening=keep_opening,
-            warn=lambda message: _warn(screen, status, message),
-        )
-        return player.run()
+        paused = self._paused_at is not None
+        position = self._shown_position()
+        if self._watch is not None:
+            self._watch(position, paused, self._jumps)
+        if self._status is not None:
+            self._status(status_text(self.script, position, paused))

@@ -83,25 +83,54 @@ def this_chapter_start(script: CueScript, position: int) -> int:
     return script.chapters[index].start if index is not None else 0
 
 
-def status_text(script: CueScript, position: int, paused: bool = False) -> str:
-    """The one-line status: exercise, side, set and time left."""
-    parts: list[str] = []
+def previous_chapter_start(script: CueScript, position: int) -> int:
+    """Where a second Previous lands: the start of the exercise before the one at
+    ``position`` (or of the session)."""
+    index = chapter_at(script, position)
+    if index is None or index == 0:
+        return 0
+    return script.chapters[index - 1].start
+
+
+def unnamed_landing(script: CueScript, target: int) -> str | None:
+    """The exercise a skip to ``target`` lands on, when what plays from there does not
+    begin by naming it (an exercise's start does: its name is its first cue)."""
+    index = chapter_at(script, target)
+    if index is None or target >= script.length:
+        return None
+    chapter = script.chapters[index]
+    if target >= chapter.end:  # the closing cues, after the last exercise
+        return None
+    first = next((cue for cue in script.cues if cue.start >= target), None)
+    if first is not None and first.start == target and first.role == "name":
+        return None
+    return chapter.title
+
+
+def where(script: CueScript, position: int) -> list[str]:
+    """Where ``position`` is, in words: the exercise, and its side and set when it has
+    them; the routine's name before the first exercise and after the end."""
     index = chapter_at(script, position)
     if index is None or position >= script.length:
-        parts.append(script.routine_name)
-    else:
-        chapter = script.chapters[index]
-        parts.append(chapter.title)
-        cue = _cue_at(script, position)
-        if cue is not None and cue.exercise == chapter.exercise:
-            if cue.side:
-                parts.append(f"{cue.side} side")
-            sets = max(
-                (c.set or 1 for c in script.cues if c.exercise == chapter.exercise),
-                default=1,
-            )
-            if cue.set is not None and sets > 1:
-                parts.append(f"set {cue.set} of {sets}")
+        return [script.routine_name]
+    chapter = script.chapters[index]
+    parts = [chapter.title]
+    cue = _cue_at(script, position)
+    if cue is not None and cue.exercise == chapter.exercise:
+        if cue.side:
+            parts.append(f"{cue.side} side")
+        sets = max(
+            (c.set or 1 for c in script.cues if c.exercise == chapter.exercise),
+            default=1,
+        )
+        if cue.set is not None and sets > 1:
+            parts.append(f"set {cue.set} of {sets}")
+    return parts
+
+
+def status_text(script: CueScript, position: int, paused: bool = False) -> str:
+    """The one-line status: exercise, side, set and time left."""
+    parts = where(script, position)
     parts.append(f"{format_clock((script.length - position) / SAMPLE_RATE)} left")
     text = " - ".join(parts)
     return f"Paused: {text} (space to go on)" if paused else text
