@@ -1,0 +1,318 @@
+"""The media player on D-Bus: its view of a session and its answers (logic), and ``play``
+driven end to end by playerctl, the real MPRIS client, on a private session bus, with the
+private PulseAudio server recording the sink and the export as the reference."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import audio_env
+import dbus_env
+import onsets
+import pytest
+from audio_env import Samples
+from dbus_env import eventually, playerctl
+
+from voicecoach.audio.sounds import load_chime
+from voicecoach.compile.cuescript import SAMPLE_RATE as SR
+from voicecoach.compile.cuescript import Chapter, Cue, CueScript, CueType
+from voicecoach.play import controls, mpris, player
+from voicecoach.play.ahead import to_pcm
+from voicecoach.play.controls import Commands, MergedControls
+
+Exported = tuple[Samples, list[onsets.Cue]]
+QUICK = "quick-start"
+MINI = Path(__file__).parent / "data" / "player" / "mini.yaml"
+REACTION = 2 * SR
+"""How long after a command its effect may begin, on a busy machine."""
+TOLERANCE = round(0.020 * SR)
+PAUSE_SILENT_WITHIN = 0.3
+"""The promise: the sound stops within 0.3 s of ``playerctl pause`` returning."""
+
+
+def script() -> CueScript:
+    def name(text: str, at: float, exercise: int, side: str | None = None) -> Cue:
+        return Cue(round(at * SR), SR, CueType.SPEECH, text, role="name", exercise=exercise)
+
+    side = Cue(12 * SR, SR, CueType.SPEECH, "Left side.", role="side", exercise=1, side="left")
+    return CueScript(
+        "mini",
+        "Mini session",
+        40 * SR,
+        (Chapter("Bridge", 2 * SR, 10 * SR, 0), Chapter("Side stretch", 10 * SR, 30 * SR, 1)),
+        (name("Bridge.", 2, 0), name("Side stretch.", 10, 1), side),
+    )
+
+
+# --- logic ------------------------------------------------------------------------------
+
+
+def test_each_exercise_is_a_track_with_its_side_and_time() -> None:
+    now = mpris.now_at(script(), 13 * SR, paused=False)
+    assert now.title == "Side stretch - left side"
+    assert now.artist == "Mini session"
+    assert (now.start, now.length, now.position) == (10 * SR, 20 * SR, 3 * SR)
+    meta = now.metadata()
+    assert meta["mpris:trackid"] == ("o", "/org/voicecoach/track/2")
+    assert meta["mpris:length"] == ("x", 20_000_000)
+    assert meta["xesam:artist"] == ("as", ["Mini session"])
+    # Before the first exercise: the routine; after the last: the closing, to the end.
+    assert mpris.now_at(script(), SR, True).title == "Mini session"
+    assert mpris.now_at(script(), SR, True).status == "Paused"
+    closing = mpris.now_at(script(), 35 * SR, False)
+    assert (closing.start, closing.length, closing.can_next) == (30 * SR, 10 * SR, False)
+
+
+def test_answers_commands_and_properties() -> None:
+    posted: list[str] = []
+    now = mpris.now_at(script(), 3 * SR, False)
+    for member, command in mpris.COMMANDS.items():
+        assert mpris.answer(mpris.PLAYER, member, (), now, posted.append) == (None, ())
+        assert posted[-1] == command
+    assert mpris.answer(mpris.PROPERTIES, "Get", (mpris.PLAYER, "PlaybackStatus"), now, print) == (
+        "v",
+        (("s", "Playing"),),
+    )
+    signature, (table,) = mpris.answer(mpris.PROPERTIES, "GetAll", (mpris.PLAYER,), now, print)  # type: ignore[misc]
+    assert signature == "a{sv}" and set(table) == set(mpris.PLAYER_TYPES)
+    refused = mpris.answer(mpris.PROPERTIES, "Set", (mpris.PLAYER, "Rate", ("d", 2.0)), now, print)
+    assert isinstance(refused, mpris.Failure) and refused.name.endswith("PropertyReadOnly")
+    unknown = mpris.answer(mpris.PLAYER, "Dance", (), now, print)
+    assert isinstance(unknown, mpris.Failure)
+    assert "Seeked" in mpris.INTROSPECTION and "PlayPause" in mpris.INTROSPECTION
+
+
+def test_a_command_posted_from_another_thread_wakes_the_player_at_once() -> None:
+    commands = Commands()
+    try:
+        merged = MergedControls(commands)
+        timer = threading.Timer(0.2, commands.post, (controls.PAUSE,))
+        timer.start()
+        began = time.monotonic()
+        assert merged.wait(5.0) == controls.PAUSE
+        assert time.monotonic() - began < 1.0
+        timer.join(5)
+        assert merged.wait(0.01) == ""
+    finally:
+        commands.close()
+
+
+def test_no_session_bus_means_no_media_player(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = mpris.now_at(script(), 0, False)
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    assert mpris.MprisPlayer.start(print, now) is None
+    # An address nobody listens at: none either, and at once.
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/voicecoach-bus")
+    began = time.monotonic()
+    assert mpris.MprisPlayer.start(print, now) is None
+    assert time.monotonic() - began < 2.0
+
+
+def test_the_player_serves_playerctl_and_leaves_the_bus_when_stopped() -> None:
+    dbus_env.skip_without("playerctl")
+    with dbus_env.session_bus() as address, contextlib.ExitStack() as stack:
+        mp = pytest.MonkeyPatch()
+        stack.callback(mp.undo)
+        mp.setenv("DBUS_SESSION_BUS_ADDRESS", address)
+        posted: list[str] = []
+        media = mpris.MprisPlayer.start(posted.append, mpris.now_at(script(), 3 * SR, False))
+        assert media is not None
+        stack.callback(media.stop)
+        assert playerctl(address, "metadata", "title") == "Bridge"
+        assert playerctl(address, "status") == "Playing"
+        assert playerctl(address, "next") == ""
+        assert eventually(lambda: posted, lambda p: p == [controls.NEXT])
+        media.publish(mpris.now_at(script(), 13 * SR, True, jumps=1))
+        assert eventually(lambda: playerctl(address, "status"), lambda s: s == "Paused") == "Paused"
+        assert playerctl(address, "metadata", "title") == "Side stretch - left side"
+        media.stop()
+        assert "No players found" in playerctl(address, "status")
+
+
+# --- end to end -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[audio_env.PulseServer]:
+    audio_env.skip_without_pulse()
+    with audio_env.pulse_server(tmp_path_factory.mktemp("pulse")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def bus() -> Iterator[str]:
+    dbus_env.skip_without("playerctl")
+    with dbus_env.session_bus() as address:
+        yield address
+
+
+@pytest.fixture(scope="module")
+def env(pulse: audio_env.PulseServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    env = dict(pulse.env)
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    for name in ("VOICECOACH_CACHE_DIR", "VOICECOACH_CONFIG_DIR", "VOICECOACH_DATA_DIR"):
+        env[name] = str(tmp_path_factory.mktemp(name.lower()))
+    return env
+
+
+@pytest.fixture(scope="module")
+def quick(env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Exported:
+    audio, cues = onsets.export(QUICK, env, tmp_path_factory.mktemp("export"))
+    return audio, onsets.export_cues(cues)
+
+
+def end(cue: onsets.Cue) -> int:
+    return cue.start + cue.length
+
+
+def clip(audio: Samples, cue: onsets.Cue) -> Samples:
+    return audio[cue.start : end(cue)]
+
+
+def wait_until(recording: audio_env.Recording, index: int, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while recording.frames() <= index:
+        assert time.monotonic() < deadline, "the recording stalled"
+        time.sleep(0.005)
+
+
+def find(
+    recording: audio_env.Recording, template: Samples, earliest: int, window: int = REACTION
+) -> audio_env.Match:
+    """Where ``template`` is heard, from a little before ``earliest`` to ``window`` after."""
+    margin = SR // 10
+    wait_until(recording, earliest + window + len(template))
+    half = (window + margin) // 2
+    return audio_env.locate(recording.samples(), template, earliest - margin + half, half)
+
+
+@pytest.mark.audio
+@pytest.mark.slow
+def test_playerctl_pauses_resumes_skips_and_stops_a_session(  # noqa: PLR0915 - one session, in order
+    pulse: audio_env.PulseServer, bus: str, env: dict[str, str], quick: Exported
+) -> None:
+    audio, cues = quick
+    cue = {c.what: c for c in reversed(cues)}  # the first of each
+    first_sound = audio_env.first_loud(audio)
+    assert first_sound is not None
+    count = cue["One. Tilt."]
+    child = subprocess.Popen(
+        onsets.voicecoach("play", QUICK),
+        env=dict(env, DBUS_SESSION_BUS_ADDRESS=bus),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        with pulse.recording() as recording:
+            origin = recording.wait_for_sound(recording.frames()) - first_sound
+            assert (
+                eventually(lambda: playerctl(bus, "status"), lambda s: s == "Playing") == "Playing"
+            )
+            wait_until(recording, origin + end(cue["Pelvic tilt."]) + SR // 2)
+            assert playerctl(bus, "metadata", "title") == "Pelvic tilt"
+            assert playerctl(bus, "metadata", "artist") == "Quick start"
+
+            # pause in the middle of a spoken count: silent within 0.3 s, then a soft chime
+            wait_until(recording, origin + count.start + SR // 3)
+            playerctl(bus, "pause")
+            returned = recording.index_at(time.monotonic())
+            pause_cue = to_pcm(load_chime(player.PAUSE_CHIME) * player.PAUSE_GAIN)
+            bell = find(recording, pause_cue, returned)
+            assert bell.exact, "no pause chime"
+            heard = recording.samples()
+            last = audio_env.last_loud(heard[returned - SR : bell.index])
+            assert last is not None
+            reaction = (returned - SR + last - returned) / SR
+            print(f"pause: sound stopped {reaction * 1000:.0f} ms after playerctl returned")
+            assert reaction <= PAUSE_SILENT_WITHIN
+            assert playerctl(bus, "status") == "Paused"
+            # A pause that lasts is said to be one ("Paused"), then silence.
+            said = bell.index + len(pause_cue) + round(player.SAY_PAUSED_AFTER * SR)
+            wait_until(recording, said + SR)
+            assert audio_env.first_loud(recording.samples(bell.index + len(pause_cue))) is not None
+
+            # play: the resume chime, a moment, then the cut-off count whole, as the export has it
+            playerctl(bus, "play")
+            pressed = recording.index_at(time.monotonic())
+            chime = to_pcm(load_chime(player.RESUME_CHIME))
+            resumed = find(recording, chime, pressed)
+            assert resumed.exact, "no resume chime"
+            goes_on = resumed.index + len(chime) + round(player.RESUME_AFTER * SR)
+            again = find(recording, clip(audio, count), goes_on, SR // 5)
+            assert again.exact and abs(again.index - goes_on) <= TOLERANCE, (
+                again.index - goes_on
+            ) / SR
+            assert (
+                eventually(lambda: playerctl(bus, "status"), lambda s: s == "Playing") == "Playing"
+            )
+
+            # next: the next exercise's start, and its title
+            second = cue["Knee to chest."]
+            playerctl(bus, "next")
+            pressed = recording.index_at(time.monotonic())
+            landed = find(recording, clip(audio, second), pressed)
+            assert landed.exact, "next did not land on the next exercise's name"
+            title = eventually(
+                lambda: playerctl(bus, "metadata", "title"), lambda t: t == "Knee to chest"
+            )
+            assert title == "Knee to chest"
+
+            # previous: this exercise's start; again within 3 s, the one before
+            wait_until(recording, landed.index + second.length + SR // 2)
+            playerctl(bus, "previous")
+            pressed = recording.index_at(time.monotonic())
+            same = find(recording, clip(audio, second), pressed)
+            assert same.exact, "previous did not go back to this exercise's start"
+            playerctl(bus, "previous")
+            pressed = recording.index_at(time.monotonic())
+            first = cue["Pelvic tilt."]
+            before = find(recording, clip(audio, first), pressed)
+            assert before.exact, "previous twice did not go to the exercise before"
+
+            # stop: play ends as with q, and the player leaves the bus
+            playerctl(bus, "stop")
+            assert child.wait(30) == 0
+        assert "No players found" in playerctl(bus, "status")
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait(30)
+        assert child.stdout is not None and child.stderr is not None
+        child.stdout.close()
+        child.stderr.close()
+
+
+@pytest.mark.audio
+@pytest.mark.slow
+def test_play_without_a_session_bus_goes_on_and_says_so_once_when_verbose(
+    pulse: audio_env.PulseServer, env: dict[str, str]
+) -> None:
+    done = subprocess.run(
+        onsets.voicecoach("play", str(MINI), "--verbose"),
+        env=dict(env, DBUS_SESSION_BUS_ADDRESS="unix:path=/nonexistent/voicecoach-bus"),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("no session bus") == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    quiet = subprocess.run(
+        onsets.voicecoach("play", str(MINI)),
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert quiet.returncode == 0, quiet.stderr
+    assert "bus" not in quiet.stderr and "awake" not in quiet.stderr.lower()
