@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages voicecoach needs, only those missing.
 # espeak-ng: the voice; libportaudio2: live sound (python-sounddevice); ffmpeg: ffprobe for tests;
-# pulseaudio, pulseaudio-utils, libasound2-plugins: real-time playback tests on a null sink.
+# pulseaudio, pulseaudio-utils, libasound2-plugins: real-time playback tests on a null sink;
+# dbus-daemon, playerctl: media-key (MPRIS) tests on a private session bus.
 set -euo pipefail
 
 packages=(espeak-ng libespeak-ng1 libportaudio2 alsa-utils python3-venv
-          ffmpeg pulseaudio pulseaudio-utils libasound2-plugins sox make)
+          ffmpeg pulseaudio pulseaudio-utils libasound2-plugins sox make
+          dbus-daemon playerctl)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "Not a Debian/Ubuntu system: install espeak-ng (or use the system voices), PortAudio," >&2
