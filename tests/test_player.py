@@ -178,6 +178,8 @@ def run_player(
     opening: Pcm | None = None,
     kept: list[Pcm] | None = None,
     stale_heard: float = 0.0,
+    spoken: player.Spoken | None = None,
+    watch: player.Watch | None = None,
 ) -> tuple[PlayResult, FakeOutput]:
     """Play ``script`` on a fake device; ``opening`` is already playing in its stream
     when the player starts (as the quick start leaves it, ``stale_heard`` seconds of it
@@ -211,6 +213,8 @@ def run_player(
         clock=clock,
         opening=playing,
         keep_opening=keep if kept is not None else None,
+        spoken=spoken,
+        watch=watch,
     )
     result = play.run()
     assert device.closed >= 1
@@ -814,8 +818,11 @@ def test_keys_skip_pause_resume_and_go_back(
         pause_at = (hold.start + hold.length + upcoming.start) // 2
         wait_until(recording, skipped + pause_at)
         paused = recording.index_at(child.press(b" ")) - skipped
-        time.sleep(2.0)
+        time.sleep(player.SAY_PAUSED_AFTER / 2)  # resumed before "Paused" is said
         resumed = recording.index_at(child.press(b" "))
+        pause_cue = to_pcm(load_chime(player.PAUSE_CHIME) * player.PAUSE_GAIN)
+        soft = heard_after(recording, pause_cue, paused + skipped)
+        assert soft.exact, "no soft chime on pause"
         chime = to_pcm(load_chime(player.RESUME_CHIME))
         bell = heard_after(recording, chime, resumed + round(player.RESUME_BEFORE * SR))
         assert bell.exact, (
@@ -833,7 +840,8 @@ def test_keys_skip_pause_resume_and_go_back(
         assert abs(resumed_from - paused) <= REACTION // 4, (resumed_from - paused) / SR
         # Silence from shortly after the pause until the chime, and from the chime on.
         quiet_from = paused + skipped + round(0.4 * SR)
-        assert audio_env.last_loud(heard[quiet_from : bell.index]) is None
+        assert audio_env.last_loud(heard[quiet_from : soft.index]) is None
+        assert audio_env.last_loud(heard[soft.index + len(pause_cue) : bell.index]) is None
         assert audio_env.last_loud(heard[bell.index + len(chime) : nxt.index]) is None
 
         # b: back to this exercise's start, its name again.
