@@ -150,6 +150,8 @@ def test_play_takes_the_inhibit_and_gives_it_back_on_ctrl_c(
             assert "Staying awake: asked the screensaver" in err
             assert eventually(service.members, lambda c: len(c) > 1) == ["Inhibit", "UnInhibit"]
             assert service.calls[-1] == ("UnInhibit", (COOKIE,))
+            # The media player left the bus with it.
+            assert "No players found" in dbus_env.playerctl(private_bus, "status")
         finally:
             if child.poll() is None:
                 child.kill()

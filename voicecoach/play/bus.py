@@ -55,14 +55,15 @@ def connect(bus: str = "SESSION", timeout: float = TIMEOUT, fds: bool = False) -
 def call(connection: Any, message: Any, timeout: float = TIMEOUT) -> Any:
     """Send ``message`` and return its reply's body; BusError on an error reply or no
     reply within ``timeout``."""
-    from jeepney.low_level import MessageType
+    from jeepney.low_level import HeaderFields, MessageType
 
     try:
         reply = connection.send_and_get_reply(message, timeout=timeout)
     except OSError as err:
         raise BusError(f"no reply from the bus: {err or 'timed out'}") from err
     if reply.header.message_type is MessageType.error:
-        raise BusError(f"{reply.header.fields.get(4, 'error')}: {reply.body}")
+        name = reply.header.fields.get(HeaderFields.error_name, "an error")
+        raise BusError(f"{name}: {reply.body}")
     return reply.body
 
 

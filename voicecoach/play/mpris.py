@@ -253,7 +253,10 @@ class MprisPlayer:
             return
         interface = fields.get(HeaderFields.interface)
         member = fields.get(HeaderFields.member)
-        reply = answer(interface, member, message.body, self._now, self._post)
+        try:
+            reply = answer(interface, member, message.body, self._now, self._post)
+        except (TypeError, ValueError, KeyError, IndexError) as err:  # arguments not as said
+            reply = Failure("org.freedesktop.DBus.Error.InvalidArgs", str(err))
         if isinstance(reply, Failure):
             self._send(_error(message, reply.name, reply.text))
         else:

@@ -13,6 +13,14 @@ the stream plays silence; resuming feeds a short silence, the resume chime and a
 to get back into position, then the session from where it stopped. ``n`` and ``b`` feed a
 short silence and the session from the exercise they land on.
 
+Nobody is looking, so the controls are heard: a pause plays a soft chime, and "Paused"
+when it lasts; a skip that lands where the session does not name the exercise names it
+(the sounds are made before play starts, ``Spoken``). Keys and the media player's commands
+(``controls``: Play, Pause, Previous, Stop) arrive by the same ``Controls.wait``. The
+paused state is the one place the session holds still until Play: a step that waits for
+the person would enter it at its cue, with a deadline after which the loop goes on by
+itself.
+
 The session opens with a short silence and then its *opening*, the first ten seconds or so
 up to a silence. When the quick start (``warmstart``) already has this command's stored
 opening playing in the stream, the player checks it is the same, sample for sample, and
