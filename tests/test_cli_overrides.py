@@ -20,7 +20,8 @@ from voicecoach.compile.compiler import CompileOptions, compile_routine, estimat
 from voicecoach.compile.cuescript import SAMPLE_RATE, CueScript, CueType
 from voicecoach.compile.overrides import Overrides, apply_overrides
 from voicecoach.play.player import PlayResult
-from voicecoach.routine.load import Routine, load_routine
+from voicecoach.routine.load import load_routine
+from voicecoach.routine.model import Routine
 
 NO_VOICE = CompileOptions(voice=False)
 

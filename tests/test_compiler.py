@@ -29,7 +29,7 @@ from voicecoach.compile.compiler import (
 from voicecoach.compile.cuescript import SAMPLE_RATE, Cue, CueScript, CueType, to_samples
 from voicecoach.compile.phrases import ENGLISH
 from voicecoach.errors import VoicecoachError
-from voicecoach.routine.load import Exercise, Routine, WorkKind
+from voicecoach.routine.model import Exercise, Routine, WorkKind
 
 HALF = to_samples(0.5)
 

@@ -19,7 +19,7 @@ from voicecoach.compile.compiler import (
 )
 from voicecoach.compile.cuescript import SAMPLE_RATE, Cue, CueScript, CueType
 from voicecoach.compile.phrases import sentence
-from voicecoach.routine.load import Exercise, Routine, WorkKind
+from voicecoach.routine.model import Exercise, Routine, WorkKind
 
 PROPERTY_SETTINGS = settings(
     max_examples=150,

@@ -24,7 +24,8 @@ from voicecoach.compile.compiler import check_script, compile_routine
 from voicecoach.compile.cuescript import SAMPLE_RATE, CueScript, CueType
 from voicecoach.compile.phrases import ENGLISH, GERMAN, SPANISH, Phrases
 from voicecoach.errors import SettingsError
-from voicecoach.routine.load import Routine, load_routine
+from voicecoach.routine.load import load_routine
+from voicecoach.routine.model import Routine
 
 DATA = Path(__file__).parent / "data" / "languages"
 GERMAN_FILE = DATA / "ruecken-kurz.yaml"

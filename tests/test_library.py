@@ -27,7 +27,8 @@ from voicecoach.library import (
     format_timeline,
     looks_like_path,
 )
-from voicecoach.routine.load import Exercise, Routine, WorkKind, load_routine
+from voicecoach.routine.load import load_routine
+from voicecoach.routine.model import Exercise, Routine, WorkKind
 
 HINT = "Run `voicecoach list` to see them all, or give the path to a routine file."
 

@@ -22,14 +22,8 @@ from voicecoach.compile.overrides import Overrides, apply_overrides
 from voicecoach.errors import RoutineError, SettingsError, VoicecoachError
 from voicecoach.library import Library
 from voicecoach.limits import MAX_COUNT, sound_bound
-from voicecoach.routine.load import (
-    MAX_FILE_BYTES,
-    MAX_VALUES,
-    Exercise,
-    Routine,
-    WorkKind,
-    load_routine,
-)
+from voicecoach.routine.load import load_routine
+from voicecoach.routine.model import MAX_FILE_BYTES, MAX_VALUES, Exercise, Routine, WorkKind
 from voicecoach.settings import SettingsFileError, parse_settings
 from voicecoach.text import shown, speakable
 

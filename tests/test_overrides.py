@@ -23,15 +23,9 @@ from voicecoach.compile.overrides import (
     unused_overrides,
 )
 from voicecoach.errors import OverrideError, SettingsError
-from voicecoach.routine.load import (
-    MAX_DURATION,
-    MAX_ROUTINE_SECONDS,
-    Exercise,
-    Routine,
-    WorkKind,
-    load_routine,
-    nominal_seconds,
-)
+from voicecoach.limits import MAX_ROUTINE_SECONDS
+from voicecoach.routine.load import load_routine
+from voicecoach.routine.model import MAX_DURATION, Exercise, Routine, WorkKind, nominal_seconds
 
 STRETCH = Exercise("Hip stretch", WorkKind.HOLD, hold=30.0, sides=("left", "right"), sets=2)
 BRIDGE = Exercise("Bridge", WorkKind.REPS, reps=8, tempo=(2.0, 2.0), hold=3.0, rest=20.0)

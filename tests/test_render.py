@@ -26,7 +26,7 @@ from voicecoach.audio.samples import Audio
 from voicecoach.audio.sounds import load_chime
 from voicecoach.compile.compiler import CompileOptions, compile_routine
 from voicecoach.compile.cuescript import Chapter, Cue, CueScript, CueType
-from voicecoach.routine.load import Exercise, Routine, WorkKind
+from voicecoach.routine.model import Exercise, Routine, WorkKind
 
 
 def tone(length: int, value: float) -> Audio:
@@ -206,7 +206,7 @@ def test_a_chime_of_another_length_is_a_clear_error() -> None:
 def test_a_hold_shorter_than_its_chime_gets_the_chime_cut_short_and_faded() -> None:
     from voicecoach.audio.sounds import load_chime
     from voicecoach.compile.compiler import compile_routine
-    from voicecoach.routine.load import Exercise, Routine, WorkKind
+    from voicecoach.routine.model import Exercise, Routine, WorkKind
 
     routine = Routine("tiny", "Tiny", (Exercise("Blink", WorkKind.HOLD, hold=0.3),))
     script = compile_routine(routine)

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from voicecoach.cli import main
 from voicecoach.errors import RoutineError
-from voicecoach.routine.load import DEFAULT_KEYS, EXERCISE_KEYS, TOP_KEYS, load_routine_text
+from voicecoach.routine.load import load_routine_text
+from voicecoach.routine.model import DEFAULT_KEYS, EXERCISE_KEYS, TOP_KEYS
 from voicecoach.routine.schema import routine_schema, schema_json
 
 ROOT = Path(__file__).resolve().parent.parent

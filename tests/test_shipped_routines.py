@@ -22,7 +22,8 @@ from voicecoach.compile.cuescript import SAMPLE_RATE, CueType
 from voicecoach.compile.phrases import phrases_for
 from voicecoach.compile.phrases import sentence as sentence_of
 from voicecoach.resources import shipped_dir
-from voicecoach.routine.load import Routine, WorkKind, load_routine
+from voicecoach.routine.load import load_routine
+from voicecoach.routine.model import Routine, WorkKind
 
 ROUTINES_DIR = shipped_dir("routines")
 

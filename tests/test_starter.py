@@ -15,7 +15,8 @@ from click.testing import Result
 from voicecoach.compile.compiler import compile_routine
 from voicecoach.compile.cuescript import CueType
 from voicecoach.library import Library
-from voicecoach.routine.load import EXERCISE_KEYS, TOP_KEYS, WorkKind, load_routine
+from voicecoach.routine.load import load_routine
+from voicecoach.routine.model import EXERCISE_KEYS, TOP_KEYS, WorkKind
 from voicecoach.routine.schema import routine_schema
 from voicecoach.routine.starter import (
     SCHEMA_FILE,

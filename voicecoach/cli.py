@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from voicecoach.compile.cuescript import CueScript
     from voicecoach.compile.overrides import SessionOptions
     from voicecoach.play.warmstart import Launch
-    from voicecoach.routine.load import Routine
+    from voicecoach.routine.model import Routine
 
 FC = TypeVar("FC", bound=Callable[..., Any])
 
@@ -181,7 +181,7 @@ def session_options(func: FC) -> FC:
     file gives the defaults (lead_in, explain, chime_volume, voice, rate, volume); an
     option on the command line wins."""
     from voicecoach.limits import MAX_COUNT
-    from voicecoach.routine.load import MAX_DURATION
+    from voicecoach.routine.model import MAX_DURATION
     from voicecoach.settings import MAX_LEAD_IN
 
     @click.option(

@@ -115,7 +115,7 @@ class Seconds(_Base):
         self.low, self.high, self.low_open = low, high, low_open
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from voicecoach.routine.load import parse_duration
+        from voicecoach.routine.model import parse_duration
 
         try:
             seconds = parse_duration(value)

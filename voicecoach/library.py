@@ -24,7 +24,8 @@ from voicecoach.compile.cuescript import Cue, CueScript, CueType, to_seconds
 from voicecoach.durations import format_clock, format_duration
 from voicecoach.errors import RoutineError, RoutineNotFound
 from voicecoach.limits import check_compiled
-from voicecoach.routine.load import ID_PATTERN, Exercise, Routine, WorkKind, load_routine
+from voicecoach.routine.load import load_routine
+from voicecoach.routine.model import ID_PATTERN, Exercise, Routine, WorkKind
 from voicecoach.text import shown
 
 DEFAULT_ROUTINE = "lower-back-essentials"

@@ -27,7 +27,7 @@ from voicecoach.limits import (
     rate_ok,
     volume_ok,
 )
-from voicecoach.routine.load import parse_duration
+from voicecoach.routine.model import parse_duration
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -30,7 +30,7 @@ from voicecoach.compile.compiler import (
 from voicecoach.compile.cuescript import SAMPLE_RATE, Cue, CueScript, CueType
 from voicecoach.errors import VoicecoachError
 from voicecoach.limits import check_compiled
-from voicecoach.routine.load import Routine
+from voicecoach.routine.model import Routine
 
 __all__ = [
     "DEFAULT_CHUNK",

@@ -38,7 +38,7 @@ from dataclasses import dataclass, replace
 from voicecoach.audio import sounds
 from voicecoach.compile.cuescript import SAMPLE_RATE, Chapter, Cue, CueScript, CueType, to_samples
 from voicecoach.compile.phrases import ENGLISH, Phrases, phrases_for, sentence
-from voicecoach.routine.load import Exercise, Routine, WorkKind
+from voicecoach.routine.model import Exercise, Routine, WorkKind
 
 # The timing rules' names (see the module's docstring), which start check_script's messages.
 NO_OVERLAP = "no overlap (rule 1)"

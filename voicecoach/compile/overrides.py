@@ -30,15 +30,15 @@ from voicecoach.audio.speech import VoiceSettings
 from voicecoach.compile.compiler import CompileOptions, compile_routine, estimate_speech_samples
 from voicecoach.durations import format_span
 from voicecoach.errors import OverrideError, SettingsError
-from voicecoach.limits import MAX_COUNT, MAX_CUES, compiled_problem, sound_bound, too_many_sounds
-from voicecoach.routine.load import (
-    MAX_DURATION,
+from voicecoach.limits import (
+    MAX_COUNT,
+    MAX_CUES,
     MAX_ROUTINE_SECONDS,
-    Exercise,
-    Routine,
-    WorkKind,
-    nominal_seconds,
+    compiled_problem,
+    sound_bound,
+    too_many_sounds,
 )
+from voicecoach.routine.model import MAX_DURATION, Exercise, Routine, WorkKind, nominal_seconds
 
 NAMES: Mapping[str, str] = {
     "hold": "hold",

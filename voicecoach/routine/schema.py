@@ -24,7 +24,7 @@ from typing import Any
 
 from voicecoach.compile.phrases import SUPPORTED_LANGUAGES
 from voicecoach.limits import MAX_COUNT
-from voicecoach.routine.load import DEFAULT_KEYS, EXERCISE_KEYS, KIND_KEYS, MAX_DURATION, TOP_KEYS
+from voicecoach.routine.model import DEFAULT_KEYS, EXERCISE_KEYS, KIND_KEYS, MAX_DURATION, TOP_KEYS
 
 Schema = dict[str, Any]
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from voicecoach.errors import VoicecoachError
-from voicecoach.routine.load import ID_PATTERN
+from voicecoach.routine.model import ID_PATTERN
 from voicecoach.routine.schema import schema_json
 from voicecoach.settings import write_file_atomic
 
