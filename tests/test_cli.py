@@ -14,8 +14,9 @@ import pytest
 from helpers import Run, run_main
 
 from voicecoach.cli import cli
-from voicecoach.compile.compiler import compile_routine, estimate_speech_samples
+from voicecoach.compile.compiler import compile_routine
 from voicecoach.compile.cuescript import FORMAT, CueType
+from voicecoach.compile.estimate import estimate_speech_samples
 from voicecoach.library import Library
 from voicecoach.routine.load import load_routine
 

@@ -20,9 +20,10 @@ import soundfile as sf
 
 from voicecoach.audio.render import prepare_session
 from voicecoach.audio.speech import Speech, Voice, VoiceSettings, entry_frames
-from voicecoach.compile.compiler import check_script, compile_routine
+from voicecoach.compile.compiler import compile_routine
 from voicecoach.compile.cuescript import SAMPLE_RATE, CueScript, CueType
 from voicecoach.compile.phrases import ENGLISH, GERMAN, SPANISH, Phrases
+from voicecoach.compile.rules import check_script
 from voicecoach.errors import SettingsError
 from voicecoach.routine.load import load_routine
 from voicecoach.routine.model import Routine

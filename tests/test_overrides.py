@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from test_compiler_properties import PROPERTY_SETTINGS, routines, speech_timers
 
 from voicecoach.cli import OPTIONS
-from voicecoach.compile.compiler import CompileOptions, SpeechTimer, check_script, compile_routine
+from voicecoach.compile.compiler import CompileOptions, SpeechTimer, compile_routine
 from voicecoach.compile.cuescript import CueType, to_samples
 from voicecoach.compile.overrides import (
     NAMES,
@@ -22,6 +22,7 @@ from voicecoach.compile.overrides import (
     apply_overrides,
     unused_overrides,
 )
+from voicecoach.compile.rules import check_script
 from voicecoach.errors import OverrideError, SettingsError
 from voicecoach.limits import MAX_ROUTINE_SECONDS
 from voicecoach.routine.load import load_routine

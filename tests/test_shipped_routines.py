@@ -12,15 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach.compile.compiler import (
-    CompileOptions,
-    check_script,
-    compile_routine,
-    estimate_speech_samples,
-)
+from voicecoach.compile.compiler import CompileOptions, compile_routine
 from voicecoach.compile.cuescript import SAMPLE_RATE, CueType
+from voicecoach.compile.estimate import estimate_speech_samples
 from voicecoach.compile.phrases import phrases_for
 from voicecoach.compile.phrases import sentence as sentence_of
+from voicecoach.compile.rules import check_script
 from voicecoach.resources import shipped_dir
 from voicecoach.routine.load import load_routine
 from voicecoach.routine.model import Routine, WorkKind

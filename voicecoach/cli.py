@@ -15,7 +15,9 @@ from click.shell_completion import CompletionItem
 
 from voicecoach.audio.speech import VoiceSettings
 from voicecoach.cliparams import MAX_HISTORY_LIMIT, Count, Factor, Level, Name, Seconds
-from voicecoach.compile.compiler import SpeechTimer, compile_routine, estimate_speech_samples
+from voicecoach.compile.compiler import SpeechTimer, compile_routine
+from voicecoach.compile.estimate import estimate_speech_samples
+from voicecoach.describe import describe_routine, format_entries, format_timeline
 from voicecoach.errors import (
     ExitCode,
     OverrideError,
@@ -26,13 +28,7 @@ from voicecoach.errors import (
     VoicecoachError,
 )
 from voicecoach.files import ensure_standard_streams, guard_stdout
-from voicecoach.library import (
-    Library,
-    describe_routine,
-    format_entries,
-    format_timeline,
-    looks_like_path,
-)
+from voicecoach.library import Library, looks_like_path
 from voicecoach.limits import MAX_RATE, MIN_RATE, RATE_TEXT, VOLUME_TEXT
 from voicecoach.signals import exit_on_termination, exit_status
 from voicecoach.text import shown, shown_lines

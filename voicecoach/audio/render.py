@@ -21,13 +21,9 @@ from voicecoach.audio import sounds
 from voicecoach.audio.samples import Audio
 from voicecoach.audio.speech import Speech
 from voicecoach.audio.synth_pool import synthesize_in_parallel
-from voicecoach.compile.compiler import (
-    CompileOptions,
-    compile_routine,
-    estimate_speech_samples,
-    spoken_texts,
-)
+from voicecoach.compile.compiler import CompileOptions, compile_routine, spoken_texts
 from voicecoach.compile.cuescript import SAMPLE_RATE, Cue, CueScript, CueType
+from voicecoach.compile.estimate import estimate_speech_samples
 from voicecoach.errors import VoicecoachError
 from voicecoach.limits import check_compiled
 from voicecoach.routine.model import Routine

@@ -27,7 +27,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 
 from voicecoach.audio.speech import VoiceSettings
-from voicecoach.compile.compiler import CompileOptions, compile_routine, estimate_speech_samples
+from voicecoach.compile.compiler import CompileOptions, compile_routine
+from voicecoach.compile.estimate import estimate_speech_samples
 from voicecoach.durations import format_span
 from voicecoach.errors import OverrideError, SettingsError
 from voicecoach.limits import (
