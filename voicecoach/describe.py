@@ -6,7 +6,7 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
-from voicecoach.compile.cuescript import Cue, CueScript, CueType, to_seconds
+from voicecoach.compile.cuescript import Cue, CueScript, CueType, WaitSpan, to_seconds
 from voicecoach.durations import format_clock, format_duration
 from voicecoach.library import Entry
 from voicecoach.routine.model import Exercise, Routine, WorkKind
@@ -18,7 +18,9 @@ WRAP = 88
 
 def describe_work(exercise: Exercise) -> str:
     """The work of one exercise, e.g. ``8 reps, 3 s + 3 s each`` or ``hold 30 s, each side``."""
-    if exercise.work is WorkKind.REPS:
+    if exercise.wait is not None:
+        parts = [_describe_wait(exercise)]
+    elif exercise.work is WorkKind.REPS:
         reps = exercise.reps or 1
         tempo = " + ".join(format_duration(t) for t in exercise.tempo)
         parts = [f"{reps} rep{'s' if reps != 1 else ''}, {tempo} each"]
@@ -38,6 +40,29 @@ def describe_work(exercise: Exercise) -> str:
     if exercise.sets > 1:
         parts.append(f"{exercise.sets} sets")
     return ", ".join(parts)
+
+
+def _describe_wait(exercise: Exercise) -> str:
+    """``10 reps at your own pace, then waits for play (up to 2 min)``."""
+    assert exercise.wait is not None
+    wait = exercise.wait
+    what = "waits for play"
+    if exercise.work is WorkKind.REPS:
+        reps = exercise.reps or 1
+        what = f"{reps} rep{'s' if reps != 1 else ''} at your own pace, then waits for play"
+    if wait.longest is not None:
+        what += f" (up to {format_duration(wait.longest)})"
+    if wait.remind > 0:
+        what += f", a reminder every {format_duration(wait.remind)}"
+    return what
+
+
+def _wait_line(wait: WaitSpan) -> str:
+    """How ``script`` shows a wait: live play holds there until play is pressed."""
+    span = format_duration(to_seconds(wait.end - wait.start))
+    if wait.open:
+        return f"[wait for play; in an export, {span}]"
+    return f"[wait for play, up to {span}]"
 
 
 def describe_pauses(exercise: Exercise, last: bool) -> str:
@@ -120,6 +145,7 @@ def format_timeline(script: CueScript) -> str:
     width = max(len(s) for s in [*stamps, end])
     lines = [shown(script.routine_name)]
     current: object = object()
+    waits = list(script.waits)
     for cue, stamp in zip(script.cues, stamps, strict=True):
         key = group(cue)
         if key != current:
@@ -127,6 +153,9 @@ def format_timeline(script: CueScript) -> str:
             if key is not None and key in headings:
                 lines.append(headings[key])
             current = key
+        while waits and waits[0].start <= cue.start:
+            wait = waits.pop(0)
+            lines.append(f"{format_clock(to_seconds(wait.start), 1):>{width}}  {_wait_line(wait)}")
         what = f"[chime {cue.sound}]" if cue.type is CueType.CHIME else " ".join(cue.text.split())
         lines.append(f"{stamp:>{width}}  {what}")
     lines += ["", f"{end:>{width}}  [end]"]

@@ -14,7 +14,13 @@ checks them. Placing each cue where it fits is ``voicecoach.compile.placement``'
 Roles of the cues (``Cue.role``): ``title``, ``intro``, ``round``, ``name``, ``cue``,
 ``why``, ``plan``, ``side``, ``get-ready``, ``countdown``, ``hold``, ``release``,
 ``callout``, ``count``, ``phase``, ``switch``, ``set``, ``rest``, ``next-up``, ``end``,
-``outro``, ``done``.
+``outro``, ``done``; a wait step adds ``own-pace``, ``wait``, ``reminder`` and ``go``.
+
+A wait (``Exercise.wait``) is a span the session holds for the person: its prompt, then
+silence with a reminder every ``remind`` seconds, then the ``next`` chime (``go``). Live
+play (``CompileOptions.live``) says "press play" and goes on at the span's end as soon as
+play is pressed; everywhere else the span lasts the longest wait (``Wait.timed``) and the
+prompt gives that time and says to pause the player for longer.
 """
 
 from __future__ import annotations
@@ -23,10 +29,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from voicecoach.audio import sounds
-from voicecoach.compile.cuescript import Chapter, CueScript, to_samples
+from voicecoach.compile.cuescript import Chapter, CueScript, WaitSpan, to_samples
 from voicecoach.compile.estimate import estimate_speech_samples
 from voicecoach.compile.phrases import phrases_for, sentence
-from voicecoach.compile.placement import GAP, Ctx, Placer, Say
+from voicecoach.compile.placement import GAP, SECOND, Ctx, Placer, Say, Wanted
 from voicecoach.routine.model import Exercise, Routine, WorkKind
 
 SpeechTimer = Callable[[str], int]
@@ -44,10 +50,12 @@ rest the next exercise's name follows "Rest." at once anyway, and saying it twic
 @dataclass(frozen=True)
 class CompileOptions:
     """How to compile: ``explain`` also speaks each exercise's ``why``; ``voice=False``
-    gives a session of chimes only (see ``placement.TONES``)."""
+    gives a session of chimes only (see ``placement.TONES``); ``live`` is for play, where
+    a wait waits for the person to press play rather than for its time."""
 
     explain: bool = False
     voice: bool = True
+    live: bool = False
 
 
 LAST_COUNT_TONE = "last"
@@ -67,6 +75,7 @@ class _Timeline(Placer):
         super().__init__(phrases_for(routine.language), speech, chimes, options.voice)
         self.routine = routine
         self.options = options
+        self.waits: list[WaitSpan] = []
 
     # -- work -------------------------------------------------------------------------
 
@@ -116,8 +125,47 @@ class _Timeline(Placer):
                 if i == 0 and ex.hold is not None:
                     self.timed(ex.hold, ctx, countdown=False)
 
-    def work(self, ex: Exercise, ctx: Ctx) -> None:
+    def wait(self, ex: Exercise, ctx: Ctx) -> None:
+        """Work that waits for the person: reps at their own pace are announced, then the
+        prompt, the span with its reminders, and the ``go`` chime."""
+        assert ex.wait is not None
+        p = self.phrases
         if ex.work is WorkKind.REPS:
+            self.say(p.own_pace_announcement(ex.reps or 1), "own-pace", ctx)
+        seconds = ex.wait.timed
+        if self.options.live:
+            prompt = sentence(p.press_play)
+        else:
+            prompt = f"{p.time_left(max(1, round(seconds)))} {sentence(p.pause_if_longer)}"
+        self.say(prompt, "wait", ctx)
+        start = self.t
+        end = start + max(1, to_samples(seconds))
+        every = to_samples(ex.wait.remind)
+        wanted: list[Wanted] = []
+        if every > 0:
+            for at in range(start + every, end, every):
+                left = round((end - at) / SECOND)
+                text = sentence(p.press_play) if self.options.live else p.time_left(max(1, left))
+                wanted.append(Wanted(len(wanted), at, text, "reminder"))
+        self.fill(start, end, wanted, ctx)
+        self.t = end
+        self.ring("next", "go", ctx)
+        self.waits.append(
+            WaitSpan(
+                start,
+                end,
+                open=ex.wait.longest is None,
+                exercise=ctx.exercise or 0,
+                round=ctx.round or 1,
+                side=ctx.side,
+                set=ctx.set,
+            )
+        )
+
+    def work(self, ex: Exercise, ctx: Ctx) -> None:
+        if ex.wait is not None:
+            self.wait(ex, ctx)
+        elif ex.work is WorkKind.REPS:
             self.reps(ex, ctx)
         elif ex.work is WorkKind.HOLD:
             self.timed(_required(ex.hold, ex, "hold"), ctx)
@@ -138,11 +186,11 @@ class _Timeline(Placer):
             self.say(sentence(ex.why), "why", ctx)
         if ex.sets > 1:
             self.say(p.sets_announcement(ex.sets), "plan", ctx)
-        timed = ex.work is not WorkKind.REPS
+        timed = ex.work is not WorkKind.REPS and ex.wait is None
         # Spoken numbers before reps would be taken for the rep count, so reps get
         # "get ready" instead; ticks sound nothing like the count's knock, so without a
-        # voice reps get their 3-2-1 too.
-        countdown = timed or not self.options.voice
+        # voice reps get their 3-2-1 too. A wait starts when the person is ready: no 3-2-1.
+        countdown = (timed or not self.options.voice) and ex.wait is None
         sides: tuple[str | None, ...] = ex.sides if ex.sides is not None else (None,)
         for set_no in range(1, ex.sets + 1):
             set_ctx = replace(ctx, set=set_no if ex.sets > 1 else None, side=sides[0])
@@ -160,7 +208,8 @@ class _Timeline(Placer):
                 mandatory.append(Say("side", said))
             elif sides[0] is not None and set_no > 1:
                 mandatory.append(Say("switch", sound="switch"))  # back to the first side
-            self.approach(minimum, mandatory, set_ctx, countdown=countdown, ready=True)
+            ready = ex.work is not WorkKind.WAIT
+            self.approach(minimum, mandatory, set_ctx, countdown=countdown, ready=ready)
             self.work(ex, set_ctx)
             for side in sides[1:]:
                 assert side is not None
@@ -168,7 +217,8 @@ class _Timeline(Placer):
                 self.ring("switch", "switch", side_ctx)
                 self.say(p.switch_to(side), "side", side_ctx)
                 # Reps have no 3-2-1, so after a switch "get ready" is their only warning.
-                self.approach(ex.switch, (), side_ctx, countdown=countdown, ready=not timed)
+                ready = not timed and ex.work is not WorkKind.WAIT
+                self.approach(ex.switch, (), side_ctx, countdown=countdown, ready=ready)
                 self.work(ex, side_ctx)
         if next_up is not None and ex.rest > 0:
             self.rest(ex.rest, next_up, ctx)
@@ -230,6 +280,7 @@ class _Timeline(Placer):
             chapters=chapters,
             cues=tuple(sorted(self.cues, key=lambda c: c.start)),
             language=p.language,
+            waits=tuple(self.waits),
         )
 
 

@@ -42,6 +42,7 @@ TONES: dict[str, str] = {
     "rest": "rest",
     "set": "set",
     "round": "set",
+    "wait": "rest",
 }
 """Without a voice, the roles that still sound, and the chime each becomes; every other
 spoken role (the texts, "get ready", time call-outs) is left out. Side changes keep their

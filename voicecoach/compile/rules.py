@@ -15,6 +15,8 @@ the name of the rule it breaks:
 5. **end marked**: a ``done`` chime follows the last piece of work, and nothing after it.
 6. **no screen needed**: every change of state (work, each rep, side, set, rest, round,
    the next exercise, the end) is announced by voice, or without a voice by its chime.
+   A wait is announced as it starts and ends on its ``next`` chime (``go``), and holds
+   nothing but its reminders.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from voicecoach.compile.compiler import NEXT_UP_MIN_REST
-from voicecoach.compile.cuescript import Cue, CueScript, CueType, to_samples
+from voicecoach.compile.cuescript import Cue, CueScript, CueType, to_samples, to_seconds
 from voicecoach.compile.phrases import sentence
 from voicecoach.routine.model import Exercise, Routine, WorkKind
 
@@ -69,9 +71,26 @@ def check_script(script: CueScript, routine: Routine | None = None) -> list[str]
     _check_sides(script, voiced, problems)
     _check_chapters(script, problems)
     _check_end(script, problems)
+    _check_waits(script, problems)
     if routine is not None:
         _check_against(script, routine, spans, voiced, problems)
     return problems
+
+
+def _check_waits(script: CueScript, problems: list[str]) -> None:
+    """No screen needed, for each wait: a prompt ends just before it, only reminders
+    inside it, and its ``go`` chime at its end."""
+    for wait in script.waits:
+        where = f"the wait at {to_seconds(wait.start):.3f}s"
+        before = [c for c in script.cues if c.end <= wait.start]
+        if not before or before[-1].role != "wait":
+            problems.append(f"{NO_SCREEN}: {where} is not announced")
+        inside = [c for c in script.cues if wait.start <= c.start < wait.end]
+        for cue in inside:
+            if cue.role != "reminder":
+                problems.append(f"{NO_SCREEN}: {_describe(cue)} sits in {where}")
+        if not any(c.start == wait.end and c.role == "go" for c in script.cues):
+            problems.append(f"{NO_SCREEN}: {where} does not end on its chime")
 
 
 def _check_order(script: CueScript, problems: list[str]) -> None:
@@ -217,7 +236,9 @@ def _expected_spans(routine: Routine) -> list[int]:
     spans: list[int] = []
     for _ in range(routine.rounds):
         for ex in routine.exercises:
-            if ex.work is WorkKind.REPS:
+            if ex.wait is not None:
+                per = []  # a wait has no hold
+            elif ex.work is WorkKind.REPS:
                 per = [ex.hold or 0.0] * (ex.reps or 1) if ex.hold is not None else []
             else:
                 per = [(ex.hold if ex.work is WorkKind.HOLD else ex.duration) or 0.0]
@@ -310,7 +331,14 @@ def _check_set(
     rnd, i, set_no = at
     first_side = ex.sides[0] if ex.sides else None
     set_key = set_no if ex.sets > 1 else None
-    if ex.work is WorkKind.REPS:
+    if ex.wait is not None:
+        for side in ex.sides or (None,):
+            if heard("go", rnd, i, set_key, side) != 1:
+                problems.append(
+                    f"{NO_SCREEN}: {where} does not mark the end of its wait "
+                    f"(set {set_no}, side {side})"
+                )
+    elif ex.work is WorkKind.REPS:
         for side in ex.sides or (None,):
             counted = heard("count", rnd, i, set_key, side)
             if counted != ex.reps:

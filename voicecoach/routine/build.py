@@ -24,9 +24,11 @@ from voicecoach.routine.model import (
     EXERCISE_KEYS,
     KIND_KEYS,
     MAX_PHASE_CHARS,
+    REMIND_SECONDS,
     TOP_KEYS,
     Exercise,
     Routine,
+    Wait,
     WorkKind,
     nominal_total,
 )
@@ -48,6 +50,8 @@ _EXERCISE_PARSERS: Final[dict[str, _Parse]] = {
     "switch": lambda c, n, label: c.seconds(n, label, work=False),
     "lead_in": lambda c, n, label: c.seconds(n, label, work=False),
     "rest": lambda c, n, label: c.seconds(n, label, work=False),
+    "wait": Checker.wait,
+    "remind": lambda c, n, label: c.seconds(n, label, work=False),
 }
 _TOP_PARSERS: Final[dict[str, _Parse]] = {
     "version": Checker.version,
@@ -116,8 +120,9 @@ def _exercise(checker: Checker, node: Node, number: int, defaults: _Defaults) ->
         checker.add(node, f"{where} needs a `name`")
 
     # The exercise's own kind of work wins: the defaults' hold, reps and duration only
-    # apply to an exercise that sets none of them.
-    own_kind = any(k in entries for k in KIND_KEYS)
+    # apply to an exercise that sets none of them (a wait is a kind of its own).
+    waits = own.get("wait", False) is not False
+    own_kind = waits or any(k in entries for k in KIND_KEYS)
 
     def inherits(key: str) -> bool:
         return key not in entries and not (own_kind and key in KIND_KEYS)
@@ -125,16 +130,20 @@ def _exercise(checker: Checker, node: Node, number: int, defaults: _Defaults) ->
     values = {k: v for k, v in defaults.values.items() if inherits(k)} | own
     unusable = broken | {k for k in defaults.broken if inherits(k)}
     if own_kind:
-        kinds = frozenset(k for k in KIND_KEYS if k in entries)
-        _kind_conflict(checker, entries)
+        kinds: frozenset[str] = frozenset(k for k in KIND_KEYS if k in entries)
+        conflict = _kind_conflict(checker, entries)
+        if waits and not conflict:
+            kinds = _wait_kinds(checker, entries, kinds)
     else:
         kinds = frozenset(k for k in KIND_KEYS if k in defaults.entries)
-        if not kinds:
+        if not kinds and "wait" not in broken:
             called = f"{where} (`{clip(own['name'])}`)" if "name" in own else where
             checker.add(node, f"{called} needs one of `hold`, `reps` or `duration`")
     work = _WORK_BY_KINDS.get(kinds)  # None after a conflict, which is already reported
+    if "remind" in entries and "wait" not in broken and not waits:
+        checker.add(entries["remind"].key, "`remind` applies only to exercises with `wait`")
 
-    timing = _rep_timing(checker, work, entries, values, "tempo" in unusable)
+    timing = _rep_timing(checker, work, entries, values, "tempo" in unusable, waits)
 
     if work is None or unusable or len(checker.problems) > before:
         return None
@@ -143,14 +152,37 @@ def _exercise(checker: Checker, node: Node, number: int, defaults: _Defaults) ->
         for key in ("cue", "why", "sides", "sets", "set_rest", "switch", "lead_in", "rest")
         if key in values
     )
+    wait = None
+    if waits:
+        longest = None if own["wait"] is True else own["wait"]
+        wait = Wait(longest, values.get("remind", REMIND_SECONDS))
+        if work is WorkKind.WAIT and "lead_in" not in own:
+            timing["lead_in"] = 0.0  # the wait is the time to get ready
     return Exercise(
         name=values["name"],
         work=work,
         hold=values["hold"] if "hold" in kinds else None,
         reps=values["reps"] if work is WorkKind.REPS else None,
         duration=values["duration"] if work is WorkKind.DURATION else None,
+        wait=wait,
         **timing,
     )
+
+
+def _wait_kinds(
+    checker: Checker, entries: dict[str, Entry], kinds: frozenset[str]
+) -> frozenset[str]:
+    """The kinds of work an exercise with ``wait`` has: none (a step that waits) or
+    ``reps`` (at the person's own pace); a timed kind beside it is reported."""
+    timed = [k for k in ("hold", "duration") if k in kinds]
+    if not timed:
+        return kinds | {"wait"}
+    checker.add(
+        entries["wait"].key,
+        f"`wait` cannot be combined with `{timed[0]}`: `{timed[0]}` is timed, `wait` lets "
+        "the person go on when ready (alone, or with `reps` for reps at their own pace)",
+    )
+    return frozenset({"wait", *kinds})  # no kind of work: reported once, here
 
 
 def _not_an_exercise(checker: Checker, node: Node, where: str) -> None:
@@ -171,12 +203,22 @@ def _rep_timing(
     entries: dict[str, Entry],
     values: dict[str, Any],
     tempo_broken: bool,
+    waits: bool = False,
 ) -> dict[str, Any]:
-    """``tempo`` and ``phases`` of an exercise of ``work``: checked, and kept for reps."""
-    if work in (WorkKind.HOLD, WorkKind.DURATION):
+    """``tempo`` and ``phases`` of an exercise of ``work``: checked, and kept for reps
+    that are counted (reps at the person's own pace have neither)."""
+    if work in (WorkKind.HOLD, WorkKind.DURATION, WorkKind.WAIT):
         for key in ("tempo", "phases"):
             if key in entries:
                 checker.add(entries[key].key, f"`{key}` applies only to exercises with `reps`")
+    if work is WorkKind.REPS and waits:
+        for key in ("tempo", "phases"):
+            if key in entries:
+                checker.add(
+                    entries[key].key,
+                    f"`{key}` does not apply to reps at your own pace (`wait`): nothing is counted",
+                )
+        return {}
     if work is not WorkKind.REPS:
         return {}
     tempo = values.get("tempo", (3.0,))
@@ -201,6 +243,8 @@ _WORK_BY_KINDS: Final = {
     frozenset({"reps"}): WorkKind.REPS,
     frozenset({"reps", "hold"}): WorkKind.REPS,
     frozenset({"duration"}): WorkKind.DURATION,
+    frozenset({"wait"}): WorkKind.WAIT,
+    frozenset({"wait", "reps"}): WorkKind.REPS,
 }
 
 

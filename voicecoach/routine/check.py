@@ -299,6 +299,20 @@ class Checker:
             self.invalid(node, f"{label} must be {expected}, not {describe(node)}")
         return ("left", "right") if _CONSTRUCT.construct_yaml_bool(scalar) else None
 
+    def wait(self, node: Node, label: str) -> float | bool:
+        """``true`` (wait as long as it takes), ``false`` (no wait) or the longest wait."""
+        expected = f"`true`, `false` or the longest wait, {DURATION_HINT}"
+        if isinstance(node, ScalarNode) and node.tag == BOOL_TAG:
+            return bool(_CONSTRUCT.construct_yaml_bool(node))
+        if not isinstance(node, ScalarNode) or node.tag not in (INT_TAG, FLOAT_TAG, STR_TAG):
+            self.invalid(node, f"{label} must be {expected}, not {describe(node)}")
+        if node.tag == STR_TAG and ":" not in str(node.value):
+            try:
+                parse_duration(str(node.value))
+            except ValueError:
+                self.invalid(node, f"{label} must be {expected}, not {describe(node)}")
+        return self.seconds(node, label, work=True)
+
     def version(self, node: Node, label: str) -> int:
         supported = ", ".join(str(v) for v in SUPPORTED_VERSIONS)
         scalar = self._scalar(node, label, f"a version number (supported: {supported})")

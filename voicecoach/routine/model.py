@@ -20,6 +20,30 @@ class WorkKind(str, enum.Enum):
     HOLD = "hold"
     REPS = "reps"
     DURATION = "duration"
+    WAIT = "wait"
+    """A step that waits for the person (``wait`` without ``reps``): getting a band,
+    moving to the floor."""
+
+
+OPEN_WAIT_SECONDS: Final = 60.0
+"""What a wait with no longest (``wait: true``) lasts where nobody can press play: in an
+export, in ``script`` and in a routine's length."""
+REMIND_SECONDS: Final = 30.0
+"""How often a wait's reminder is said unless the routine sets ``remind``."""
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Waiting for the person to press play: at most ``longest`` seconds (None: as long
+    as it takes), with a reminder every ``remind`` seconds (0: in silence)."""
+
+    longest: float | None = None
+    remind: float = REMIND_SECONDS
+
+    @property
+    def timed(self) -> float:
+        """How long the wait lasts where nobody can press play (export, script)."""
+        return self.longest if self.longest is not None else OPEN_WAIT_SECONDS
 
 
 @dataclass(frozen=True)
@@ -27,7 +51,8 @@ class Exercise:
     """One exercise; every duration is in seconds, defaults already applied.
 
     ``work`` is the kind of work. With ``REPS``, ``hold`` (if set) is the hold at the top
-    of each rep. ``sides`` is ``None`` or the two side labels, in order.
+    of each rep. ``sides`` is ``None`` or the two side labels, in order. ``wait`` makes
+    the work wait for the person: a ``WAIT`` step, or ``REPS`` done at their own pace.
     """
 
     name: str
@@ -45,6 +70,7 @@ class Exercise:
     switch: float = 5.0
     lead_in: float = 5.0
     rest: float = 10.0
+    wait: Wait | None = None
 
 
 @dataclass(frozen=True)
@@ -107,9 +133,12 @@ EXERCISE_KEYS: Final = (
     "switch",
     "lead_in",
     "rest",
+    "wait",
+    "remind",
 )
-# What describes one exercise alone; ``defaults`` may set every other exercise key.
-_EXERCISE_ONLY_KEYS: Final = ("name", "cue", "why", "phases")
+# What describes one exercise alone; ``defaults`` may set every other exercise key. A
+# wait is one step's own: made a default, every exercise would stop for the person.
+_EXERCISE_ONLY_KEYS: Final = ("name", "cue", "why", "phases", "wait")
 DEFAULT_KEYS: Final = tuple(key for key in EXERCISE_KEYS if key not in _EXERCISE_ONLY_KEYS)
 KIND_KEYS: Final = ("hold", "reps", "duration")
 
@@ -173,7 +202,10 @@ def parse_duration(value: object) -> float:
 
 
 def _work_seconds(exercise: Exercise) -> float:
-    """Nominal seconds of one side's work: no speech, just the timed part."""
+    """Nominal seconds of one side's work: no speech, just the timed part (a wait as it
+    is timed where nobody presses play)."""
+    if exercise.wait is not None:
+        return exercise.wait.timed
     if exercise.work is WorkKind.HOLD:
         return exercise.hold or 0.0
     if exercise.work is WorkKind.DURATION:
@@ -221,10 +253,13 @@ __all__ = [
     "MAX_PHASE_CHARS",
     "MAX_SPOKEN_CHARS",
     "MAX_VALUES",
+    "OPEN_WAIT_SECONDS",
+    "REMIND_SECONDS",
     "SUPPORTED_VERSIONS",
     "TOP_KEYS",
     "Exercise",
     "Routine",
+    "Wait",
     "WorkKind",
     "nominal_seconds",
     "nominal_total",
