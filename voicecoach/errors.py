@@ -41,7 +41,32 @@ class StdoutError(InternalError, OSError):
 
 
 class VoicecoachError(Exception):
-    """Base of every error the user can act on; ``str(err)`` is the message shown."""
+    """Base of every error the user can act on; ``str(err)`` is the message shown.
+
+    The library words its messages in values, never in the options of the command line.
+    A message that tells what to change may name what its caller sets as ``{key}`` in a
+    ``template`` (values quoted into it go through ``literal``): ``str()`` fills in the
+    library's own words for each key (``names``), ``named`` its caller's, as the command
+    line does with its option names (``voicecoach.cliparams.OPTIONS``).
+    """
+
+    template: str | None = None
+    names: Mapping[str, str] = {}  # replaced, never changed in place
+
+    def __init__(
+        self, *args: object, template: str | None = None, names: Mapping[str, str] | None = None
+    ) -> None:
+        if template is not None:
+            self.template = template
+            self.names = dict(names or {})
+            args = (template.format_map(self.names), *args)
+        super().__init__(*args)
+
+    def named(self, names: Mapping[str, str]) -> str:
+        """The message with ``names`` (each key's words) over the library's own."""
+        if self.template is None:
+            return str(self)
+        return self.template.format_map({**self.names, **names})
 
     def lines(self) -> list[str]:
         """The lines printed on stderr, each starting with ``Error:`` or a location."""
@@ -98,11 +123,12 @@ class OverrideError(SettingsError):
     fills in the names it was raised with, ``named`` others (the command line's options)."""
 
     def __init__(self, template: str, names: Mapping[str, str]) -> None:
-        self.template = template
-        super().__init__(self.named(names))
+        super().__init__(template=template, names=names)
 
-    def named(self, names: Mapping[str, str]) -> str:
-        return self.template.format_map(names)
+
+def literal(text: str) -> str:
+    """``text`` (a path, a value someone gave) as it is, inside an error's ``template``."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 class HistoryError(VoicecoachError):
