@@ -163,7 +163,7 @@ def validate(paths: tuple[str, ...]) -> None:
             library.check(target)
         except (RoutineError, RoutineNotFound) as err:
             failed = True
-            for line in err.lines():
+            for line in err.lines(OPTIONS):
                 click.echo(shown(line), err=True)
         else:
             click.echo(shown(f"{target}: ok"))
@@ -374,8 +374,7 @@ def main(argv: list[str] | None = None, launch: Launch | None = None) -> None:
         code = _invoke(args, launch)
         sys.stdout.flush()  # here, not at exit, where a failure would be a traceback
     except VoicecoachError as err:
-        lines = err.lines() if err.template is None else [f"Error: {err.named(OPTIONS)}"]
-        for line in lines:  # the library names values, the command line its options
+        for line in err.lines(OPTIONS):  # the library names values, the CLI its options
             click.echo(shown(line), err=True)
         sys.exit(ExitCode.ERROR)
     except (KeyboardInterrupt, click.exceptions.Abort) as interrupt:

@@ -172,6 +172,7 @@ OPTIONS: Mapping[str, str] = {
     "chime_gain": "--chime-volume",
     "voice": "--voice",
     "force": "--force",
+    "no_voice": "--no-voice",
 }
 """The option that sets each value a library message names (``VoicecoachError.named``)."""
 

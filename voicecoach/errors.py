@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class ExitCode(enum.IntEnum):
@@ -62,28 +62,37 @@ class VoicecoachError(Exception):
             args = (template.format_map(self.names), *args)
         super().__init__(*args)
 
-    def named(self, names: Mapping[str, str]) -> str:
+    def named(self, names: Mapping[str, str] | None = None) -> str:
         """The message with ``names`` (each key's words) over the library's own."""
         if self.template is None:
             return str(self)
-        return self.template.format_map({**self.names, **names})
+        return self.template.format_map({**self.names, **(names or {})})
 
-    def lines(self) -> list[str]:
-        """The lines printed on stderr, each starting with ``Error:`` or a location."""
-        return [f"Error: {self}"]
+    def lines(self, names: Mapping[str, str] | None = None) -> list[str]:
+        """The lines printed on stderr, each starting with ``Error:`` or a location; with
+        ``names``, the caller's words for what the messages name (see ``named``)."""
+        return [f"Error: {self.named(names)}"]
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One located problem in a file (1-based line and column)."""
+    """One located problem in a file (1-based line and column). With ``names``, ``message``
+    is a template over them, as a VoicecoachError's is (see ``VoicecoachError.named``)."""
 
     path: str
     line: int
     column: int
     message: str
+    names: Mapping[str, str] | None = field(default=None, compare=False, hash=False)
+
+    def named(self, names: Mapping[str, str] | None = None) -> str:
+        message = self.message
+        if self.names is not None:
+            message = message.format_map({**self.names, **(names or {})})
+        return f"{self.path}:{self.line}:{self.column}: {message}"
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+        return self.named()
 
 
 class RoutineError(VoicecoachError):
@@ -93,8 +102,8 @@ class RoutineError(VoicecoachError):
         self.problems = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
-    def lines(self) -> list[str]:
-        return [str(p) for p in self.problems]
+    def lines(self, names: Mapping[str, str] | None = None) -> list[str]:
+        return [p.named(names) for p in self.problems]
 
 
 class RoutineNotFound(VoicecoachError):
