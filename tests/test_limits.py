@@ -554,7 +554,7 @@ def test_routine_dataclass_equality_ignores_where_exercises_stand(tmp_path: Path
 
 
 def test_a_session_is_checked_again_before_it_is_rendered() -> None:
-    from voicecoach.audio.render import prepare_session
+    from voicecoach.audio.session import prepare_session
 
     # Four hours of holds exactly: within the loader's check, but the chimes around them
     # make the session longer, so nothing is rendered even without a voice.

@@ -15,14 +15,13 @@ from hypothesis import strategies as st
 from voicecoach.audio.render import (
     ClipSource,
     RenderError,
-    Session,
     chime_source,
     first_cue,
-    prepare_session,
     read_ahead,
     render,
 )
 from voicecoach.audio.samples import Audio
+from voicecoach.audio.session import PreparedSession, prepare_session
 from voicecoach.audio.sounds import load_chime
 from voicecoach.compile.compiler import CompileOptions, compile_routine
 from voicecoach.compile.cuescript import Chapter, Cue, CueScript, CueType
@@ -343,13 +342,13 @@ def test_closing_read_ahead_stops_its_thread() -> None:
 
 
 def test_a_session_renders_at_its_own_gains_unless_given_others() -> None:
-    session = Session(SCRIPT, fake_speech, fake_chime, voice_gain=0.5, chime_gain=0.25)
+    session = PreparedSession(SCRIPT, fake_speech, fake_chime, voice_gain=0.5, chime_gain=0.25)
     scaled = joined(render(SCRIPT, fake_speech, fake_chime, voice_gain=0.5, chime_gain=0.25))
     assert np.array_equal(joined(session.chunks()), scaled)
     assert np.array_equal(joined(session.chunks(chunk=777)), scaled)
     unscaled = joined(session.chunks(voice_gain=1.0, chime_gain=1.0))
     assert np.array_equal(unscaled, expected_audio(SCRIPT))
-    plain = Session(SCRIPT, fake_speech, fake_chime)
+    plain = PreparedSession(SCRIPT, fake_speech, fake_chime)
     assert (plain.voice_gain, plain.chime_gain) == (1.0, 1.0)
     assert np.array_equal(joined(plain.chunks()), expected_audio(SCRIPT))
 

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from click.testing import Result
 
+from voicecoach.cliparams import OPTIONS
 from voicecoach.compile.compiler import compile_routine
 from voicecoach.compile.cuescript import CueType
 from voicecoach.library import Library
@@ -142,10 +143,12 @@ def test_it_never_replaces_a_routine_unless_forced(existing: str, tmp_path: Path
     (tmp_path / existing).write_text("name: Mine, by hand\n")
     with pytest.raises(StarterError) as caught:
         write_starter("mine", tmp_path)
+    # The library words it in its own terms; the command line names its option.
     assert str(caught.value) == (
-        f"{tmp_path / existing} already exists; edit it, pick another name, or add --force "
+        f"{tmp_path / existing} already exists; edit it, pick another name, or add force=True "
         "to replace it with a fresh starter"
     )
+    assert caught.value.named(OPTIONS).endswith("or add --force to replace it with a fresh starter")
     assert (tmp_path / existing).read_text() == "name: Mine, by hand\n"
     written = write_starter("mine", tmp_path, force=True)
     assert written.path.read_text() == starter_text("mine")

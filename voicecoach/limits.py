@@ -47,7 +47,9 @@ MAX_VOLUME: Final = 1.0
 """The voice's volume is above 0 and at most this. A silent voice is refused rather than
 taken as "no voice": ``--no-voice`` says that, and skips the engine altogether."""
 VOLUME_TEXT: Final = "above 0 and at most 1.0 (full)"
-SILENT_VOICE_HINT: Final = "for chimes without a voice, play or export with --no-voice"
+SILENT_VOICE_HINT: Final = "for chimes without a voice, play or export with {no_voice}"
+"""A template over ``HINT_NAMES``: the command line says its option instead."""
+HINT_NAMES: Final = {"no_voice": "no_voice=True"}
 
 
 def rate_ok(rate: int) -> bool:
@@ -208,6 +210,7 @@ def check_compiled(script: _Script, routine: _Located) -> None:
 
 
 __all__ = [
+    "HINT_NAMES",
     "MAX_COUNT",
     "MAX_CUES",
     "MAX_RATE",

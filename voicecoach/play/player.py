@@ -54,7 +54,6 @@ from voicecoach.play.position import (
     this_chapter_start,
 )
 from voicecoach.play.stream import Feed, Stream, StreamError
-from voicecoach.signals import exit_on_termination
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -423,7 +422,6 @@ def play(
     interactive = keys.in_foreground(stdin)
     show_status = keys.in_foreground(stderr)
     with contextlib.ExitStack() as stack:
-        stack.enter_context(exit_on_termination())
         screen = stack.enter_context(keys.quiet_stderr_fd(stderr))
         device: Output | None = output
         if device is None and launch is not None:

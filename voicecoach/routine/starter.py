@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from voicecoach.errors import VoicecoachError
+from voicecoach.errors import VoicecoachError, literal
 from voicecoach.routine.model import ID_PATTERN
 from voicecoach.routine.schema import schema_json
 from voicecoach.settings import write_file_atomic
@@ -104,6 +104,10 @@ class StarterError(VoicecoachError):
     """The name is not a routine id, or a routine of that name exists."""
 
 
+FORCE = {"force": "force=True"}
+"""What a StarterError calls replacing a routine that exists (the command line: --force)."""
+
+
 @dataclass(frozen=True)
 class Written:
     """What `new` wrote: the routine, and the schema file beside it."""
@@ -151,8 +155,9 @@ def write_starter(name: str, folder: Path, *, force: bool = False) -> Written:
             # lexists: a dangling link counts as taken, and a name too long is no OSError here
             if os.path.lexists(existing):
                 raise StarterError(
-                    f"{existing} already exists; edit it, pick another name, or add --force "
-                    "to replace it with a fresh starter"
+                    template=literal(f"{existing} already exists; edit it, pick another name, ")
+                    + "or add {force} to replace it with a fresh starter",
+                    names=FORCE,
                 )
     schema_path = folder / SCHEMA_FILE
     try:
@@ -165,7 +170,10 @@ def write_starter(name: str, folder: Path, *, force: bool = False) -> Written:
         write_file_atomic(path, starter_text(routine_id), replace=force)
         write_file_atomic(schema_path, schema_json(), replace=True)
     except FileExistsError:
-        raise StarterError(f"{path} already exists; add --force to replace it") from None
+        raise StarterError(
+            template=literal(f"{path} already exists; ") + "add {force} to replace it",
+            names=FORCE,
+        ) from None
     except OSError as err:
         raise StarterError(
             f"cannot write {path}: {err.strerror or err}; check that the folder is writable"
