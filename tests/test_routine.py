@@ -32,7 +32,7 @@ TOP_KEYS_LISTED = (
 )
 EXERCISE_KEYS_LISTED = (
     "`name`, `cue`, `why`, `hold`, `reps`, `tempo`, `phases`, `duration`, `sides`, `sets`, "
-    "`set_rest`, `switch`, `lead_in`, `rest`"
+    "`set_rest`, `switch`, `lead_in`, `rest`, `wait`, `remind`"
 )
 DURATION = "a duration such as `30s`, `1m`, `1m30s` or `1:30`"
 KINDS = "an exercise has one of `hold`, `reps` or `duration` (or `reps` with `hold`)"

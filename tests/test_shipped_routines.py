@@ -45,6 +45,7 @@ EXPECTED_EXERCISES: dict[str, tuple[str, ...]] = {
         "Knee rocking",
         "Lower back rotation",
         "Piriformis stretch",
+        "Gather your kit",
         "Hamstring stretch",
         "Ball roll on the glutes",
         "Foam roller on the mid back",
@@ -204,10 +205,15 @@ def test_every_routine_is_followable_without_a_voice(path: Path) -> None:
     routine = load_routine(path)
     script = compile_routine(routine, options=CompileOptions(voice=False))
     assert check_script(script, routine) == []
-    rests = [c for c in script.cues if c.sound == "rest"]
+    rests = [c for c in script.cues if c.sound == "rest" and c.role != "wait"]
     assert len(rests) == sum(
         (e.rest > 0) + (e.sets - 1) * (e.set_rest > 0) for e in routine.exercises
     ) - (routine.exercises[-1].rest > 0)
+    # A wait sounds as it starts (the rest tone: stop here) and ends on the next chime.
+    waits = [e for e in routine.exercises if e.wait is not None]
+    assert [c.role for c in script.cues if c.role in ("wait", "go")] == ["wait", "go"] * sum(
+        e.sets * (2 if e.sides else 1) for e in waits
+    ) * routine.rounds
 
 
 @pytest.mark.parametrize("path", ALL_PATHS, ids=lambda p: p.stem)

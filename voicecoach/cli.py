@@ -270,10 +270,13 @@ def export(routine: str, targets: ExportTargets, options: SessionOptions) -> Non
     """
     from voicecoach.audio.export import check_targets, write_session
     from voicecoach.audio.session import export_inputs, prepare
+    from voicecoach.describe import wait_notes
 
     check_targets(targets, export_inputs(current_library(), routine))
     session = prepare(session_routine(routine, options), options)
     length = session.script.length
+    for wait in wait_notes(session.script):
+        click.echo(f"Note: {wait}", err=True)
     if sys.stderr.isatty():
         with click.progressbar(length=length, label="Exporting", file=sys.stderr) as bar:
             write_session(session, targets, progress=bar.update)
@@ -310,7 +313,7 @@ def play(routine: str | None, options: SessionOptions) -> None:
     from voicecoach.play.recorded import play_recorded
 
     named = routine or command_settings().default_routine or DEFAULT_ROUTINE
-    session = prepare(session_routine(named, options), options)
+    session = prepare(session_routine(named, options), options.live())
     play_recorded(
         session,
         named,

@@ -65,6 +65,20 @@ def _wait_line(wait: WaitSpan) -> str:
     return f"[wait for play, up to {span}]"
 
 
+def wait_notes(script: CueScript) -> list[str]:
+    """What an export says of each wait it cannot make: the time it gives instead."""
+    titles = {(c.exercise, c.round): c.title for c in script.chapters}
+    notes = []
+    for wait in script.waits:
+        title = shown(titles.get((wait.exercise, wait.round), f"exercise {wait.exercise + 1}"))
+        span = format_duration(to_seconds(wait.end - wait.start))
+        notes.append(
+            f"`{title}` waits for play when played live; this export gives it {span} "
+            "(pause the player if you need longer)"
+        )
+    return list(dict.fromkeys(notes))  # one note an exercise, not one a side or set
+
+
 def describe_pauses(exercise: Exercise, last: bool) -> str:
     """The pauses around the work; empty when there are none."""
     parts = []

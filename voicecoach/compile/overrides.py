@@ -234,6 +234,10 @@ class SessionOptions:
     def voiced(self) -> bool:
         return self.compile_options.voice
 
+    def live(self) -> SessionOptions:
+        """These options for ``play``, where a wait waits for the person to press play."""
+        return replace(self, compile_options=replace(self.compile_options, live=True))
+
 
 __all__ = [
     "NAMES",
