@@ -23,7 +23,7 @@ from voicecoach.compile.phrases import ENGLISH
 from voicecoach.compile.placement import GAP, SECOND, TONES
 from voicecoach.compile.rules import check_script
 from voicecoach.errors import VoicecoachError
-from voicecoach.routine.model import Exercise, WorkKind
+from voicecoach.routine.model import Exercise, Wait, WorkKind
 
 HALF = to_samples(0.5)
 
@@ -687,3 +687,87 @@ def test_spoken_texts_cover_every_phrase_whatever_the_lengths() -> None:
         script = compile_routine(source, speech)
         assert {c.text for c in script.cues if c.type is CueType.SPEECH} <= texts
     assert {"Three.", "Two.", "One.", "Halfway.", "Get ready."} <= texts
+
+
+# -- waits ------------------------------------------------------------------------------
+
+
+def waiting(longest: float | None = 120.0, remind: float = 30.0, **kw: object) -> Exercise:
+    wait = Wait(longest, remind)
+    return Exercise("Get your band", WorkKind.WAIT, wait=wait, lead_in=0.0, **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("live", [False, True])
+def test_a_wait_is_a_span_between_its_prompt_and_its_go_chime(live: bool) -> None:
+    script = compile_routine(
+        routine(waiting(), hold(seconds=10.0)), constant(0.5), options=CompileOptions(live=live)
+    )
+    assert check_script(script) == []
+    (wait,) = script.waits
+    assert wait.end - wait.start == to_samples(120.0) and not wait.open
+    prompt = next(c for c in script.cues if c.role == "wait")
+    assert prompt.end + GAP == wait.start
+    (go,) = [c for c in script.cues if c.role == "go"]
+    assert go.start == wait.end and go.sound == "next"
+    inside = [c for c in script.cues if wait.start <= c.start < wait.end]
+    assert [c.role for c in inside] == ["reminder"] * 3  # at 30, 60 and 90 seconds
+    assert [c.start - wait.start for c in inside] == [to_samples(s) for s in (30, 60, 90)]
+    if live:
+        assert prompt.text == "Press play when you are ready."
+        assert {c.text for c in inside} == {"Press play when you are ready."}
+    else:
+        assert prompt.text == "2 minutes left. Pause the player if you need longer."
+        assert [c.text for c in inside] == [
+            "90 seconds left.",
+            "1 minute left.",
+            "30 seconds left.",
+        ]
+
+
+def test_an_open_wait_lasts_a_minute_where_nobody_can_press_play() -> None:
+    script = compile_routine(routine(waiting(None, remind=0.0), hold(seconds=5.0)), constant(0.5))
+    (wait,) = script.waits
+    assert wait.open and wait.end - wait.start == to_samples(60.0)
+    assert not [c for c in script.cues if wait.start <= c.start < wait.end]  # remind: 0
+    data = script.to_dict()["waits"]
+    assert data == [
+        {
+            "at": round(wait.start / SAMPLE_RATE, 6),
+            "duration": 60.0,
+            "until": "play",
+            "longest": None,
+            "exercise": 0,
+            "round": 1,
+        }
+    ]
+
+
+def test_a_script_without_waits_has_no_waits_key() -> None:
+    assert "waits" not in compile_routine(routine(hold(seconds=5.0)), constant(0.5)).to_dict()
+
+
+def test_reps_at_their_own_pace_are_announced_not_counted() -> None:
+    own = Exercise("Bridge", WorkKind.REPS, reps=10, wait=Wait(None, 30.0))
+    script = compile_routine(routine(own, hold(seconds=5.0)), constant(0.5))
+    assert check_script(script) == []
+    assert "Ten reps, at your own pace." in said(script)
+    assert not [c for c in script.cues if c.role == "count"]
+    assert [c.role for c in script.cues if c.role in ("wait", "go")] == ["wait", "go"]
+
+
+def test_each_side_and_set_of_a_wait_waits() -> None:
+    step = waiting(30.0, sides=("left", "right"), sets=2)
+    for voice in (True, False):
+        script = compile_routine(routine(step), constant(0.5), options=CompileOptions(voice=voice))
+        assert check_script(script) == []
+        assert len(script.waits) == 4
+        assert [(w.set, w.side) for w in script.waits] == [
+            (1, "left"), (1, "right"), (2, "left"), (2, "right")
+        ]  # fmt: skip
+
+
+def test_without_a_voice_a_wait_starts_on_the_rest_tone() -> None:
+    script = compile_routine(routine(waiting()), constant(0.5), options=CompileOptions(voice=False))
+    assert check_script(script) == []
+    (prompt,) = [c for c in script.cues if c.role == "wait"]
+    assert prompt.type is CueType.CHIME and prompt.sound == "rest"

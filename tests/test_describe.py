@@ -297,3 +297,26 @@ def test_format_entries_table() -> None:
 
 def test_format_entries_when_there_are_none() -> None:
     assert format_entries([], Path("/u")) == "No routines found.\n\nYour own routines go in /u\n"
+
+
+def test_script_and_show_tell_a_wait_as_a_wait(tmp_path: Path) -> None:
+    from voicecoach.compile.compiler import compile_routine
+    from voicecoach.describe import wait_notes
+    from voicecoach.routine.model import Wait
+
+    band = Exercise("Get your band", WorkKind.WAIT, wait=Wait(120.0, 30.0), lead_in=0.0, rest=0.0)
+    bridge = Exercise("Bridge", WorkKind.REPS, reps=10, wait=Wait(None, 0.0))
+    routine = Routine("r", "R", (band, bridge))
+    script = compile_routine(routine, lambda text: SAMPLE_RATE // 2)
+    lines = format_timeline(script).splitlines()
+    assert any(line.endswith("  [wait for play, up to 2 min]") for line in lines)
+    assert any(line.endswith("  [wait for play; in an export, 1 min]") for line in lines)
+    assert describe_work(band) == "waits for play (up to 2 min), a reminder every 30 s"
+    assert describe_work(bridge) == "10 reps at your own pace, then waits for play"
+    assert describe_pauses(band, last=False) == ""
+    assert wait_notes(script) == [
+        "`Get your band` waits for play when played live; this export gives it 2 min "
+        "(pause the player if you need longer)",
+        "`Bridge` waits for play when played live; this export gives it 1 min "
+        "(pause the player if you need longer)",
+    ]

@@ -18,6 +18,7 @@ from voicecoach.routine.model import (
     MAX_FILE_BYTES,
     Exercise,
     Routine,
+    Wait,
     WorkKind,
     nominal_seconds,
 )
@@ -996,3 +997,63 @@ def test_the_reference_documents_every_key() -> None:
     text = REFERENCE.read_text(encoding="utf-8")
     rows = {line.split("|")[1].strip() for line in text.splitlines() if line.startswith("| `")}
     assert {f"`{key}`" for key in model.TOP_KEYS + model.EXERCISE_KEYS} <= rows
+
+
+# -- wait steps -------------------------------------------------------------------------
+
+
+def test_a_wait_alone_is_a_step_that_waits_with_no_lead_in() -> None:
+    step = exercise("wait: 2m\nrest: 0")
+    assert step.work is WorkKind.WAIT
+    assert step.wait == Wait(longest=120.0, remind=30.0)
+    assert step.lead_in == 0.0 and step.rest == 0.0
+
+
+def test_wait_true_has_no_longest_and_keeps_a_given_lead_in() -> None:
+    step = exercise("wait: true\nremind: 0\nlead_in: 3s")
+    assert step.wait == Wait(longest=None, remind=0.0)
+    assert step.wait.timed == 60.0 and step.lead_in == 3.0
+
+
+def test_reps_with_wait_are_at_the_persons_own_pace() -> None:
+    step = exercise("reps: 10\nwait: true\nremind: 20s")
+    assert step.work is WorkKind.REPS and step.reps == 10
+    assert step.wait == Wait(None, 20.0)
+
+
+def test_wait_false_is_no_wait() -> None:
+    step = exercise("hold: 20s\nwait: false")
+    assert step.work is WorkKind.HOLD and step.wait is None
+
+
+def test_a_wait_takes_no_kind_of_work_from_the_defaults() -> None:
+    step = exercise("wait: 1m", defaults="  hold: 30s\n  remind: 10s\n")
+    assert step.work is WorkKind.WAIT and step.hold is None
+    assert step.wait == Wait(60.0, 10.0)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("hold: 20s\n    wait: true", "`wait` cannot be combined with `hold`"),
+        ("duration: 1m\n    wait: 1m", "`wait` cannot be combined with `duration`"),
+        ("reps: 5\n    hold: 2s\n    wait: true", "`wait` cannot be combined with `hold`"),
+        ("reps: 5\n    tempo: 2s\n    wait: true", "`tempo` does not apply to reps at your own"),
+        ("wait: true\n    phases: [Up]", "`phases` applies only to exercises with `reps`"),
+        ("hold: 10s\n    remind: 5s", "`remind` applies only to exercises with `wait`"),
+        ("wait: soon", "`wait` must be `true`, `false` or the longest wait, a duration"),
+        ("wait: 0", "`wait` must be longer than 0 seconds"),
+        ("wait: [1]", "`wait` must be `true`, `false` or the longest wait"),
+        ("wait: 2h", "`wait` must be `true`, `false` or the longest wait"),
+    ],
+)
+def test_a_wrong_wait_is_one_located_problem(body: str, message: str) -> None:
+    found = problems(f"name: R\nexercises:\n  - name: Band\n    {body}\n")
+    (problem,) = found
+    line = problem.split(":", 1)[0]
+    assert message in problem and line in ("4", "5", "6"), problem  # at the key or value named
+
+
+def test_wait_is_not_a_default() -> None:
+    (found,) = problems("name: R\ndefaults:\n  wait: true\nexercises:\n  - name: A\n    hold: 5\n")
+    assert found == "3:3: `wait` cannot have a default; set it on each exercise"
