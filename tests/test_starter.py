@@ -39,6 +39,7 @@ def test_the_written_file_loads_and_compiles_as_written(tmp_path: Path) -> None:
     assert routine.name == "Evening stretch"
     kinds = [(e.work, bool(e.phases), e.sides is not None) for e in routine.exercises]
     assert kinds == [
+        (WorkKind.WAIT, False, False),
         (WorkKind.HOLD, False, False),
         (WorkKind.REPS, True, False),
         (WorkKind.HOLD, False, True),
@@ -48,6 +49,8 @@ def test_the_written_file_loads_and_compiles_as_written(tmp_path: Path) -> None:
     sounds = [c.sound for c in script.cues if c.type is CueType.CHIME]
     assert "switch" in sounds
     assert sounds[-1] == "done"
+    (wait,) = script.waits
+    assert not wait.open and wait.end - wait.start == 120 * script.sample_rate
 
 
 def test_it_shows_every_main_key_with_a_comment(tmp_path: Path) -> None:

@@ -120,7 +120,6 @@ class Phrases:
             sentence(self.rest),
             sentence(self.get_ready),
             sentence(self.well_done),
-            sentence(self.press_play),
         )
 
 

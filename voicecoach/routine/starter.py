@@ -65,9 +65,19 @@ defaults:
   set_rest: 10s
 
 # The exercises, in order. Each has a name and one kind of work: `hold` (a timed
-# position), `reps` (repetitions, counted aloud) or `duration` (a timed activity that
-# is not counted, such as marching on the spot: `duration: 1m`).
+# position), `reps` (repetitions, counted aloud), `duration` (a timed activity that
+# is not counted, such as marching on the spot: `duration: 1m`) or `wait`.
 exercises:
+  # A wait: the session stops until you press play (a headset button, a media key or
+  # space), or goes on by itself after the longest wait given (`wait: true` waits for
+  # play). Alongside `reps`, the reps are done at your own pace instead of counted.
+  - name: Get your mat
+    cue: Roll out your mat and lie down on your back.
+    wait: 2m
+    # A reminder every so often while waiting; 0 waits in silence.
+    remind: 30s
+    rest: 0
+
   # A hold: a chime marks its start and another its end.
   - name: Knees to chest
     # How to do it, spoken after the name: one sentence, or a list of them.
