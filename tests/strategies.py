@@ -11,7 +11,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from voicecoach.limits import MAX_COUNT, MAX_RATE, MIN_RATE
-from voicecoach.routine.load import MAX_DURATION
+from voicecoach.routine.model import MAX_DURATION
 from voicecoach.settings import MAX_LEAD_IN, MAX_WEEKLY_TARGET
 
 _SIGN = st.sampled_from(["", "-", "+"])

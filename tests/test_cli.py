@@ -14,8 +14,9 @@ import pytest
 from helpers import Run, run_main
 
 from voicecoach.cli import cli
-from voicecoach.compile.compiler import compile_routine, estimate_speech_samples
+from voicecoach.compile.compiler import compile_routine
 from voicecoach.compile.cuescript import FORMAT, CueType
+from voicecoach.compile.estimate import estimate_speech_samples
 from voicecoach.library import Library
 from voicecoach.routine.load import load_routine
 
@@ -178,13 +179,13 @@ def test_script_times_phrases_by_the_real_voice(run: Run, routine_file: Path) ->
 def test_script_without_a_voice_engine_estimates_and_says_so(
     run: Run, routine_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import voicecoach.audio.render
+    import voicecoach.audio.session
     from voicecoach.errors import VoiceEngineError
 
     def no_engine(*args: object, **kwargs: object) -> None:
         raise VoiceEngineError("no voice engine: install espeak-ng")
 
-    monkeypatch.setattr(voicecoach.audio.render, "prepare_session", no_engine)
+    monkeypatch.setattr(voicecoach.audio.session, "prepare_session", no_engine)
     result = run(["script", "stretch-break", "--json"])
     assert result.exit_code == 0
     assert result.stderr == (

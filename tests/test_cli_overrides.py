@@ -16,11 +16,13 @@ from helpers import Run, run_main
 
 from voicecoach.audio.render import render
 from voicecoach.audio.sounds import load_chime
-from voicecoach.compile.compiler import CompileOptions, compile_routine, estimate_speech_samples
+from voicecoach.compile.compiler import CompileOptions, compile_routine
 from voicecoach.compile.cuescript import SAMPLE_RATE, CueScript, CueType
+from voicecoach.compile.estimate import estimate_speech_samples
 from voicecoach.compile.overrides import Overrides, apply_overrides
 from voicecoach.play.player import PlayResult
-from voicecoach.routine.load import Routine, load_routine
+from voicecoach.routine.load import load_routine
+from voicecoach.routine.model import Routine
 
 NO_VOICE = CompileOptions(voice=False)
 

@@ -3,40 +3,29 @@
 from __future__ import annotations
 
 import itertools
-import shutil
-import subprocess
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
-import soundfile
+from small_routines import CHIMES_ONLY, SMALL, clean, constant, hold, no_speech, reps, routine
 
 from voicecoach.audio import sounds
 from voicecoach.compile.compiler import (
-    GAP,
     LAST_COUNT_TONE,
     NEXT_UP_MIN_REST,
-    NO_SCREEN,
-    SECOND,
-    TONES,
     CompileOptions,
     SpeechTimer,
-    check_script,
     compile_routine,
-    estimate_speech_samples,
     spoken_texts,
 )
 from voicecoach.compile.cuescript import SAMPLE_RATE, Cue, CueScript, CueType, to_samples
+from voicecoach.compile.estimate import estimate_speech_samples
 from voicecoach.compile.phrases import ENGLISH
+from voicecoach.compile.placement import GAP, SECOND, TONES
+from voicecoach.compile.rules import check_script
 from voicecoach.errors import VoicecoachError
-from voicecoach.routine.load import Exercise, Routine, WorkKind
+from voicecoach.routine.model import Exercise, Wait, WorkKind
 
 HALF = to_samples(0.5)
-
-
-def constant(seconds: float) -> SpeechTimer:
-    """Every phrase takes ``seconds``: timings can be worked out by hand."""
-    return lambda text: to_samples(seconds)
 
 
 def lengths(table: dict[str, float], default: float = 0.5) -> SpeechTimer:
@@ -56,41 +45,6 @@ def role(script: CueScript, name: str) -> list[Cue]:
 def only(script: CueScript, name: str) -> Cue:
     (cue,) = role(script, name)
     return cue
-
-
-def routine(*exercises: Exercise, **fields: object) -> Routine:
-    defaults: dict[str, object] = {"id": "test", "name": "Test routine"}
-    defaults.update(fields)
-    return Routine(exercises=exercises, **defaults)  # type: ignore[arg-type]
-
-
-def hold(name: str = "Child's pose", seconds: float = 20.0, **fields: object) -> Exercise:
-    return Exercise(name, WorkKind.HOLD, hold=seconds, **fields)  # type: ignore[arg-type]
-
-
-def reps(name: str = "Cat-cow", n: int = 3, **fields: object) -> Exercise:
-    return Exercise(name, WorkKind.REPS, reps=n, **fields)  # type: ignore[arg-type]
-
-
-def clean(script: CueScript, source: Routine) -> CueScript:
-    """``script`` after asserting it keeps every rule."""
-    assert check_script(script, source) == []
-    return script
-
-
-SMALL = routine(
-    reps(
-        "Cat-cow",
-        2,
-        cue=("On hands and knees.",),
-        tempo=(3.0, 3.0),
-        phases=("Round up", "Sink down"),
-    ),
-    hold("Hip stretch", 20.0, sides=("left", "right")),
-    name="Morning stretch",
-    intro="Breathe slowly.",
-    outro="See you tomorrow.",
-)
 
 
 def test_small_routine_says_everything_in_order() -> None:
@@ -356,19 +310,6 @@ def test_sets_are_announced_and_rested() -> None:
     assert holds[2].start - releases[1].end - GAP == 12 * SECOND
 
 
-def test_check_script_wants_each_set_and_its_first_side_announced() -> None:
-    source = routine(hold(seconds=10.0, sets=2, sides=("left", "right")))
-    script = clean(compile_routine(source, constant(0.5)), source)
-    where = f"{source.exercises[0].name!r} in round 1"
-    for gone, problem in (
-        ("Left side.", f"{NO_SCREEN}: set 2 of {where} does not say it starts on 'left'"),
-        ("Set 2 of 2.", f"{NO_SCREEN}: set 2 of {where} is not announced"),
-        ("Rest.", f"{NO_SCREEN}: the rest before set 2 of {where} is not announced"),
-    ):
-        cut = without(script, lambda c, gone=gone: c.text != gone)
-        assert problem in check_script(cut, source), gone
-
-
 def test_zero_set_rest_still_announces_the_set() -> None:
     source = routine(reps(n=2, sets=2, set_rest=0.0))
     script = clean(compile_routine(source, constant(0.5)), source)
@@ -433,19 +374,6 @@ def test_a_rest_of_six_seconds_says_what_is_next() -> None:
     ]
 
 
-def test_check_script_wants_the_next_name_straight_after_a_short_rest() -> None:
-    source = routine(hold("Bridge", 5.0, rest=4.0), hold("Plank", 5.0, lead_in=3.0))
-    script = clean(compile_routine(source, constant(0.5)), source)
-    # "Plank." moved after its own countdown: the rest no longer says what is next.
-    k = next(k for k, c in enumerate(script.cues) if c.role == "name" and c.exercise == 1)
-    moved = replace(script.cues[k], start=script.cues[k + 3].start + 1, length=1)
-    cues = sorted((*script.cues[:k], *script.cues[k + 1 :], moved), key=lambda c: c.start)
-    problems = check_script(replace(script, cues=tuple(cues)), source)
-    assert (
-        f"{NO_SCREEN}: the rest after 'Bridge' in round 1 does not say what comes next" in problems
-    )
-
-
 def test_chapters_start_at_the_name() -> None:
     script = compile_routine(SMALL, constant(0.5))
     names = role(script, "name")
@@ -500,13 +428,6 @@ def test_work_without_its_length_is_a_programming_error() -> None:
 
 
 # -- without a voice: chimes only ------------------------------------------------------
-
-
-def no_speech(text: str) -> int:
-    raise AssertionError(f"asked the voice for {text!r} with voice=False")
-
-
-CHIMES_ONLY = CompileOptions(voice=False)
 
 
 def test_without_a_voice_the_session_is_chimes_only() -> None:
@@ -596,26 +517,6 @@ def test_without_a_voice_rests_sets_and_rounds_have_their_own_tones() -> None:
     # The rest keeps its length: from the rest tone to the next exercise's tone.
     rest = next(c for c in script.cues if c.role == "rest" and c.set is None)
     assert role(script, "name")[1].start == rest.start + 10 * SECOND
-
-
-def test_without_a_voice_check_script_wants_every_tone() -> None:
-    source = routine(reps("Bridge", 2, sets=2, set_rest=8.0), hold("Stretch", 5.0), rounds=2)
-    script = clean(compile_routine(source, no_speech, options=CHIMES_ONLY), source)
-    for gone, problem in (
-        ("rest", f"{NO_SCREEN}: the rest after 'Bridge' in round 1 is not announced"),
-        (
-            "rest",
-            f"{NO_SCREEN}: the rest before set 2 of 'Bridge' in round 2 is not announced",
-        ),
-        ("set", f"{NO_SCREEN}: set 2 of 'Bridge' in round 1 is not announced"),
-        ("round", f"{NO_SCREEN}: round 2 is not announced"),
-        (
-            "name",
-            f"{NO_SCREEN}: the rest after 'Bridge' in round 2 does not say what comes next",
-        ),
-    ):
-        cut = without(script, lambda c, gone=gone: c.role != gone)
-        assert problem in check_script(cut, source), gone
 
 
 def test_without_a_voice_spoken_texts_is_empty() -> None:
@@ -774,160 +675,6 @@ def test_zero_rests_and_lead_ins_keep_the_rules() -> None:
     assert role(script, "rest") == []
 
 
-# -- check_script finds what is wrong -------------------------------------------------
-
-
-def broken(script: CueScript, index: int, **changes: object) -> CueScript:
-    cues = list(script.cues)
-    cues[index] = replace(cues[index], **changes)  # type: ignore[arg-type]
-    return replace(script, cues=tuple(cues))
-
-
-def without(script: CueScript, keep: object) -> CueScript:
-    return replace(script, cues=tuple(c for c in script.cues if keep(c)))  # type: ignore[operator]
-
-
-def index_of(script: CueScript, sound: str, nth: int = 0) -> int:
-    return [k for k, c in enumerate(script.cues) if c.sound == sound][nth]
-
-
-@pytest.fixture
-def good() -> CueScript:
-    return compile_routine(SMALL, constant(0.5))
-
-
-def test_check_script_passes_a_good_script(good: CueScript) -> None:
-    assert check_script(good) == []
-    assert check_script(good, SMALL) == []
-
-
-def test_check_script_finds_an_overlap(good: CueScript) -> None:
-    k = 5
-    bad = broken(good, k, length=good.cues[k + 1].start - good.cues[k].start + 1)
-    assert any(p.startswith("no overlap (rule 1):") for p in check_script(bad))
-
-
-def test_check_script_finds_cues_out_of_order(good: CueScript) -> None:
-    bad = replace(good, cues=(good.cues[1], good.cues[0], *good.cues[2:]))
-    assert any("out of order" in p for p in check_script(bad))
-
-
-def test_check_script_finds_an_instruction_inside_a_hold(good: CueScript) -> None:
-    k = index_of(good, "hold") + 1
-    bad = broken(good, k, role="cue")
-    assert any(p.startswith("exact holds (rule 2):") for p in check_script(bad))
-
-
-def test_check_script_finds_an_inexact_hold(good: CueScript) -> None:
-    k = index_of(good, "release")
-    bad = broken(good, k, start=good.cues[k].start + 1)
-    assert check_script(bad) == []  # only the routine knows how long the hold is
-    assert any(p.startswith("exact holds (rule 2):") for p in check_script(bad, SMALL))
-
-
-def test_check_script_finds_an_unreleased_hold(good: CueScript) -> None:
-    bad = without(good, lambda c: c.sound != "release")
-    assert any("never released" in p or "inside the hold" in p for p in check_script(bad))
-
-
-def test_check_script_finds_an_unannounced_side(good: CueScript) -> None:
-    for bad in (
-        without(good, lambda c: c.sound != "switch"),
-        without(good, lambda c: c.text != "Switch sides. Right side."),
-    ):
-        assert any(p.startswith("sides announced (rule 3):") for p in check_script(bad))
-
-
-def test_check_script_finds_an_unnamed_exercise(good: CueScript) -> None:
-    k = [i for i, c in enumerate(good.cues) if c.role == "name"][1]
-    problems = check_script(broken(good, k, text="Something else."))
-    assert any(p.startswith("named first (rule 4):") for p in problems)
-    problems = check_script(without(good, lambda c: c.role != "name"))
-    assert any("not named before it starts" in p for p in problems)
-
-
-def test_check_script_finds_a_missing_chapter(good: CueScript) -> None:
-    bad = replace(good, chapters=good.chapters[:1])
-    assert any("has no chapter" in p for p in check_script(bad))
-
-
-def test_check_script_finds_a_missing_done_chime(good: CueScript) -> None:
-    assert any(
-        p.startswith("end marked (rule 5):")
-        for p in check_script(replace(good, cues=good.cues[:-1]))
-    )
-
-
-def test_check_script_finds_a_short_length(good: CueScript) -> None:
-    assert any("length" in p for p in check_script(replace(good, length=good.length - 1)))
-
-
-def test_check_script_finds_an_uncounted_rep(good: CueScript) -> None:
-    k = next(i for i, c in enumerate(good.cues) if c.role == "count")
-    bad = broken(good, k, role="phase")
-    assert check_script(bad) == []
-    assert any("counts 1 reps of 2" in p for p in check_script(bad, SMALL))
-
-
-def test_check_script_finds_a_rest_that_does_not_say_what_is_next(good: CueScript) -> None:
-    bad = without(good, lambda c: c.role != "next-up")
-    assert any("does not say what comes next" in p for p in check_script(bad, SMALL))
-
-
-# -- the speech-length estimate -------------------------------------------------------
-
-# Lengths in samples that espeak-ng 1.51 (default voice, 175 words a minute) produced here.
-MEASURED = {
-    "One.": 14073,
-    "Last one.": 20144,
-    "10 seconds left.": 30865,
-    "Switch sides. Right side.": 46521,
-    "Next up: Hip flexor stretch.": 49994,
-    "Round 2 of 3.": 27639,
-    "Move slowly and breathe. Stop if you feel sharp pain.": 75769,
-    "On hands and knees, round your back up, then let your belly sink.": 89633,
-    "Lie on your back with your knees bent and feet flat on the floor, arms by your sides.": 103751,
-}
-
-
-@pytest.mark.parametrize(("text", "samples"), MEASURED.items())
-def test_estimate_is_close_to_espeak(text: str, samples: int) -> None:
-    assert abs(estimate_speech_samples(text) / samples - 1) < 0.25
-
-
-def test_estimate_reads_digits_as_words() -> None:
-    assert estimate_speech_samples("10 seconds left.") == estimate_speech_samples(
-        "Ten seconds left."
-    )
-    assert estimate_speech_samples("Set 1234 of 5678.") > estimate_speech_samples("Set 1 of 5.")
-
-
-def test_estimate_grows_with_words_and_pauses() -> None:
-    short = estimate_speech_samples("Lift your hips")
-    assert estimate_speech_samples("Lift your hips and hold them up") > short
-    assert estimate_speech_samples("Lift, your hips") > short
-    assert estimate_speech_samples("Lift. Your hips") > estimate_speech_samples("Lift, your hips")
-    assert estimate_speech_samples("") > 0
-
-
-@pytest.mark.engine
-@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
-def test_estimate_against_the_real_voice(tmp_path: Path) -> None:
-    texts = [
-        "Get ready.",
-        "Halfway.",
-        "Set 3 of 4.",
-        "Next up: Knee to chest.",
-        "Slowly bring one knee toward your chest, keeping the other foot on the floor.",
-        "Keep breathing; relax your shoulders, and let your knees fall to one side.",
-    ]
-    for k, text in enumerate(texts):
-        out = tmp_path / f"{k}.wav"
-        subprocess.run(["espeak-ng", "-w", str(out), "--", text], check=True, timeout=60)
-        frames = soundfile.info(str(out)).frames
-        assert abs(estimate_speech_samples(text) / frames - 1) < 0.3, text
-
-
 def test_spoken_texts_cover_every_phrase_whatever_the_lengths() -> None:
     source = routine(
         hold("A", 40.0, sides=("left", "right"), sets=2),
@@ -940,3 +687,87 @@ def test_spoken_texts_cover_every_phrase_whatever_the_lengths() -> None:
         script = compile_routine(source, speech)
         assert {c.text for c in script.cues if c.type is CueType.SPEECH} <= texts
     assert {"Three.", "Two.", "One.", "Halfway.", "Get ready."} <= texts
+
+
+# -- waits ------------------------------------------------------------------------------
+
+
+def waiting(longest: float | None = 120.0, remind: float = 30.0, **kw: object) -> Exercise:
+    wait = Wait(longest, remind)
+    return Exercise("Get your band", WorkKind.WAIT, wait=wait, lead_in=0.0, **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("live", [False, True])
+def test_a_wait_is_a_span_between_its_prompt_and_its_go_chime(live: bool) -> None:
+    script = compile_routine(
+        routine(waiting(), hold(seconds=10.0)), constant(0.5), options=CompileOptions(live=live)
+    )
+    assert check_script(script) == []
+    (wait,) = script.waits
+    assert wait.end - wait.start == to_samples(120.0) and not wait.open
+    prompt = next(c for c in script.cues if c.role == "wait")
+    assert prompt.end + GAP == wait.start
+    (go,) = [c for c in script.cues if c.role == "go"]
+    assert go.start == wait.end and go.sound == "next"
+    inside = [c for c in script.cues if wait.start <= c.start < wait.end]
+    assert [c.role for c in inside] == ["reminder"] * 3  # at 30, 60 and 90 seconds
+    assert [c.start - wait.start for c in inside] == [to_samples(s) for s in (30, 60, 90)]
+    if live:
+        assert prompt.text == "Press play when you are ready."
+        assert {c.text for c in inside} == {"Press play when you are ready."}
+    else:
+        assert prompt.text == "2 minutes left. Pause the player if you need longer."
+        assert [c.text for c in inside] == [
+            "90 seconds left.",
+            "1 minute left.",
+            "30 seconds left.",
+        ]
+
+
+def test_an_open_wait_lasts_a_minute_where_nobody_can_press_play() -> None:
+    script = compile_routine(routine(waiting(None, remind=0.0), hold(seconds=5.0)), constant(0.5))
+    (wait,) = script.waits
+    assert wait.open and wait.end - wait.start == to_samples(60.0)
+    assert not [c for c in script.cues if wait.start <= c.start < wait.end]  # remind: 0
+    data = script.to_dict()["waits"]
+    assert data == [
+        {
+            "at": round(wait.start / SAMPLE_RATE, 6),
+            "duration": 60.0,
+            "until": "play",
+            "longest": None,
+            "exercise": 0,
+            "round": 1,
+        }
+    ]
+
+
+def test_a_script_without_waits_has_no_waits_key() -> None:
+    assert "waits" not in compile_routine(routine(hold(seconds=5.0)), constant(0.5)).to_dict()
+
+
+def test_reps_at_their_own_pace_are_announced_not_counted() -> None:
+    own = Exercise("Bridge", WorkKind.REPS, reps=10, wait=Wait(None, 30.0))
+    script = compile_routine(routine(own, hold(seconds=5.0)), constant(0.5))
+    assert check_script(script) == []
+    assert "Ten reps, at your own pace." in said(script)
+    assert not [c for c in script.cues if c.role == "count"]
+    assert [c.role for c in script.cues if c.role in ("wait", "go")] == ["wait", "go"]
+
+
+def test_each_side_and_set_of_a_wait_waits() -> None:
+    step = waiting(30.0, sides=("left", "right"), sets=2)
+    for voice in (True, False):
+        script = compile_routine(routine(step), constant(0.5), options=CompileOptions(voice=voice))
+        assert check_script(script) == []
+        assert len(script.waits) == 4
+        assert [(w.set, w.side) for w in script.waits] == [
+            (1, "left"), (1, "right"), (2, "left"), (2, "right")
+        ]  # fmt: skip
+
+
+def test_without_a_voice_a_wait_starts_on_the_rest_tone() -> None:
+    script = compile_routine(routine(waiting()), constant(0.5), options=CompileOptions(voice=False))
+    assert check_script(script) == []
+    (prompt,) = [c for c in script.cues if c.role == "wait"]
+    assert prompt.type is CueType.CHIME and prompt.sound == "rest"

@@ -9,17 +9,13 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from voicecoach.compile.compiler import (
-    CALLOUT_SPACING,
-    CompileOptions,
-    SpeechTimer,
-    check_script,
-    compile_routine,
-    estimate_speech_samples,
-)
+from voicecoach.compile.compiler import CompileOptions, SpeechTimer, compile_routine
 from voicecoach.compile.cuescript import SAMPLE_RATE, Cue, CueScript, CueType
+from voicecoach.compile.estimate import estimate_speech_samples
 from voicecoach.compile.phrases import sentence
-from voicecoach.routine.load import Exercise, Routine, WorkKind
+from voicecoach.compile.placement import CALLOUT_SPACING
+from voicecoach.compile.rules import check_script
+from voicecoach.routine.model import Exercise, Routine, WorkKind
 
 PROPERTY_SETTINGS = settings(
     max_examples=150,

@@ -1,5 +1,5 @@
 """Lengths of time in words (``format_clock`` and ``format_duration`` are tested in
-test_library, where they are read)."""
+test_describe, where they are read)."""
 
 from __future__ import annotations
 

@@ -605,3 +605,31 @@ def test_chapters_past_what_mp3_can_list_are_refused_before_encoding(tmp_path: P
     with pytest.raises(ExportError, match=r"65,026 chapters are more than an MP3 file can list"):
         export_session(script, never(), ExportTargets(tmp_path / "huge.mp3"))
     assert folder_listing(tmp_path) == []
+
+
+@needs_ffprobe
+def test_an_export_times_each_wait_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Through the CLI, chimes only: the wait gets its longest, the note says so, the cue
+    script marks it, and ffprobe reads a file exactly as long as the script."""
+    from helpers import run_main
+
+    routine = tmp_path / "band.yaml"
+    routine.write_text(
+        "name: Band\nexercises:\n  - name: Get your band\n    wait: 20s\n    rest: 0\n"
+        "  - name: Stretch\n    hold: 5s\n"
+    )
+    target, cues = tmp_path / "band.flac", tmp_path / "band.json"
+    code, _, err = run_main(
+        ["export", str(routine), "-o", str(target), "--cues", str(cues), "--no-voice"], capsys
+    )
+    assert code == 0, err
+    assert "Note: `Get your band` waits for play when played live; this export gives it 20 s" in err
+    data = json.loads(cues.read_text())
+    (wait,) = data["waits"]
+    assert wait["duration"] == 20.0 and wait["longest"] == 20.0 and wait["until"] == "play"
+    go = [c for c in data["cues"] if c.get("role") == "go"]
+    assert [round(c["at"] - wait["at"], 6) for c in go] == [20.0]
+    probed = float(ffprobe(target)["format"]["duration"])
+    assert abs(probed - data["duration"]) < 0.01

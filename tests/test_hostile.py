@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 
 from voicecoach.cliparams import Count, Factor, Level, Seconds
 from voicecoach.errors import RoutineError
-from voicecoach.routine.load import load_routine, parse_duration
+from voicecoach.routine.load import load_routine
+from voicecoach.routine.model import parse_duration
 
 OTHER_DIGITS = st.characters(categories=["Nd"]).filter(lambda c: not c.isascii())
 """A decimal digit that is not 0-9: ``٣``, ``३``, ``３``, ..."""

@@ -18,13 +18,16 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from voicecoach.audio.render import prepare_session
+from voicecoach.audio.session import prepare_session
 from voicecoach.audio.speech import Speech, Voice, VoiceSettings, entry_frames
-from voicecoach.compile.compiler import check_script, compile_routine
+from voicecoach.cliparams import OPTIONS
+from voicecoach.compile.compiler import compile_routine
 from voicecoach.compile.cuescript import SAMPLE_RATE, CueScript, CueType
 from voicecoach.compile.phrases import ENGLISH, GERMAN, SPANISH, Phrases
+from voicecoach.compile.rules import check_script
 from voicecoach.errors import SettingsError
-from voicecoach.routine.load import Routine, load_routine
+from voicecoach.routine.load import load_routine
+from voicecoach.routine.model import Routine
 
 DATA = Path(__file__).parent / "data" / "languages"
 GERMAN_FILE = DATA / "ruecken-kurz.yaml"
@@ -221,9 +224,15 @@ def test_no_voice_for_the_language_says_what_to_do(tmp_path: Path) -> None:
         prepare_session(load_routine(SPANISH_FILE), speech)
     assert caught.value.lines() == [
         "Error: no installed voice speaks 'es', the language of this routine (es-MX): install "
-        "a voice for it, or choose one with --voice or the `voice` setting "
+        "a voice for it, or choose one with the session's voice or the `voice` setting "
         "(`voicecoach voices` lists them)"
     ]
+    # What the command line says: its option in place of the library's words.
+    assert caught.value.named(OPTIONS) == (
+        "no installed voice speaks 'es', the language of this routine (es-MX): install "
+        "a voice for it, or choose one with --voice or the `voice` setting "
+        "(`voicecoach voices` lists them)"
+    )
     assert list(tmp_path.glob("*.wav")) == []
 
 

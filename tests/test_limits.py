@@ -22,13 +22,14 @@ from voicecoach.compile.overrides import Overrides, apply_overrides
 from voicecoach.errors import RoutineError, SettingsError, VoicecoachError
 from voicecoach.library import Library
 from voicecoach.limits import MAX_COUNT, sound_bound
-from voicecoach.routine.load import (
+from voicecoach.routine.load import load_routine
+from voicecoach.routine.model import (
     MAX_FILE_BYTES,
     MAX_VALUES,
     Exercise,
     Routine,
+    Wait,
     WorkKind,
-    load_routine,
 )
 from voicecoach.settings import SettingsFileError, parse_settings
 from voicecoach.text import shown, speakable
@@ -126,9 +127,17 @@ _SECONDS = st.sampled_from([0.001, 0.5, 1.0, 3.0, 14.0, 15.0, 30.0, 50.0, 61.0, 
 def exercises(draw: st.DrawFn) -> Exercise:
     work = draw(st.sampled_from(list(WorkKind)))
     reps = draw(st.integers(1, 12)) if work is WorkKind.REPS else None
+    waits = work is WorkKind.WAIT or (work is WorkKind.REPS and draw(st.booleans()))
+    wait = (
+        Wait(
+            draw(st.sampled_from([None, 0.5, 30.0, 150.0])), draw(st.sampled_from([0.0, 1.0, 30.0]))
+        )
+        if waits
+        else None
+    )
     tempo = tuple(draw(st.lists(_SECONDS, min_size=1, max_size=3)))
     phases = tuple(f"phase {n}" for n in range(len(tempo))) if draw(st.booleans()) else ()
-    hold = draw(_SECONDS) if work is WorkKind.HOLD or draw(st.booleans()) else None
+    hold = draw(_SECONDS) if work is WorkKind.HOLD or (not waits and draw(st.booleans())) else None
     return Exercise(
         name=draw(st.sampled_from(["Squat", "A long exercise name with words"])),
         work=work,
@@ -136,8 +145,8 @@ def exercises(draw: st.DrawFn) -> Exercise:
         why=draw(st.sampled_from([None, "It helps."])),
         hold=hold if work is not WorkKind.DURATION else None,
         reps=reps,
-        tempo=tempo,
-        phases=phases if work is WorkKind.REPS else (),
+        tempo=tempo if wait is None else (3.0,),
+        phases=phases if work is WorkKind.REPS and wait is None else (),
         duration=draw(_SECONDS) if work is WorkKind.DURATION else None,
         sides=draw(st.sampled_from([None, ("left", "right")])),
         sets=draw(st.integers(1, 3)),
@@ -145,6 +154,7 @@ def exercises(draw: st.DrawFn) -> Exercise:
         switch=draw(st.sampled_from([0.0, 5.0])),
         lead_in=draw(st.sampled_from([0.0, 5.0])),
         rest=draw(st.sampled_from([0.0, 3.0, 10.0])),
+        wait=wait,
     )
 
 
@@ -544,7 +554,7 @@ def test_routine_dataclass_equality_ignores_where_exercises_stand(tmp_path: Path
 
 
 def test_a_session_is_checked_again_before_it_is_rendered() -> None:
-    from voicecoach.audio.render import prepare_session
+    from voicecoach.audio.session import prepare_session
 
     # Four hours of holds exactly: within the loader's check, but the chimes around them
     # make the session longer, so nothing is rendered even without a voice.

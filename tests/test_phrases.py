@@ -32,6 +32,7 @@ TEMPLATE_FIELDS = {
     "sets_plan": {"m"},
     "round_of": {"n", "m"},
     "next_up": {"name"},
+    "own_pace": {"n"},
 }
 
 
@@ -303,6 +304,9 @@ def test_every_table_is_complete(language: str) -> None:
         table.round_announcement(2, 3),
         table.next_exercise("X"),
         *(table.time_left(s) for s in (10, 60, 120)),
+        table.own_pace_announcement(10),
+        sentence(table.press_play),
+        sentence(table.pause_if_longer),
     ]
     assert all(text and text == sentence(text) for text in said)
     assert all(word[:1].isupper() for word in table.numbers)

@@ -34,8 +34,9 @@ from onsets import voicecoach
 from voicecoach.audio.render import render
 from voicecoach.audio.samples import Audio, Pcm
 from voicecoach.audio.sounds import chime_samples, load_chime
-from voicecoach.compile.compiler import compile_routine, estimate_speech_samples
+from voicecoach.compile.compiler import compile_routine
 from voicecoach.compile.cuescript import SAMPLE_RATE, CueScript, CueType
+from voicecoach.compile.estimate import estimate_speech_samples
 from voicecoach.errors import AudioDeviceError, ExitCode, VoiceEngineError
 from voicecoach.history import History
 from voicecoach.play import player, session, warmstart

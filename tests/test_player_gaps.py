@@ -23,9 +23,10 @@ from test_player import (
 
 from voicecoach.audio.render import render
 from voicecoach.audio.samples import Audio, Pcm
-from voicecoach.compile.compiler import compile_routine, estimate_speech_samples
+from voicecoach.compile.compiler import compile_routine
 from voicecoach.compile.cuescript import SAMPLE_RATE as SR
 from voicecoach.compile.cuescript import CueScript
+from voicecoach.compile.estimate import estimate_speech_samples
 from voicecoach.play import player
 from voicecoach.play.ahead import to_pcm
 from voicecoach.play.player import Player

@@ -15,18 +15,17 @@ from hypothesis import strategies as st
 from voicecoach.audio.render import (
     ClipSource,
     RenderError,
-    Session,
     chime_source,
     first_cue,
-    prepare_session,
     read_ahead,
     render,
 )
 from voicecoach.audio.samples import Audio
+from voicecoach.audio.session import PreparedSession, prepare_session
 from voicecoach.audio.sounds import load_chime
 from voicecoach.compile.compiler import CompileOptions, compile_routine
 from voicecoach.compile.cuescript import Chapter, Cue, CueScript, CueType
-from voicecoach.routine.load import Exercise, Routine, WorkKind
+from voicecoach.routine.model import Exercise, Routine, WorkKind
 
 
 def tone(length: int, value: float) -> Audio:
@@ -206,7 +205,7 @@ def test_a_chime_of_another_length_is_a_clear_error() -> None:
 def test_a_hold_shorter_than_its_chime_gets_the_chime_cut_short_and_faded() -> None:
     from voicecoach.audio.sounds import load_chime
     from voicecoach.compile.compiler import compile_routine
-    from voicecoach.routine.load import Exercise, Routine, WorkKind
+    from voicecoach.routine.model import Exercise, Routine, WorkKind
 
     routine = Routine("tiny", "Tiny", (Exercise("Blink", WorkKind.HOLD, hold=0.3),))
     script = compile_routine(routine)
@@ -343,13 +342,13 @@ def test_closing_read_ahead_stops_its_thread() -> None:
 
 
 def test_a_session_renders_at_its_own_gains_unless_given_others() -> None:
-    session = Session(SCRIPT, fake_speech, fake_chime, voice_gain=0.5, chime_gain=0.25)
+    session = PreparedSession(SCRIPT, fake_speech, fake_chime, voice_gain=0.5, chime_gain=0.25)
     scaled = joined(render(SCRIPT, fake_speech, fake_chime, voice_gain=0.5, chime_gain=0.25))
     assert np.array_equal(joined(session.chunks()), scaled)
     assert np.array_equal(joined(session.chunks(chunk=777)), scaled)
     unscaled = joined(session.chunks(voice_gain=1.0, chime_gain=1.0))
     assert np.array_equal(unscaled, expected_audio(SCRIPT))
-    plain = Session(SCRIPT, fake_speech, fake_chime)
+    plain = PreparedSession(SCRIPT, fake_speech, fake_chime)
     assert (plain.voice_gain, plain.chime_gain) == (1.0, 1.0)
     assert np.array_equal(joined(plain.chunks()), expected_audio(SCRIPT))
 

@@ -12,16 +12,15 @@ import pytest
 from helpers import bounded
 
 from voicecoach.errors import Problem, RoutineError, RoutineNotFound
-from voicecoach.routine import load as routine_module
-from voicecoach.routine.load import (
+from voicecoach.routine import model, yaml_nodes
+from voicecoach.routine.load import load_routine, load_routine_text
+from voicecoach.routine.model import (
     MAX_FILE_BYTES,
     Exercise,
     Routine,
+    Wait,
     WorkKind,
-    load_routine,
-    load_routine_text,
     nominal_seconds,
-    parse_duration,
 )
 
 DATA = Path(__file__).parent / "data"
@@ -34,7 +33,7 @@ TOP_KEYS_LISTED = (
 )
 EXERCISE_KEYS_LISTED = (
     "`name`, `cue`, `why`, `hold`, `reps`, `tempo`, `phases`, `duration`, `sides`, `sets`, "
-    "`set_rest`, `switch`, `lead_in`, `rest`"
+    "`set_rest`, `switch`, `lead_in`, `rest`, `wait`, `remind`"
 )
 DURATION = "a duration such as `30s`, `1m`, `1m30s` or `1:30`"
 KINDS = "an exercise has one of `hold`, `reps` or `duration` (or `reps` with `hold`)"
@@ -45,8 +44,8 @@ ONE_HOLD = "exercises:\n  - name: Knee hug\n    hold: 20s\n"
 def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Runs a test with libyaml's parser and with PyYAML's pure-Python one."""
     if request.param == "python":
-        monkeypatch.setattr(routine_module, "_Loader", routine_module._PyLoader)
-    elif routine_module._Loader is routine_module._PyLoader:
+        monkeypatch.setattr(yaml_nodes, "_Loader", yaml_nodes._PyLoader)
+    elif yaml_nodes._Loader is yaml_nodes._PyLoader:
         pytest.skip("PyYAML is built without libyaml here")
     yield request.param
 
@@ -80,62 +79,6 @@ def exercise_problems(body: str, defaults: str = "") -> list[str]:
 
 
 # --- durations -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("value", "seconds"),
-    [
-        (30, 30.0),
-        (2.5, 2.5),
-        ("30", 30.0),
-        ("2.5", 2.5),
-        ("30s", 30.0),
-        ("1m", 60.0),
-        ("1m30s", 90.0),
-        ("90s", 90.0),
-        ("1m 30s", 90.0),
-        (" 1 m 30 s ", 90.0),
-        ("1.5m", 90.0),
-        ("0.5s", 0.5),
-        ("0", 0.0),
-        ("-5s", -5.0),
-        (-1, -1.0),
-        ("2M", 120.0),
-    ],
-)
-def test_parse_duration_accepts_every_form(value: object, seconds: float) -> None:
-    assert parse_duration(value) == seconds
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        True,
-        False,
-        None,
-        "",
-        "s",
-        "m",
-        "30 seconds",
-        "1h",
-        "1s30m",
-        "thirty",
-        "1m30",
-        "--5",
-        "1e3",
-        "nan",
-        "inf",
-        float("nan"),
-        float("inf"),
-        [30],
-        {"s": 30},
-        10**400,
-        "1" * 100,
-    ],
-)
-def test_parse_duration_rejects_anything_else(value: object) -> None:
-    with pytest.raises(ValueError):
-        parse_duration(value)
 
 
 @pytest.mark.parametrize(
@@ -1053,4 +996,64 @@ def test_the_reference_example_is_a_valid_routine() -> None:
 def test_the_reference_documents_every_key() -> None:
     text = REFERENCE.read_text(encoding="utf-8")
     rows = {line.split("|")[1].strip() for line in text.splitlines() if line.startswith("| `")}
-    assert {f"`{key}`" for key in routine_module.TOP_KEYS + routine_module.EXERCISE_KEYS} <= rows
+    assert {f"`{key}`" for key in model.TOP_KEYS + model.EXERCISE_KEYS} <= rows
+
+
+# -- wait steps -------------------------------------------------------------------------
+
+
+def test_a_wait_alone_is_a_step_that_waits_with_no_lead_in() -> None:
+    step = exercise("wait: 2m\nrest: 0")
+    assert step.work is WorkKind.WAIT
+    assert step.wait == Wait(longest=120.0, remind=30.0)
+    assert step.lead_in == 0.0 and step.rest == 0.0
+
+
+def test_wait_true_has_no_longest_and_keeps_a_given_lead_in() -> None:
+    step = exercise("wait: true\nremind: 0\nlead_in: 3s")
+    assert step.wait == Wait(longest=None, remind=0.0)
+    assert step.wait.timed == 60.0 and step.lead_in == 3.0
+
+
+def test_reps_with_wait_are_at_the_persons_own_pace() -> None:
+    step = exercise("reps: 10\nwait: true\nremind: 20s")
+    assert step.work is WorkKind.REPS and step.reps == 10
+    assert step.wait == Wait(None, 20.0)
+
+
+def test_wait_false_is_no_wait() -> None:
+    step = exercise("hold: 20s\nwait: false")
+    assert step.work is WorkKind.HOLD and step.wait is None
+
+
+def test_a_wait_takes_no_kind_of_work_from_the_defaults() -> None:
+    step = exercise("wait: 1m", defaults="  hold: 30s\n  remind: 10s\n")
+    assert step.work is WorkKind.WAIT and step.hold is None
+    assert step.wait == Wait(60.0, 10.0)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("hold: 20s\n    wait: true", "`wait` cannot be combined with `hold`"),
+        ("duration: 1m\n    wait: 1m", "`wait` cannot be combined with `duration`"),
+        ("reps: 5\n    hold: 2s\n    wait: true", "`wait` cannot be combined with `hold`"),
+        ("reps: 5\n    tempo: 2s\n    wait: true", "`tempo` does not apply to reps at your own"),
+        ("wait: true\n    phases: [Up]", "`phases` applies only to exercises with `reps`"),
+        ("hold: 10s\n    remind: 5s", "`remind` applies only to exercises with `wait`"),
+        ("wait: soon", "`wait` must be `true`, `false` or the longest wait, a duration"),
+        ("wait: 0", "`wait` must be longer than 0 seconds"),
+        ("wait: [1]", "`wait` must be `true`, `false` or the longest wait"),
+        ("wait: 2h", "`wait` must be `true`, `false` or the longest wait"),
+    ],
+)
+def test_a_wrong_wait_is_one_located_problem(body: str, message: str) -> None:
+    found = problems(f"name: R\nexercises:\n  - name: Band\n    {body}\n")
+    (problem,) = found
+    line = problem.split(":", 1)[0]
+    assert message in problem and line in ("4", "5", "6"), problem  # at the key or value named
+
+
+def test_wait_is_not_a_default() -> None:
+    (found,) = problems("name: R\ndefaults:\n  wait: true\nexercises:\n  - name: A\n    hold: 5\n")
+    assert found == "3:3: `wait` cannot have a default; set it on each exercise"

@@ -19,14 +19,8 @@ from hypothesis import strategies as st
 from voicecoach.compile.phrases import SUPPORTED_LANGUAGES
 from voicecoach.errors import RoutineError
 from voicecoach.limits import MAX_CUES, sound_bound
-from voicecoach.routine.load import (
-    EXERCISE_KEYS,
-    TOP_KEYS,
-    Exercise,
-    Routine,
-    WorkKind,
-    load_routine_text,
-)
+from voicecoach.routine.load import load_routine_text
+from voicecoach.routine.model import EXERCISE_KEYS, TOP_KEYS, Exercise, Routine, WorkKind
 from voicecoach.text import speakable
 
 DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's is many times faster

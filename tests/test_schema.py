@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from voicecoach.cli import main
 from voicecoach.errors import RoutineError
-from voicecoach.routine.load import DEFAULT_KEYS, EXERCISE_KEYS, TOP_KEYS, load_routine_text
+from voicecoach.routine.load import load_routine_text
+from voicecoach.routine.model import DEFAULT_KEYS, EXERCISE_KEYS, TOP_KEYS
 from voicecoach.routine.schema import routine_schema, schema_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -306,9 +307,23 @@ def timing(noise: Noise) -> dict[str, Any]:
     return out
 
 
+GOOD_WAIT = st.one_of(st.booleans(), GOOD_WORK)
+BAD_WAIT: st.SearchStrategy[Any] = st.sampled_from(["soon", 0, "0s", -5, None, [], "true"])
+
+
 def tempo(noise: Noise, count: int) -> Any:
     entries = [noise.pick(GOOD_WORK, BAD_WORK) for _ in range(count)]
     return entries[0] if count == 1 and noise.maybe(2) else entries
+
+
+def waiting(noise: Noise) -> dict[str, Any]:
+    """`wait` and `remind`, good or broken, each or both or neither."""
+    out: dict[str, Any] = {}
+    if noise.maybe(4):
+        out["wait"] = noise.pick(GOOD_WAIT, BAD_WAIT)
+    if noise.maybe(5):
+        out["remind"] = noise.pick(GOOD_PAUSE, BAD_PAUSE)
+    return out
 
 
 def an_exercise(noise: Noise, defaults: dict[str, Any] | None) -> Any:
@@ -338,6 +353,7 @@ def an_exercise(noise: Noise, defaults: dict[str, Any] | None) -> Any:
             out["phases"] = [noise.pick(GOOD_TEXT, BAD_TEXT) for _ in range(count)]
     elif noise.bad() and noise.maybe(3):
         out["phases"] = noise.draw(st.sampled_from(["Open", [], None]))
+    out |= waiting(noise)
     out |= timing(noise)
     if noise.bad() and noise.maybe(3):
         out[noise.draw(st.sampled_from(["holdd", "rounds", "lead-in", "colour"]))] = 1

@@ -95,15 +95,15 @@ def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
         ("rate = true", "s.toml:1:8: `rate` must be a whole number of words per minute"),
         ("volume = 1.5", "s.toml:1:10: `volume` must be above 0 and at most 1.0 (full)"),
         ("volume = -0.1", "s.toml:1:10: `volume` must be above 0 and at most 1.0 (full)"),
-        (
+        (  # in the library's words; the command line names its option (see below)
             "volume = 0.0",
             "s.toml:1:10: `volume` must be above 0 and at most 1.0 (full); for chimes without "
-            "a voice, play or export with --no-voice",
+            "a voice, play or export with no_voice=True",
         ),
         (
             "volume = 0",
             "s.toml:1:10: `volume` must be above 0 and at most 1.0 (full); for "
-            "chimes without a voice, play or export with --no-voice",
+            "chimes without a voice, play or export with no_voice=True",
         ),
         ('volume = "loud"', "s.toml:1:10: `volume` must be a number above 0.0 and at most 1.0"),
         ('chime_volume = "loud"', "s.toml:1:16: `chime_volume` must be a number from 0.0 to 1.0"),

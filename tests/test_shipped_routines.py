@@ -12,17 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach.compile.compiler import (
-    CompileOptions,
-    check_script,
-    compile_routine,
-    estimate_speech_samples,
-)
+from voicecoach.compile.compiler import CompileOptions, compile_routine
 from voicecoach.compile.cuescript import SAMPLE_RATE, CueType
+from voicecoach.compile.estimate import estimate_speech_samples
 from voicecoach.compile.phrases import phrases_for
 from voicecoach.compile.phrases import sentence as sentence_of
+from voicecoach.compile.rules import check_script
 from voicecoach.resources import shipped_dir
-from voicecoach.routine.load import Routine, WorkKind, load_routine
+from voicecoach.routine.load import load_routine
+from voicecoach.routine.model import Routine, WorkKind
 
 ROUTINES_DIR = shipped_dir("routines")
 
@@ -47,10 +45,11 @@ EXPECTED_EXERCISES: dict[str, tuple[str, ...]] = {
         "Knee rocking",
         "Lower back rotation",
         "Piriformis stretch",
+        "Gather your kit",
         "Hamstring stretch",
         "Ball roll on the glutes",
         "Foam roller on the mid back",
-        "Press-up",
+        "Back extension on your stomach",
         "Cat-cow",
         "Thread the needle",
         "Hip flexor stretch",
@@ -123,6 +122,21 @@ def test_every_routine_is_explained_and_safe(path: Path) -> None:
         assert len(sentences(exercise.why)) == 1, exercise.why
 
 
+# Words that name another movement in some English: "press-up" is a push-up in British
+# English, a very different load for a sore back than a back extension.
+AMBIGUOUS_NAMES = ("press-up", "press up", "push-up", "push up")
+
+
+@pytest.mark.parametrize("path", ALL_PATHS, ids=lambda p: p.stem)
+def test_no_exercise_name_can_be_mistaken_for_another_movement(path: Path) -> None:
+    routine = load_routine(path)
+    for exercise in routine.exercises:
+        spoken = [exercise.name, *exercise.phases]
+        assert not any(word in text.lower() for text in spoken for word in AMBIGUOUS_NAMES), (
+            exercise.name
+        )
+
+
 def test_stretches_are_held_on_each_side_for_20_to_30_seconds() -> None:
     for exercise in load("lower-back-stretches").exercises:
         assert exercise.work is WorkKind.HOLD, exercise.name
@@ -191,10 +205,15 @@ def test_every_routine_is_followable_without_a_voice(path: Path) -> None:
     routine = load_routine(path)
     script = compile_routine(routine, options=CompileOptions(voice=False))
     assert check_script(script, routine) == []
-    rests = [c for c in script.cues if c.sound == "rest"]
+    rests = [c for c in script.cues if c.sound == "rest" and c.role != "wait"]
     assert len(rests) == sum(
         (e.rest > 0) + (e.sets - 1) * (e.set_rest > 0) for e in routine.exercises
     ) - (routine.exercises[-1].rest > 0)
+    # A wait sounds as it starts (the rest tone: stop here) and ends on the next chime.
+    waits = [e for e in routine.exercises if e.wait is not None]
+    assert [c.role for c in script.cues if c.role in ("wait", "go")] == ["wait", "go"] * sum(
+        e.sets * (2 if e.sides else 1) for e in waits
+    ) * routine.rounds
 
 
 @pytest.mark.parametrize("path", ALL_PATHS, ids=lambda p: p.stem)

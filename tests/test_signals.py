@@ -60,3 +60,31 @@ def test_a_forked_child_just_exits() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "SystemExit 143\n"
+
+
+def test_it_is_entered_once_a_run() -> None:
+    """The entry point sets the handlers up for the whole run; no stage below sets them
+    up again (a second entry would hide which one restores them)."""
+    with exit_on_termination():
+        with pytest.raises(RuntimeError, match="entered once"), exit_on_termination():
+            pass
+        assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL  # still the first's
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    with exit_on_termination():  # and again, once the first has ended
+        pass
+
+
+@pytest.mark.parametrize(
+    ("interrupt", "status", "said"),
+    [(KeyboardInterrupt(), 130, "Interrupted.\n"), (Terminated(signal.SIGTERM), 143, "")],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_leaving_after_an_interrupt(
+    interrupt: BaseException, status: int, said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from voicecoach.signals import exit_interrupted
+
+    with pytest.raises(SystemExit) as leaving:
+        exit_interrupted(interrupt)
+    assert leaving.value.code == status
+    assert capsys.readouterr() == ("", said)

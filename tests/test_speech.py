@@ -602,7 +602,7 @@ def test_voice_options_override_the_settings_file(
     import click
     from click.testing import CliRunner
 
-    from voicecoach.cli import voice_options
+    from voicecoach.cliparams import voice_options
 
     monkeypatch.setenv("VOICECOACH_CONFIG_DIR", str(tmp_path))
     (tmp_path / "settings.toml").write_text('voice = "en-us"\nrate = 150\nvolume = 0.8\n')

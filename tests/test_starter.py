@@ -12,10 +12,12 @@ import pytest
 import yaml
 from click.testing import Result
 
+from voicecoach.cliparams import OPTIONS
 from voicecoach.compile.compiler import compile_routine
 from voicecoach.compile.cuescript import CueType
 from voicecoach.library import Library
-from voicecoach.routine.load import EXERCISE_KEYS, TOP_KEYS, WorkKind, load_routine
+from voicecoach.routine.load import load_routine
+from voicecoach.routine.model import EXERCISE_KEYS, TOP_KEYS, WorkKind
 from voicecoach.routine.schema import routine_schema
 from voicecoach.routine.starter import (
     SCHEMA_FILE,
@@ -37,6 +39,7 @@ def test_the_written_file_loads_and_compiles_as_written(tmp_path: Path) -> None:
     assert routine.name == "Evening stretch"
     kinds = [(e.work, bool(e.phases), e.sides is not None) for e in routine.exercises]
     assert kinds == [
+        (WorkKind.WAIT, False, False),
         (WorkKind.HOLD, False, False),
         (WorkKind.REPS, True, False),
         (WorkKind.HOLD, False, True),
@@ -46,6 +49,8 @@ def test_the_written_file_loads_and_compiles_as_written(tmp_path: Path) -> None:
     sounds = [c.sound for c in script.cues if c.type is CueType.CHIME]
     assert "switch" in sounds
     assert sounds[-1] == "done"
+    (wait,) = script.waits
+    assert not wait.open and wait.end - wait.start == 120 * script.sample_rate
 
 
 def test_it_shows_every_main_key_with_a_comment(tmp_path: Path) -> None:
@@ -141,10 +146,12 @@ def test_it_never_replaces_a_routine_unless_forced(existing: str, tmp_path: Path
     (tmp_path / existing).write_text("name: Mine, by hand\n")
     with pytest.raises(StarterError) as caught:
         write_starter("mine", tmp_path)
+    # The library words it in its own terms; the command line names its option.
     assert str(caught.value) == (
-        f"{tmp_path / existing} already exists; edit it, pick another name, or add --force "
+        f"{tmp_path / existing} already exists; edit it, pick another name, or add force=True "
         "to replace it with a fresh starter"
     )
+    assert caught.value.named(OPTIONS).endswith("or add --force to replace it with a fresh starter")
     assert (tmp_path / existing).read_text() == "name: Mine, by hand\n"
     written = write_starter("mine", tmp_path, force=True)
     assert written.path.read_text() == starter_text("mine")

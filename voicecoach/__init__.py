@@ -25,7 +25,7 @@ if TYPE_CHECKING:
         VoicecoachError,
         VoiceEngineError,
     )
-    from voicecoach.routine.load import Exercise, Routine, WorkKind
+    from voicecoach.routine.model import Exercise, Routine, WorkKind
 
 __version__ = "0.1.0"
 
@@ -43,9 +43,9 @@ _HOMES = {
     "SettingsError": "errors",
     "VoicecoachError": "errors",
     "VoiceEngineError": "errors",
-    "Exercise": "routine.load",
-    "Routine": "routine.load",
-    "WorkKind": "routine.load",
+    "Exercise": "routine.model",
+    "Routine": "routine.model",
+    "WorkKind": "routine.model",
 }
 
 

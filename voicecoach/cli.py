@@ -1,24 +1,34 @@
-"""The command line: parses options and calls the library; no real work lives here."""
+"""The command line: parses options and calls the library; no real work lives here.
+
+``main`` is the one error boundary: every exception a command lets through becomes its exit
+status and message here, nowhere else.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import sys
 import traceback
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from click.shell_completion import CompletionItem
 
-from voicecoach.audio.speech import VoiceSettings
-from voicecoach.cliparams import MAX_HISTORY_LIMIT, Count, Factor, Level, Name, Seconds
-from voicecoach.compile.compiler import SpeechTimer, compile_routine, estimate_speech_samples
+from voicecoach.cliparams import (
+    MAX_HISTORY_LIMIT,
+    OPTIONS,
+    Count,
+    command_settings,
+    current_library,
+    export_targets,
+    routine_argument,
+    session_options,
+)
+from voicecoach.compile.compiler import compile_routine
+from voicecoach.compile.estimate import estimate_speech_samples
+from voicecoach.describe import describe_routine, format_entries, format_timeline
 from voicecoach.errors import (
     ExitCode,
-    OverrideError,
     RoutineError,
     RoutineNotFound,
     SettingsError,
@@ -26,66 +36,16 @@ from voicecoach.errors import (
     VoicecoachError,
 )
 from voicecoach.files import ensure_standard_streams, guard_stdout
-from voicecoach.library import (
-    Library,
-    describe_routine,
-    format_entries,
-    format_timeline,
-    looks_like_path,
-)
-from voicecoach.limits import MAX_RATE, MIN_RATE, RATE_TEXT, VOLUME_TEXT
-from voicecoach.signals import exit_on_termination, exit_status
 from voicecoach.text import shown, shown_lines
 
 if TYPE_CHECKING:
-    from voicecoach.audio.render import Session
-    from voicecoach.compile.cuescript import CueScript
+    from voicecoach.audio.export import ExportTargets
     from voicecoach.compile.overrides import SessionOptions
     from voicecoach.play.warmstart import Launch
-    from voicecoach.routine.load import Routine
-
-FC = TypeVar("FC", bound=Callable[..., Any])
-
-OPTIONS: dict[str, str] = {
-    "hold": "--hold",
-    "hold_scale": "--hold-scale",
-    "reps": "--reps",
-    "rest": "--rest",
-    "rounds": "--rounds",
-    "lead_in": "--lead-in",
-    "chime_gain": "--chime-volume",
-}
-"""The option that sets each session value, for the library's messages (OverrideError)."""
+    from voicecoach.routine.model import Routine
 
 
-class VoicecoachGroup(click.Group):
-    """The command group; a reader that stops early (``voicecoach script x | head``) ends
-    the run quietly with exit 0 instead of a broken-pipe error, and SIGTERM or SIGHUP
-    with the signal's status."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except BrokenPipeError:
-            _silence_stdout()
-            raise click.exceptions.Exit(ExitCode.OK) from None
-        except KeyboardInterrupt as interrupt:
-            status = exit_status(interrupt)
-            if status is None:
-                raise
-            # SIGTERM or SIGHUP, unwound as Ctrl-C (a play recorded where it stopped):
-            # leave quietly with its status, as the signal itself would.
-            raise click.exceptions.Exit(status) from None
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:  # --version and --help print while parsing
-            return super().parse_args(ctx, args)
-        except BrokenPipeError:
-            _silence_stdout()
-            raise click.exceptions.Exit(ExitCode.OK) from None
-
-
-@click.group(cls=VoicecoachGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="voicecoach")
 @click.option("--debug", is_flag=True, help="Show a traceback for unexpected errors.")
 @click.pass_context
@@ -99,224 +59,15 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.ensure_object(dict)["debug"] = debug
 
 
-# --- shared helpers and option decorators ------------------------------------------------
-
-
-def current_library(ctx: click.Context | None = None) -> Library:
-    """The routine library: ``obj["library"]`` when the caller set one (tests), else the
-    shipped folder plus the user's."""
-    ctx = ctx or click.get_current_context(silent=True)
-    obj = ctx.find_root().obj if ctx is not None else None
-    library = obj.get("library") if isinstance(obj, dict) else None
-    return library if isinstance(library, Library) else Library.default()
-
-
-def speech_timer() -> SpeechTimer:
-    """The estimated phrase lengths: for listings, and for scripts when asked or when no
-    voice engine is installed (``script`` and ``export`` otherwise measure the real voice)."""
-    return estimate_speech_samples
-
-
-def _complete_routine(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
-    if looks_like_path(incomplete) or incomplete.startswith((".", "~")):
-        return [CompletionItem(incomplete, type="file")]
-    ids = [i for i in current_library(ctx).ids() if i.startswith(incomplete)]
-    return [CompletionItem(i) for i in ids] or [CompletionItem(incomplete, type="file")]
-
-
-def routine_argument(required: bool = True) -> Callable[[FC], FC]:
-    """The ROUTINE argument: an id, completed in the shell, or a path to a routine file."""
-    return click.argument("routine", required=required, shell_complete=_complete_routine)
-
-
-def voice_settings(
-    voice: str | None = None, rate: int | None = None, volume: float | None = None
-) -> VoiceSettings:
-    """The voice to speak with: each option given on the command line, else the settings
-    file's value, else the engine's default."""
-    from voicecoach import settings
-
-    saved = settings.load_settings()
-    return VoiceSettings(
-        voice=voice if voice is not None else saved.voice,
-        rate=rate if rate is not None else saved.rate,
-        volume=volume if volume is not None else saved.volume,
-    )
-
-
-def voice_options(func: FC) -> FC:
-    """--voice, --rate and --volume, handed to the command as one ``voice_settings``
-    argument (a VoiceSettings, see ``voice_settings``)."""
-
-    @click.option(
-        "--voice",
-        metavar="VOICE",
-        type=Name("a voice id, name or language (see `voicecoach voices`)"),
-        help="Voice to speak with: an id, name or language from `voicecoach voices`.",
-    )
-    @click.option(
-        "--rate",
-        type=Count(MIN_RATE, MAX_RATE),
-        help=f"Speaking rate, {RATE_TEXT}.",
-    )
-    @click.option(
-        "--volume",
-        type=Level(),
-        help=f"Loudness of the voice, {VOLUME_TEXT}.",
-    )
-    @functools.wraps(func)
-    def wrapper(
-        *args: Any, voice: str | None, rate: int | None, volume: float | None, **kwargs: Any
-    ) -> Any:
-        kwargs["voice_settings"] = voice_settings(voice, rate, volume)
-        return func(*args, **kwargs)
-
-    return cast(FC, wrapper)
-
-
-def session_options(func: FC) -> FC:
-    """The options of every session (``play``, ``export``, ``script``): timing overrides,
-    --explain, --no-voice, --chime-volume and the voice options, handed to the command as
-    one ``options`` argument (a ``voicecoach.compile.overrides.SessionOptions``). The settings
-    file gives the defaults (lead_in, explain, chime_volume, voice, rate, volume); an
-    option on the command line wins."""
-    from voicecoach.limits import MAX_COUNT
-    from voicecoach.routine.load import MAX_DURATION
-    from voicecoach.settings import MAX_LEAD_IN
-
-    @click.option(
-        "--hold",
-        type=Seconds(0.0, MAX_DURATION, low_open=True),
-        metavar="SECONDS",
-        help="Hold every held stretch or position this long (not the pause at the top of a "
-        "rep, not timed activities); also 45s, 1m.",
-    )
-    @click.option(
-        "--hold-scale",
-        type=Factor(),
-        metavar="FACTOR",
-        help="Multiply those holds by FACTOR, e.g. 0.5 (half as long) or 1.5.",
-    )
-    @click.option(
-        "--reps",
-        type=Count(1, MAX_COUNT),
-        metavar="N",
-        help="Do N reps in every exercise counted in reps.",
-    )
-    @click.option(
-        "--rest",
-        type=Seconds(0.0, MAX_DURATION),
-        metavar="SECONDS",
-        help="Rest this long after each exercise and between sets (0: none).",
-    )
-    @click.option(
-        "--rounds",
-        type=Count(1, MAX_COUNT),
-        metavar="N",
-        help="Go through the whole routine N times.",
-    )
-    @click.option(
-        "--lead-in",
-        type=Seconds(0.0, MAX_LEAD_IN),
-        metavar="SECONDS",
-        help="Time to get into position before each exercise's work "
-        "(default: the lead_in setting, else the routine's own).",
-    )
-    @click.option(
-        "--explain/--no-explain",
-        default=None,
-        help="Also speak why each exercise helps (default: the explain setting).",
-    )
-    @click.option(
-        "--no-voice",
-        is_flag=True,
-        help="Chimes and tones only: nothing is spoken and no voice engine is needed.",
-    )
-    @click.option(
-        "--chime-volume",
-        type=Level(),
-        metavar="V",
-        help="Loudness of the chimes, above 0 up to 1.0 (default: the chime_volume setting).",
-    )
-    @functools.wraps(func)
-    def wrapper(
-        *args: Any,
-        hold: float | None,
-        hold_scale: float | None,
-        reps: int | None,
-        rest: float | None,
-        rounds: int | None,
-        lead_in: float | None,
-        explain: bool | None,
-        no_voice: bool,
-        chime_volume: float | None,
-        voice_settings: VoiceSettings,
-        **kwargs: Any,
-    ) -> Any:
-        from click.core import ParameterSource
-
-        from voicecoach.compile.compiler import CompileOptions
-        from voicecoach.compile.overrides import Overrides, SessionOptions
-        from voicecoach.settings import load_settings
-
-        ctx = click.get_current_context()
-        if no_voice:
-            given = [
-                f"--{name.replace('_', '-')}"
-                for name in ("voice", "rate", "volume", "explain")
-                if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
-            ]
-            if given:
-                raise click.UsageError(
-                    f"--no-voice speaks nothing, so {' and '.join(given)} cannot go with it"
-                )
-        saved = load_settings()
-        try:
-            overrides = Overrides(
-                hold=hold,
-                hold_scale=hold_scale,
-                reps=reps,
-                rest=rest,
-                rounds=rounds,
-                lead_in=lead_in if lead_in is not None else saved.lead_in,
-            )
-        except OverrideError as err:
-            raise click.UsageError(err.named(OPTIONS)) from None
-        kwargs["options"] = SessionOptions(
-            overrides=overrides,
-            compile_options=CompileOptions(
-                explain=saved.explain if explain is None else explain, voice=not no_voice
-            ),
-            voice=voice_settings,
-            chime_gain=saved.chime_volume if chime_volume is None else chime_volume,
-        )
-        return func(*args, **kwargs)
-
-    return voice_options(cast(FC, wrapper))
+def note(message: str) -> None:
+    click.echo(shown(f"Note: {message}"), err=True)
 
 
 def session_routine(routine: str, options: SessionOptions) -> Routine:
-    """The routine named on the command line, adapted by the session's overrides, with a
-    note on stderr for each override that changes nothing in it."""
-    from voicecoach.compile.overrides import apply_overrides, unused_overrides
+    """The routine named on the command line, adapted by the session's overrides."""
+    from voicecoach.audio.session import load_routine
 
-    loaded = current_library().load(routine)
-    for note in unused_overrides(loaded, options.overrides, OPTIONS):
-        click.echo(shown(f"Note: {note}"), err=True)
-    return apply_overrides(loaded, options.overrides)
-
-
-def prepare(routine: Routine, options: SessionOptions) -> Session:
-    """The session ready to render: real phrase lengths from the voice engine, or no
-    engine at all without a voice."""
-    from voicecoach.audio.render import prepare_session
-    from voicecoach.audio.speech import Speech
-
-    speech = Speech(options.voice) if options.voiced else None
-    return prepare_session(routine, speech, options.compile_options, chime_gain=options.chime_gain)
-
-
-# --- routines: list, show, script, validate ----------------------------------------------
+    return load_routine(current_library(), routine, options, note, OPTIONS)
 
 
 @cli.command("list")
@@ -333,7 +84,8 @@ def list_command() -> None:
     """
     library = current_library()
     click.echo(
-        shown_lines(format_entries(library.entries(speech_timer()), library.user_dir)), nl=False
+        shown_lines(format_entries(library.entries(estimate_speech_samples), library.user_dir)),
+        nl=False,
     )
 
 
@@ -350,7 +102,7 @@ def show(routine: str) -> None:
         voicecoach show lower-back-stretches
     """
     loaded = current_library().load(routine)
-    script = compile_routine(loaded, speech_timer())
+    script = compile_routine(loaded, estimate_speech_samples)
     click.echo(shown_lines(describe_routine(loaded, script)), nl=False)
 
 
@@ -381,24 +133,14 @@ def script(routine: str, as_json: bool, estimate: bool, options: SessionOptions)
         voicecoach script lower-back-essentials --json > cues.json
         voicecoach script quick-start --hold-scale 1.5 --rounds 2
     """
+    from voicecoach.audio.session import measured_script
+
     loaded = session_routine(routine, options)
     measure = options.voiced and not estimate
-    compiled = measured_script(loaded, options) if measure else None
+    compiled = measured_script(loaded, options, note) if measure else None
     if compiled is None:
-        compiled = compile_routine(loaded, speech_timer(), options=options.compile_options)
+        compiled = compile_routine(loaded, estimate_speech_samples, options=options.compile_options)
     click.echo(compiled.to_json() if as_json else shown_lines(format_timeline(compiled)), nl=False)
-
-
-def measured_script(routine: Routine, options: SessionOptions) -> CueScript | None:
-    """The script timed by the voice engine; None, with a note, when there is no engine."""
-    from voicecoach.errors import VoiceEngineError
-
-    try:
-        return prepare(routine, options).script
-    except VoiceEngineError as err:
-        click.echo(shown(f"Note: {err}"), err=True)
-        click.echo("Note: phrase lengths are estimated instead.", err=True)
-        return None
 
 
 @cli.command()
@@ -421,7 +163,7 @@ def validate(paths: tuple[str, ...]) -> None:
             library.check(target)
         except (RoutineError, RoutineNotFound) as err:
             failed = True
-            for line in err.lines():
+            for line in err.lines(OPTIONS):
                 click.echo(shown(line), err=True)
         else:
             click.echo(shown(f"{target}: ok"))
@@ -470,15 +212,12 @@ def history_command(limit: int, target: int | None) -> None:
     Example:
         voicecoach history --limit 20 --target 5
     """
-    from voicecoach import history, settings
+    from voicecoach import history
 
     if target is None:
-        target = settings.load_settings().weekly_target
+        target = command_settings().weekly_target
     for line in history.report(history.History(), limit=limit, target=target):
         click.echo(shown(line))
-
-
-# --- voices ------------------------------------------------------------------------------
 
 
 @cli.command("voices")
@@ -499,41 +238,22 @@ def voices_command(language: str | None) -> None:
         voicecoach voices --language en
     """
     from voicecoach.audio.speech import list_voices
+    from voicecoach.audio.voice_engine import voice_table
 
     voices = list_voices(language)
     if not voices:
         raise SettingsError(
             f"no installed voice speaks {language!r}: `voicecoach voices` lists them all"
         )
-    id_width = max(len(v.id) for v in voices)
-    name_width = max(len(v.name) for v in voices)
-    for v in voices:
-        line = f"{v.id:<{id_width}}  {v.name:<{name_width}}  {', '.join(v.languages)}"
-        click.echo(shown(line.rstrip()))
-
-
-# --- export ------------------------------------------------------------------------------
+    for line in voice_table(voices):
+        click.echo(shown(line))
 
 
 @cli.command()
 @routine_argument()
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(),
-    help="The audio file to write; its ending picks the format: .wav, .flac, .ogg, .mp3.",
-)
-@click.option("--cues", type=click.Path(), help="Also write the cue script as JSON.")
-@click.option("--captions", type=click.Path(), help="Also write WebVTT captions of the speech.")
+@export_targets
 @session_options
-def export(
-    routine: str,
-    output: str,
-    cues: str | None,
-    captions: str | None,
-    options: SessionOptions,
-) -> None:
+def export(routine: str, targets: ExportTargets, options: SessionOptions) -> None:
     """Write the guided session of ROUTINE as an audio file, to play anywhere.
 
     MP3, OGG and FLAC files get a chapter per exercise; WAV files have none. The file
@@ -548,31 +268,20 @@ def export(
         voicecoach export quick-start -o quick.ogg --cues quick.json --captions quick.vtt
         voicecoach export quick-start -o quiet.mp3 --no-voice --rounds 3
     """
-    from pathlib import Path
+    from voicecoach.audio.export import check_targets, write_session
+    from voicecoach.audio.session import export_inputs, prepare
+    from voicecoach.describe import wait_notes
 
-    from voicecoach.audio.export import ExportTargets, check_targets, write_session
-    from voicecoach.settings import settings_path
-
-    targets = ExportTargets(
-        Path(output),
-        Path(cues) if cues is not None else None,
-        Path(captions) if captions is not None else None,
-    )
-    # Outputs must not overwrite what the export reads.
-    inputs = [(settings_path(), "the settings file")]
-    with contextlib.suppress(VoicecoachError):  # a routine not found is said below
-        inputs.append((current_library().resolve(routine), "the routine file"))
-    check_targets(targets, inputs)
+    check_targets(targets, export_inputs(current_library(), routine))
     session = prepare(session_routine(routine, options), options)
     length = session.script.length
+    for wait in wait_notes(session.script):
+        click.echo(f"Note: {wait}", err=True)
     if sys.stderr.isatty():
         with click.progressbar(length=length, label="Exporting", file=sys.stderr) as bar:
             write_session(session, targets, progress=bar.update)
     else:
         write_session(session, targets)
-
-
-# --- play --------------------------------------------------------------------------------
 
 
 @cli.command()
@@ -604,39 +313,20 @@ def play(routine: str | None, options: SessionOptions, verbose: bool) -> None:
         voicecoach play quick-start --rate 150
         voicecoach play lower-back-essentials --hold 20s --reps 6 --rest 5
     """
-    from voicecoach.history import History, record_play
+    from voicecoach.audio.session import made_from, prepare
     from voicecoach.library import DEFAULT_ROUTINE
-    from voicecoach.play.session import play as play_session
-    from voicecoach.settings import load_settings, settings_path
+    from voicecoach.play.recorded import play_recorded
 
-    named = routine or load_settings().default_routine or DEFAULT_ROUTINE
-    session = prepare(session_routine(named, options), options)
-    # What the session was made from, for the quick start's stored opening: the settings,
-    # and every file the routine's name could lead to.
-    made_from = [settings_path(), *current_library().candidates(named)]
-    record_play(
-        History(),
-        session.script,
-        lambda: play_session(
-            session.script,
-            session.speech,
-            session.chime,
-            voice_gain=session.voice_gain,
-            chime_gain=session.chime_gain,
-            routine=named,
-            launch=_launch(),
-            made_from=made_from,
-            verbose=verbose,
-        ),
+    named = routine or command_settings().default_routine or DEFAULT_ROUTINE
+    session = prepare(session_routine(named, options), options.live())
+    play_recorded(
+        session,
+        named,
+        launch=_launch(),
+        made_from=made_from(current_library(), named),
         warn=lambda message: click.echo(shown(f"Warning: {message}"), err=True),
+        verbose=verbose,
     )
-
-
-def _launch() -> Launch | None:
-    """The quick start's launch, handed down by ``main`` (``obj["launch"]``), if any."""
-    obj = click.get_current_context().find_root().obj
-    launch: Launch | None = obj.get("launch") if isinstance(obj, dict) else None
-    return launch
 
 
 @cli.command("schema")
@@ -676,43 +366,30 @@ def new_command(name: str, force: bool) -> None:
 
 
 def main(argv: list[str] | None = None, launch: Launch | None = None) -> None:
-    """Entry point and the one error boundary: user errors exit 1, Ctrl-C exits 130.
+    """Run the command line and exit: the one error boundary. User errors exit 1 with their
+    message, usage errors 2, Ctrl-C 130 with "Interrupted.".
 
-    SIGTERM and SIGHUP (a closed terminal) unwind like Ctrl-C, so an export removes its
-    temp files, the sound stops and a play is recorded as stopped, then exit with the
-    signal's usual status. Output that cannot be written (stdout on a full disk) is an
-    error of its own; a reader that stops early (a closed pipe) ends the run quietly.
-    ``launch`` is the quick start's (``warmstart.begin``), handed to ``play`` as
-    ``obj["launch"]``.
+    SIGTERM and SIGHUP (a closed terminal) unwind like Ctrl-C (``voicecoach.signals``, set
+    up by the entry point, ``launch.main``), so an export removes its temp files, the sound
+    stops and a play is recorded as stopped; then they exit with the signal's usual status.
+    Output that cannot be written (stdout on a full disk) is an error of its own; a reader
+    that stops early (a closed pipe) ends the run quietly. ``launch`` is the quick start's
+    (``warmstart.begin``), handed to ``play`` as ``obj["launch"]``.
     """
     ensure_standard_streams()
     guard_stdout()
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
-    with exit_on_termination():
-        _run(argv, debug, launch)
-
-
-def _run(argv: list[str] | None, debug: bool, launch: Launch | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
     try:
-        code = cli.main(
-            args=argv,
-            prog_name="voicecoach",
-            standalone_mode=False,
-            obj={"launch": launch} if launch is not None else None,
-        )
+        code = _invoke(args, launch)
         sys.stdout.flush()  # here, not at exit, where a failure would be a traceback
     except VoicecoachError as err:
-        if isinstance(err, OverrideError):  # the library names values, the CLI its options
-            err = SettingsError(err.named(OPTIONS))
-        for line in err.lines():
+        for line in err.lines(OPTIONS):  # the library names values, the CLI its options
             click.echo(shown(line), err=True)
         sys.exit(ExitCode.ERROR)
     except (KeyboardInterrupt, click.exceptions.Abort) as interrupt:
-        status = exit_status(interrupt)
-        if status is not None:  # SIGTERM or SIGHUP: leave quietly, as those signals do
-            sys.exit(status)
-        click.echo("Interrupted.", err=True)
-        sys.exit(ExitCode.CTRL_C)
+        from voicecoach.signals import exit_interrupted
+
+        exit_interrupted(interrupt)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
@@ -731,8 +408,33 @@ def _run(argv: list[str] | None, debug: bool, launch: Launch | None = None) -> N
         )
         sys.exit(ExitCode.ERROR)
     except Exception:  # a bug: say so plainly, with the traceback only on request
-        _internal_error(debug)
+        _internal_error("--debug" in args)
     sys.exit(code if isinstance(code, int) else ExitCode.OK)
+
+
+COMPLETE_VAR = "_VOICECOACH_COMPLETE"
+"""Set by the shell's completion script (``eval "$(_VOICECOACH_COMPLETE=bash_source ...)"``)."""
+
+
+def _invoke(args: list[str], launch: Launch | None) -> Any:
+    """Parse ``args`` and run the command, letting every exception through to ``main``
+    (``cli.main`` would turn some into exit codes of its own: Ctrl-C into "Aborted!",
+    a closed pipe into exit 1)."""
+    instruction = os.environ.get(COMPLETE_VAR)
+    if instruction:
+        from click.shell_completion import shell_complete
+
+        return shell_complete(cli, {}, "voicecoach", COMPLETE_VAR, instruction)
+    obj = {"launch": launch} if launch is not None else None
+    with cli.make_context("voicecoach", list(args), obj=obj) as ctx:
+        return cli.invoke(ctx)
+
+
+def _launch() -> Launch | None:
+    """The quick start's launch, handed down by ``main`` (``obj["launch"]``), if any."""
+    obj = click.get_current_context().find_root().obj
+    launch: Launch | None = obj.get("launch") if isinstance(obj, dict) else None
+    return launch
 
 
 def _silence_stdout() -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class ExitCode(enum.IntEnum):
@@ -41,24 +41,58 @@ class StdoutError(InternalError, OSError):
 
 
 class VoicecoachError(Exception):
-    """Base of every error the user can act on; ``str(err)`` is the message shown."""
+    """Base of every error the user can act on; ``str(err)`` is the message shown.
 
-    def lines(self) -> list[str]:
-        """The lines printed on stderr, each starting with ``Error:`` or a location."""
-        return [f"Error: {self}"]
+    The library words its messages in values, never in the options of the command line.
+    A message that tells what to change may name what its caller sets as ``{key}`` in a
+    ``template`` (values quoted into it go through ``literal``): ``str()`` fills in the
+    library's own words for each key (``names``), ``named`` its caller's, as the command
+    line does with its option names (``voicecoach.cliparams.OPTIONS``).
+    """
+
+    template: str | None = None
+    names: Mapping[str, str] = {}  # replaced, never changed in place
+
+    def __init__(
+        self, *args: object, template: str | None = None, names: Mapping[str, str] | None = None
+    ) -> None:
+        if template is not None:
+            self.template = template
+            self.names = dict(names or {})
+            args = (template.format_map(self.names), *args)
+        super().__init__(*args)
+
+    def named(self, names: Mapping[str, str] | None = None) -> str:
+        """The message with ``names`` (each key's words) over the library's own."""
+        if self.template is None:
+            return str(self)
+        return self.template.format_map({**self.names, **(names or {})})
+
+    def lines(self, names: Mapping[str, str] | None = None) -> list[str]:
+        """The lines printed on stderr, each starting with ``Error:`` or a location; with
+        ``names``, the caller's words for what the messages name (see ``named``)."""
+        return [f"Error: {self.named(names)}"]
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One located problem in a file (1-based line and column)."""
+    """One located problem in a file (1-based line and column). With ``names``, ``message``
+    is a template over them, as a VoicecoachError's is (see ``VoicecoachError.named``)."""
 
     path: str
     line: int
     column: int
     message: str
+    names: Mapping[str, str] | None = field(default=None, compare=False, hash=False)
+
+    def named(self, names: Mapping[str, str] | None = None) -> str:
+        message = self.message
+        if self.names is not None:
+            message = message.format_map({**self.names, **(names or {})})
+        return f"{self.path}:{self.line}:{self.column}: {message}"
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+        return self.named()
 
 
 class RoutineError(VoicecoachError):
@@ -68,8 +102,8 @@ class RoutineError(VoicecoachError):
         self.problems = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
-    def lines(self) -> list[str]:
-        return [str(p) for p in self.problems]
+    def lines(self, names: Mapping[str, str] | None = None) -> list[str]:
+        return [p.named(names) for p in self.problems]
 
 
 class RoutineNotFound(VoicecoachError):
@@ -98,11 +132,12 @@ class OverrideError(SettingsError):
     fills in the names it was raised with, ``named`` others (the command line's options)."""
 
     def __init__(self, template: str, names: Mapping[str, str]) -> None:
-        self.template = template
-        super().__init__(self.named(names))
+        super().__init__(template=template, names=names)
 
-    def named(self, names: Mapping[str, str]) -> str:
-        return self.template.format_map(names)
+
+def literal(text: str) -> str:
+    """``text`` (a path, a value someone gave) as it is, inside an error's ``template``."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 class HistoryError(VoicecoachError):

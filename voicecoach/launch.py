@@ -12,8 +12,10 @@ if TYPE_CHECKING:
 
 
 def main() -> None:
-    """Run the command line; the one place that sees Ctrl-C before ``cli.main`` is ready,
-    from the first import on (a Ctrl-C while Python loads this module is a traceback)."""
+    """Run the command line: the entry point, which sets up SIGTERM and SIGHUP for the whole
+    run (``signals.exit_on_termination``, entered here only). ``cli.main`` is the error
+    boundary; this only sees a Ctrl-C that comes before it is ready, from the first import
+    on (a Ctrl-C while Python loads this module is a traceback), and leaves as it would."""
     argv = sys.argv[1:]
     launch: Launch | None = None
     try:
@@ -31,14 +33,9 @@ def main() -> None:
 
             cli_main(argv, launch=launch)
     except KeyboardInterrupt as interrupt:  # while the command line was still loading
-        from voicecoach.errors import ExitCode
-        from voicecoach.signals import exit_status
+        from voicecoach.signals import exit_interrupted
 
-        status = exit_status(interrupt)
-        if status is not None:  # SIGTERM or SIGHUP
-            sys.exit(status)
-        sys.stderr.write("Interrupted.\n")
-        sys.exit(ExitCode.CTRL_C)
+        exit_interrupted(interrupt)
     finally:
         if launch is not None:
             launch.close()

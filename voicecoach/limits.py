@@ -47,7 +47,9 @@ MAX_VOLUME: Final = 1.0
 """The voice's volume is above 0 and at most this. A silent voice is refused rather than
 taken as "no voice": ``--no-voice`` says that, and skips the engine altogether."""
 VOLUME_TEXT: Final = "above 0 and at most 1.0 (full)"
-SILENT_VOICE_HINT: Final = "for chimes without a voice, play or export with --no-voice"
+SILENT_VOICE_HINT: Final = "for chimes without a voice, play or export with {no_voice}"
+"""A template over ``HINT_NAMES``: the command line says its option instead."""
+HINT_NAMES: Final = {"no_voice": "no_voice=True"}
 
 
 def rate_ok(rate: int) -> bool:
@@ -65,9 +67,17 @@ _SAMPLE_RATE: Final = 22_050  # the cue script's clock (voicecoach.compile.cuesc
 # before work holds a rest and a set announcement (from the second set), a side, "get
 # ready" and a 3-2-1; a change of sides its chime, the side, "get ready" and a 3-2-1; a
 # timed span its two chimes, a 3-2-1 (not for the hold inside a rep), "10 seconds left"
-# (15 s and more), "halfway" (30 s), "30 seconds left" (50 s) and "N minutes left".
+# (15 s and more), "halfway" (30 s), "30 seconds left" (50 s) and "N minutes left"; a
+# wait its prompt, a reminder every `remind` seconds and its chime.
 _READY_AND_COUNTDOWN: Final = 4
 _SWITCH: Final = 2 + _READY_AND_COUNTDOWN
+
+
+class _Wait(Protocol):
+    @property
+    def timed(self) -> float: ...
+    @property
+    def remind(self) -> float: ...
 
 
 class _Exercise(Protocol):
@@ -93,6 +103,8 @@ class _Exercise(Protocol):
     def set_rest(self) -> float: ...
     @property
     def rest(self) -> float: ...
+    @property
+    def wait(self) -> _Wait | None: ...
 
 
 def _span(seconds: float, *, countdown: bool) -> int:
@@ -102,7 +114,10 @@ def _span(seconds: float, *, countdown: bool) -> int:
 
 def exercise_sound_bound(ex: _Exercise) -> int:
     """The most sounds one round of ``ex`` can make (with ``why`` spoken)."""
-    if ex.reps is not None:
+    if ex.wait is not None:  # "N reps, at your own pace", the prompt, reminders, the chime
+        remind = ex.wait.remind
+        work = 3 + (int(ex.wait.timed // remind) if remind > 0 else 0)
+    elif ex.reps is not None:
         held = _span(ex.hold, countdown=False) if ex.hold is not None else 0
         work = ex.reps * (len(ex.tempo) + held)
     else:
@@ -195,6 +210,7 @@ def check_compiled(script: _Script, routine: _Located) -> None:
 
 
 __all__ = [
+    "HINT_NAMES",
     "MAX_COUNT",
     "MAX_CUES",
     "MAX_RATE",

@@ -11,14 +11,15 @@ from __future__ import annotations
 import difflib
 import re
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from voicecoach import files, paths
-from voicecoach.errors import Problem, SettingsError, UnusableFileError
+from voicecoach.errors import InternalError, Problem, SettingsError, UnusableFileError
 from voicecoach.files import read_regular
 from voicecoach.limits import (
+    HINT_NAMES,
     MAX_RATE,
     MIN_RATE,
     RATE_TEXT,
@@ -27,7 +28,7 @@ from voicecoach.limits import (
     rate_ok,
     volume_ok,
 )
-from voicecoach.routine.load import parse_duration
+from voicecoach.routine.model import parse_duration
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -145,13 +146,22 @@ def _level(value: object) -> float:
     return float(value)
 
 
+class _Remedied(InternalError, ValueError):
+    """A value's problem whose remedy names what a session sets: ``template`` over
+    ``HINT_NAMES`` (the command line gives its options instead)."""
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        super().__init__(template.format_map(HINT_NAMES))
+
+
 def _volume(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError("must be a number above 0.0 and at most 1.0")
     if not 0.0 <= value <= 1.0:  # compared before float(): an int may be too large for one
         raise ValueError(f"must be {VOLUME_TEXT}")
     if not volume_ok(float(value)):
-        raise ValueError(f"must be {VOLUME_TEXT}; {SILENT_VOICE_HINT}")
+        raise _Remedied(f"must be {VOLUME_TEXT}; {SILENT_VOICE_HINT}")
     return float(value)
 
 
@@ -187,6 +197,8 @@ def check_value(key: str, value: object) -> object:
         raise SettingsError(_unknown_key_message(key))
     try:
         return _CHECK[key](value)
+    except _Remedied as err:
+        raise SettingsError(template=f"{key} {err.template}", names=HINT_NAMES) from None
     except ValueError as err:
         raise SettingsError(f"{key} {err}") from None
 
@@ -198,8 +210,8 @@ class SettingsFileError(SettingsError):
         self.problems = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
-    def lines(self) -> list[str]:
-        return [str(p) for p in self.problems]
+    def lines(self, names: Mapping[str, str] | None = None) -> list[str]:
+        return [p.named(names) for p in self.problems]
 
 
 @dataclass(frozen=True)
@@ -283,12 +295,19 @@ def parse_settings(data: bytes | str, path: Path) -> LoadedSettings:
             values[key] = _CHECK[key](value)
         except ValueError as err:
             line, column = _locate(text, key, value_column=True)
-            problems.append(Problem(str(path), line, column, f"`{key}` {err}"))
+            problems.append(_value_problem(Problem(str(path), line, column, ""), key, err))
     if problems:
         problems.sort(key=lambda p: (p.line, p.column))
         raise SettingsFileError(problems)
     settings = Settings(**values)  # type: ignore[arg-type]  # each value checked above
     return LoadedSettings(settings, path, exists=True, from_file=frozenset(values))
+
+
+def _value_problem(where: Problem, key: str, err: ValueError) -> Problem:
+    """The problem with ``key``'s value, at ``where``."""
+    if isinstance(err, _Remedied):  # its remedy names what the caller sets
+        return replace(where, message=f"`{key}` {err.template}", names=HINT_NAMES)
+    return replace(where, message=f"`{key}` {err}")
 
 
 def _too_many_digits(text: str, path: Path) -> Problem:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 
-from voicecoach.errors import Interrupted
+from voicecoach.errors import ExitCode, Interrupted
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the quick start
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from typing import Any
+    from typing import Any, NoReturn
 
 
 class Terminated(Interrupted):
@@ -52,12 +53,30 @@ def exit_status(exc: BaseException) -> int | None:
     return None
 
 
+def exit_interrupted(interrupt: BaseException) -> NoReturn:
+    """Leave after an interrupt: SIGTERM or SIGHUP quietly with their status, as those
+    signals do; Ctrl-C with one line, "Interrupted.", and status 130."""
+    status = exit_status(interrupt)
+    if status is not None:
+        sys.exit(status)
+    sys.stderr.write("Interrupted.\n")
+    sys.exit(ExitCode.CTRL_C)
+
+
+_inside = False
+
+
 @contextlib.contextmanager
 def exit_on_termination() -> Iterator[None]:
     """While inside: SIGTERM and SIGHUP (a closed terminal window) raise Terminated. A
     handler someone else set (``nohup`` ignoring SIGHUP, say) is respected, and outside the
-    main thread, where signals are not ours to handle, nothing changes."""
-    global _owner
+    main thread, where signals are not ours to handle, nothing changes. The entry point
+    enters it once for the whole run (``launch.main``); a second entry inside the first is
+    a bug, a RuntimeError."""
+    global _owner, _inside
+    if _inside:
+        raise RuntimeError("exit_on_termination is entered once, by the entry point")
+    _inside = True
     _owner = os.getpid()
     previous: dict[int, Any] = {}
     for name in ("SIGTERM", "SIGHUP"):
@@ -72,5 +91,6 @@ def exit_on_termination() -> Iterator[None]:
     try:
         yield
     finally:
+        _inside = False
         for signum, handler in previous.items():
             signal.signal(signum, handler)

@@ -20,7 +20,8 @@ import numpy as np
 import soundfile as sf
 from mutagen import MutagenError
 
-from voicecoach.audio.render import Session, read_ahead
+from voicecoach.audio.render import read_ahead
+from voicecoach.audio.session import PreparedSession
 from voicecoach.compile.cuescript import SAMPLE_RATE, CueScript, CueType
 from voicecoach.errors import ExportError, UnusableFileError
 from voicecoach.files import Staging, check_target
@@ -324,7 +325,7 @@ def export_session(
 
 
 def write_session(
-    session: Session, targets: ExportTargets, progress: Progress | None = None
+    session: PreparedSession, targets: ExportTargets, progress: Progress | None = None
 ) -> None:
     """Export a prepared session: rendered in large chunks on a thread, encoded meanwhile."""
     export_session(

@@ -13,35 +13,22 @@ import functools
 import queue
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
-from voicecoach.audio import sounds
 from voicecoach.audio.samples import Audio
-from voicecoach.audio.speech import Speech
-from voicecoach.audio.synth_pool import synthesize_in_parallel
-from voicecoach.compile.compiler import (
-    CompileOptions,
-    compile_routine,
-    estimate_speech_samples,
-    spoken_texts,
-)
 from voicecoach.compile.cuescript import SAMPLE_RATE, Cue, CueScript, CueType
 from voicecoach.errors import VoicecoachError
-from voicecoach.limits import check_compiled
-from voicecoach.routine.load import Routine
 
 __all__ = [
     "DEFAULT_CHUNK",
+    "ClipSource",
     "RenderError",
-    "Session",
     "chime_source",
     "first_cue",
-    "prepare_session",
     "read_ahead",
     "render",
-    "synthesize_in_parallel",
 ]
 
 ClipSource = Callable[[str], Audio]
@@ -234,81 +221,3 @@ def read_ahead(chunks: Iterable[Audio], depth: int = 8) -> Generator[Audio, None
 def chime_source(load: ClipSource) -> ClipSource:
     """Memoize a chime loader: a session reuses a handful of short chimes many times."""
     return functools.lru_cache(maxsize=None)(load)
-
-
-@dataclass(frozen=True)
-class Session:
-    """A compiled script with the sources that voice it: what ``play`` and ``export`` need.
-
-    ``voice_gain`` and ``chime_gain`` scale the speech and the chimes (1.0: as made), so the
-    loudness chosen for a session travels with it to the player and the exporter.
-    """
-
-    script: CueScript
-    speech: ClipSource
-    chime: ClipSource
-    voice_gain: float = 1.0
-    chime_gain: float = 1.0
-
-    def chunks(
-        self,
-        start: int = 0,
-        chunk: int = DEFAULT_CHUNK,
-        voice_gain: float | None = None,
-        chime_gain: float | None = None,
-    ) -> Iterator[Audio]:
-        """The session's audio from sample ``start`` (see ``render``), at the session's
-        gains unless others are given."""
-        return render(
-            self.script,
-            self.speech,
-            self.chime,
-            start,
-            chunk,
-            self.voice_gain if voice_gain is None else voice_gain,
-            self.chime_gain if chime_gain is None else chime_gain,
-        )
-
-
-def _no_speech(text: str) -> Audio:
-    raise RenderError(f"a session without a voice has nothing to say, yet {text!r} was asked")
-
-
-def _no_speech_samples(text: str) -> int:
-    raise RenderError(f"a session without a voice has nothing to say, yet {text!r} was timed")
-
-
-def prepare_session(
-    routine: Routine,
-    speech: Speech | None,
-    options: CompileOptions | None = None,
-    load_chime: ClipSource | None = None,
-    *,
-    voice_gain: float = 1.0,
-    chime_gain: float = 1.0,
-) -> Session:
-    """Compile ``routine`` with the engine's real phrase lengths, so audio and script agree.
-
-    Every phrase the routine may speak is synthesized first, so a cold cache costs its
-    time up front rather than in the middle of the audio. ``speech=None`` makes a session
-    of chimes only (``options.voice`` is then taken as False) that never starts a speech
-    engine, so it works where none is installed. ``load_chime`` defaults to the shipped
-    chimes; the gains are kept on the session (see ``Session``).
-    """
-    options = options or CompileOptions()
-    chimes = chime_source(load_chime or sounds.load_chime)
-    if speech is None:
-        options = replace(options, voice=False)
-        script = compile_routine(routine, _no_speech_samples, options=options)
-        check_compiled(script, routine)
-        return Session(script, _no_speech, chimes, voice_gain, chime_gain)
-    # The limits hold on estimated lengths before anything is synthesized, and on the real
-    # ones before anything is rendered.
-    check_compiled(compile_routine(routine, estimate_speech_samples, options=options), routine)
-    speech = speech.for_language(routine.language)  # its voice, unless one was named
-    texts = spoken_texts(routine, options)
-    synthesize_in_parallel(speech, texts)
-    speech.prepare(texts)
-    script = compile_routine(routine, speech.samples, options=options)
-    check_compiled(script, routine)
-    return Session(script, speech.clip, chimes, voice_gain, chime_gain)

@@ -57,7 +57,7 @@ from voicecoach.audio.voice_engine import (
     list_voices,
 )
 from voicecoach.compile.cuescript import SAMPLE_RATE
-from voicecoach.errors import SettingsError, VoiceEngineError
+from voicecoach.errors import SettingsError, VoiceEngineError, literal
 from voicecoach.files import clean_stale, write_atomic
 from voicecoach.paths import speech_cache_dir
 
@@ -451,9 +451,12 @@ class Speech:
                 if self.language is None:
                     raise
                 raise SettingsError(
-                    f"no installed voice speaks {self.settings.voice!r}, the language of this "
-                    f"routine ({self.language}): install a voice for it, or choose one with "
-                    "--voice or the `voice` setting (`voicecoach voices` lists them)"
+                    template=literal(
+                        f"no installed voice speaks {self.settings.voice!r}, the language of "
+                        f"this routine ({self.language}): install a voice for it, or choose one "
+                    )
+                    + "with {voice} or the `voice` setting (`voicecoach voices` lists them)",
+                    names={"voice": "the session's voice"},
                 ) from err
             finally:
                 with contextlib.suppress(OSError):

@@ -317,3 +317,13 @@ def list_voices(language: str | None = None, engine: SpeechEngine | None = None)
             lang.lower() == wanted or lang.lower().startswith(wanted + "-") for lang in v.languages
         )
     ]
+
+
+def voice_table(voices: list[Voice]) -> list[str]:
+    """One line a voice, in columns: id, name and languages (``voicecoach voices``)."""
+    id_width = max((len(v.id) for v in voices), default=0)
+    name_width = max((len(v.name) for v in voices), default=0)
+    return [
+        f"{v.id:<{id_width}}  {v.name:<{name_width}}  {', '.join(v.languages)}".rstrip()
+        for v in voices
+    ]

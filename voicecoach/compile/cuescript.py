@@ -97,8 +97,40 @@ class Chapter:
 
 
 @dataclass(frozen=True)
+class WaitSpan:
+    """Where a session waits for the person (a ``wait`` step): from ``start`` to ``end``
+    in samples, as long as it lasts where nobody can press play (an export). Live play
+    goes on to ``end`` when play is pressed; an ``open`` wait (no longest) is waited out
+    until then, a bounded one goes on by itself at ``end``."""
+
+    start: int
+    end: int
+    open: bool
+    exercise: int
+    round: int = 1
+    side: str | None = None
+    set: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "at": to_seconds(self.start),
+            "duration": to_seconds(self.end - self.start),
+            "until": "play",
+            "longest": None if self.open else to_seconds(self.end - self.start),
+            "exercise": self.exercise,
+            "round": self.round,
+        }
+        for key in ("side", "set"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
+
+@dataclass(frozen=True)
 class CueScript:
-    """A compiled session: cues sorted by start, chapters in order, total length."""
+    """A compiled session: cues sorted by start, chapters in order, total length, and
+    the spans where it waits for the person (``waits``, in order)."""
 
     routine_id: str
     routine_name: str
@@ -107,13 +139,14 @@ class CueScript:
     cues: tuple[Cue, ...]
     language: str = "en"
     sample_rate: int = field(default=SAMPLE_RATE)
+    waits: tuple[WaitSpan, ...] = ()
 
     @property
     def duration(self) -> float:
         return to_seconds(self.length)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "format": FORMAT,
             "routine": {"id": self.routine_id, "name": self.routine_name},
             "duration": self.duration,
@@ -122,6 +155,9 @@ class CueScript:
             "chapters": [c.to_dict() for c in self.chapters],
             "cues": [c.to_dict() for c in self.cues],
         }
+        if self.waits:  # only where there are any: other sessions' JSON is as it was
+            out["waits"] = [w.to_dict() for w in self.waits]
+        return out
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"

@@ -27,18 +27,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 
 from voicecoach.audio.speech import VoiceSettings
-from voicecoach.compile.compiler import CompileOptions, compile_routine, estimate_speech_samples
+from voicecoach.compile.compiler import CompileOptions, compile_routine
+from voicecoach.compile.estimate import estimate_speech_samples
 from voicecoach.durations import format_span
 from voicecoach.errors import OverrideError, SettingsError
-from voicecoach.limits import MAX_COUNT, MAX_CUES, compiled_problem, sound_bound, too_many_sounds
-from voicecoach.routine.load import (
-    MAX_DURATION,
+from voicecoach.limits import (
+    MAX_COUNT,
+    MAX_CUES,
     MAX_ROUTINE_SECONDS,
-    Exercise,
-    Routine,
-    WorkKind,
-    nominal_seconds,
+    compiled_problem,
+    sound_bound,
+    too_many_sounds,
 )
+from voicecoach.routine.model import MAX_DURATION, Exercise, Routine, WorkKind, nominal_seconds
 
 NAMES: Mapping[str, str] = {
     "hold": "hold",
@@ -232,6 +233,10 @@ class SessionOptions:
     @property
     def voiced(self) -> bool:
         return self.compile_options.voice
+
+    def live(self) -> SessionOptions:
+        """These options for ``play``, where a wait waits for the person to press play."""
+        return replace(self, compile_options=replace(self.compile_options, live=True))
 
 
 __all__ = [

@@ -52,6 +52,12 @@ class Phrases:
     next_up: str
     get_ready: str
     well_done: str
+    own_pace: str
+    """Reps the person does at their own pace (``{n}`` a number word)."""
+    press_play: str
+    """Live play waits: the prompt and the reminder."""
+    pause_if_longer: str
+    """An export's wait, which cannot wait: said after the time it gives."""
 
     def number(self, n: int) -> str:
         """``n`` as a word when the table has it, else as digits (the voice reads those)."""
@@ -94,6 +100,9 @@ class Phrases:
 
     def next_exercise(self, name: str) -> str:
         return sentence(self.next_up.format(name=name.strip()))
+
+    def own_pace_announcement(self, n: int) -> str:
+        return sentence(self.own_pace.format(n=self.number(n)))
 
     def time_left(self, seconds: int) -> str:
         """``10 seconds left.`` / ``1 minute left.`` / ``3 minutes left.``"""
@@ -148,6 +157,9 @@ ENGLISH = Phrases(
     next_up="Next up: {name}",
     get_ready="Get ready",
     well_done="Well done",
+    own_pace="{n} reps, at your own pace",
+    press_play="Press play when you are ready",
+    pause_if_longer="Pause the player if you need longer",
 )
 
 
@@ -188,6 +200,9 @@ GERMAN = Phrases(
     next_up="Als Nächstes: {name}",
     get_ready="Mach dich bereit",
     well_done="Gut gemacht",
+    own_pace="{n} Wiederholungen, in deinem Tempo",
+    press_play="Drück auf Play, wenn du so weit bist",
+    pause_if_longer="Halte die Wiedergabe an, wenn du länger brauchst",
 )
 
 
@@ -228,6 +243,9 @@ SPANISH = Phrases(
     next_up="A continuación: {name}",
     get_ready="Prepárate",
     well_done="Buen trabajo",
+    own_pace="{n} repeticiones, a tu ritmo",
+    press_play="Pulsa play cuando quieras seguir",
+    pause_if_longer="Pausa el reproductor si necesitas más tiempo",
 )
 
 _TABLES: dict[str, Phrases] = {p.language: p for p in (ENGLISH, GERMAN, SPANISH)}

@@ -30,7 +30,6 @@ from voicecoach.play.player import (
     Watch,
 )
 from voicecoach.play.position import unnamed_landing
-from voicecoach.signals import exit_on_termination
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -161,7 +160,6 @@ def play(
     interactive = keys.in_foreground(stdin)
     show_status = keys.in_foreground(stderr)
     with contextlib.ExitStack() as stack:
-        stack.enter_context(exit_on_termination())
         screen = stack.enter_context(keys.quiet_stderr_fd(stderr))
         device: Output | None = output
         if device is None and launch is not None:

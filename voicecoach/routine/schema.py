@@ -24,7 +24,7 @@ from typing import Any
 
 from voicecoach.compile.phrases import SUPPORTED_LANGUAGES
 from voicecoach.limits import MAX_COUNT
-from voicecoach.routine.load import DEFAULT_KEYS, EXERCISE_KEYS, KIND_KEYS, MAX_DURATION, TOP_KEYS
+from voicecoach.routine.model import DEFAULT_KEYS, EXERCISE_KEYS, KIND_KEYS, MAX_DURATION, TOP_KEYS
 
 Schema = dict[str, Any]
 
@@ -77,6 +77,12 @@ _EXERCISE_HELP: dict[str, str] = {
     "lead_in": "Time to get into position after the cue, before the work starts. Default 5s.",
     "rest": "Rest after this exercise, before the next one is announced; none after the "
     "last. Default 10s.",
+    "wait": "Wait for the person to press play before going on: `true`, or the longest "
+    "wait (e.g. `2m`), after which the session goes on by itself. Alone it is a step "
+    "such as fetching a band; with `reps` the reps are done at the person's own pace. "
+    "An export gives the wait its longest (1 minute for `true`).",
+    "remind": "With `wait`: how often a gentle reminder is said while waiting; `0` for "
+    "silence. Default 30s.",
 }
 
 _TOP_HELP: dict[str, str] = {
@@ -155,6 +161,11 @@ def _exercise_value(key: str) -> Schema:
         }
     if key == "phases":
         return _texts(help_text)
+    if key == "wait":
+        return {
+            "description": help_text,
+            "anyOf": [{"type": "boolean"}, _duration(help_text, work=True)],
+        }
     if key == "sides":
         return {
             "description": help_text,
@@ -177,6 +188,10 @@ def _has_any(keys: tuple[str, ...]) -> Schema:
 
 
 _HAS_KIND = _has_any(KIND_KEYS)
+_WAITS: Schema = {"required": ["wait"], "properties": {"wait": {"not": {"const": False}}}}
+"""An exercise that waits for the person: a kind of work of its own (or reps at their own
+pace), so it takes no kind of work from `defaults`."""
+_HAS_KIND_OR_WAIT: Schema = {"anyOf": [*_HAS_KIND["anyOf"], _WAITS]}
 # `duration` goes with nothing else; `reps` with `hold` means a hold at the top of each rep.
 _NO_KIND_CONFLICT: Schema = {
     "not": {"anyOf": [{"required": ["duration", k]} for k in ("hold", "reps")]}
@@ -192,7 +207,7 @@ def _exercise() -> Schema:
     return {
         "type": "object",
         "description": "One exercise: a `name` and its kind of work: `hold`, `reps` (with an "
-        "optional `hold` per rep) or `duration`.",
+        "optional `hold` per rep), `duration` or `wait`.",
         "required": ["name"],
         "additionalProperties": False,
         "properties": {key: _exercise_value(key) for key in EXERCISE_KEYS},
@@ -200,6 +215,9 @@ def _exercise() -> Schema:
             _NO_KIND_CONFLICT,
             # `tempo` and `phases` belong to counted reps only.
             {"if": _HOLD_OR_DURATION_ONLY, "then": _NO_REP_KEYS},
+            # A wait goes alone or with `reps` (at the person's own pace, not counted).
+            {"if": _WAITS, "then": {"not": _has_any(("hold", "duration", "tempo", "phases"))}},
+            {"if": {"not": _WAITS}, "then": {"not": {"required": ["remind"]}}},
         ],
     }
 
@@ -244,7 +262,7 @@ def routine_schema() -> Schema:
         "required": ["defaults"],
         "properties": {"defaults": _HOLD_OR_DURATION_ONLY},
     }
-    own_kind_missing: Schema = {"not": _HAS_KIND}
+    own_kind_missing: Schema = {"not": _HAS_KIND_OR_WAIT}
     return {
         "$schema": DIALECT,
         "title": "voicecoach routine (format version 1)",
@@ -258,7 +276,7 @@ def routine_schema() -> Schema:
             # Without a kind of work in `defaults`, every exercise names its own.
             {
                 "if": {"not": defaults_kind},
-                "then": {"properties": {"exercises": {"items": _HAS_KIND}}},
+                "then": {"properties": {"exercises": {"items": _HAS_KIND_OR_WAIT}}},
             },
             # Exercises that take a hold or a duration from `defaults` have no reps to pace.
             {

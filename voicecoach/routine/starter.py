@@ -20,8 +20,8 @@ from pathlib import Path
 
 import yaml
 
-from voicecoach.errors import VoicecoachError
-from voicecoach.routine.load import ID_PATTERN
+from voicecoach.errors import VoicecoachError, literal
+from voicecoach.routine.model import ID_PATTERN
 from voicecoach.routine.schema import schema_json
 from voicecoach.settings import write_file_atomic
 
@@ -65,9 +65,19 @@ defaults:
   set_rest: 10s
 
 # The exercises, in order. Each has a name and one kind of work: `hold` (a timed
-# position), `reps` (repetitions, counted aloud) or `duration` (a timed activity that
-# is not counted, such as marching on the spot: `duration: 1m`).
+# position), `reps` (repetitions, counted aloud), `duration` (a timed activity that
+# is not counted, such as marching on the spot: `duration: 1m`) or `wait`.
 exercises:
+  # A wait: the session stops until you press play (a headset button, a media key or
+  # space), or goes on by itself after the longest wait given (`wait: true` waits for
+  # play). Alongside `reps`, the reps are done at your own pace instead of counted.
+  - name: Get your mat
+    cue: Roll out your mat and lie down on your back.
+    wait: 2m
+    # A reminder every so often while waiting; 0 waits in silence.
+    remind: 30s
+    rest: 0
+
   # A hold: a chime marks its start and another its end.
   - name: Knees to chest
     # How to do it, spoken after the name: one sentence, or a list of them.
@@ -102,6 +112,10 @@ exercises:
 
 class StarterError(VoicecoachError):
     """The name is not a routine id, or a routine of that name exists."""
+
+
+FORCE = {"force": "force=True"}
+"""What a StarterError calls replacing a routine that exists (the command line: --force)."""
 
 
 @dataclass(frozen=True)
@@ -151,8 +165,9 @@ def write_starter(name: str, folder: Path, *, force: bool = False) -> Written:
             # lexists: a dangling link counts as taken, and a name too long is no OSError here
             if os.path.lexists(existing):
                 raise StarterError(
-                    f"{existing} already exists; edit it, pick another name, or add --force "
-                    "to replace it with a fresh starter"
+                    template=literal(f"{existing} already exists; edit it, pick another name, ")
+                    + "or add {force} to replace it with a fresh starter",
+                    names=FORCE,
                 )
     schema_path = folder / SCHEMA_FILE
     try:
@@ -165,7 +180,10 @@ def write_starter(name: str, folder: Path, *, force: bool = False) -> Written:
         write_file_atomic(path, starter_text(routine_id), replace=force)
         write_file_atomic(schema_path, schema_json(), replace=True)
     except FileExistsError:
-        raise StarterError(f"{path} already exists; add --force to replace it") from None
+        raise StarterError(
+            template=literal(f"{path} already exists; ") + "add {force} to replace it",
+            names=FORCE,
+        ) from None
     except OSError as err:
         raise StarterError(
             f"cannot write {path}: {err.strerror or err}; check that the folder is writable"
