@@ -62,6 +62,7 @@ from voicecoach.play.position import (
     unnamed_landing,
 )
 from voicecoach.play.stream import Feed
+from voicecoach.play.waits import Waiting, waiting_at, waits
 
 __all__ = [
     "AudioDeviceLost",
@@ -195,6 +196,8 @@ class Player:
         self._jumps = 0
         self._previous: tuple[float, int] | None = None  # when Previous was pressed, landing
         self._landing: tuple[int, float] | None = None  # a skip's target, shown until then
+        self._waits = waits(script)
+        self._looped_until = 0.0  # an open wait went round: the device plays out till then
 
     def position(self) -> int:
         """The script sample being heard now."""
@@ -254,6 +257,7 @@ class Player:
             if self._paused_at is None and self._ended():
                 return self._result(True)
             self._say_paused()
+            self._hold_open_wait()
             keys = self._controls.wait(TICK)
             if self._handle(keys):
                 return self._result(False)
@@ -324,7 +328,10 @@ class Player:
             if key in "qQ":
                 return True
             paused = self._paused_at is not None
-            if key == commands.TOGGLE or (key == commands.PLAY and paused):
+            waiting = waiting_at(self._waits, self.position())
+            if waiting is not None and key in (commands.TOGGLE, commands.PLAY):
+                self._go_on(waiting)
+            elif key == commands.TOGGLE or (key == commands.PLAY and paused):
                 self._toggle()
             elif key == commands.PAUSE and not paused:
                 self._pause()
@@ -341,6 +348,27 @@ class Player:
             self._pause()
         else:
             self._begin(self._paused_at, self._resume_cue)
+
+    def _go_on(self, waiting: Waiting) -> None:
+        """Play pressed in a wait: on to its end, its ``go`` chime and what follows."""
+        self._jumps += 1
+        target = waiting.zone[1]
+        latency = self._output.latency if self._output is not None else 0.0
+        self._landing = (target, self._clock() + latency + SEEK_SILENCE)
+        self._begin(target, silence(SEEK_SILENCE))
+
+    def _hold_open_wait(self) -> None:
+        """An open wait never runs out: near its end, back to its start (``play.waits``)."""
+        now = self._clock()
+        if self._paused_at is not None or now < self._looped_until:
+            return
+        heard = self.position()
+        waiting = waiting_at(self._waits, heard)
+        if waiting is None or waiting.loop_at is None or heard < waiting.loop_at:
+            return
+        latency = self._output.latency if self._output is not None else 0.0
+        self._looped_until = now + latency + 2 * TICK
+        self._begin(waiting.span.start, silence(TICK))
 
     def _go_previous(self) -> None:
         """The start of this exercise; again within PREVIOUS_AGAIN, the one before."""

@@ -131,6 +131,9 @@ def where(script: CueScript, position: int) -> list[str]:
 def status_text(script: CueScript, position: int, paused: bool = False) -> str:
     """The one-line status: exercise, side, set and time left."""
     parts = where(script, position)
+    waiting = next((w for w in script.waits if w.start <= position < w.end), None)
+    if waiting is not None and not paused:
+        return " - ".join(parts) + " - waiting (space or play to go on)"
     parts.append(f"{format_clock((script.length - position) / SAMPLE_RATE)} left")
     text = " - ".join(parts)
     return f"Paused: {text} (space to go on)" if paused else text
