@@ -322,3 +322,91 @@ def test_play_without_a_session_bus_goes_on_and_says_so_once_when_verbose(
     )
     assert quiet.returncode == 0, quiet.stderr
     assert "bus" not in quiet.stderr and "awake" not in quiet.stderr.lower()
+
+
+WAITS = """\
+name: Waits
+exercises:
+  - name: Get your band
+    cue: Fetch a band.
+    wait: true
+    remind: 4s
+    rest: 0
+  - name: Stretch
+    hold: 3s
+    lead_in: 1s
+    rest: 0
+  - name: Breathe
+    wait: 4s
+    remind: 0
+    rest: 0
+  - name: Last hold
+    hold: 2s
+    lead_in: 0
+"""
+
+
+@pytest.mark.audio
+@pytest.mark.engine
+@pytest.mark.slow
+def test_a_wait_holds_until_playerctl_play_and_a_bounded_one_goes_on_by_itself(
+    pulse: audio_env.PulseServer, bus: str, env: dict[str, str], tmp_path: Path
+) -> None:
+    """Wait steps end to end: the recording stays without the go chime (reminders aside)
+    until ``playerctl play``, then goes on with it; the 4-second wait goes on by itself."""
+    routine = tmp_path / "waits.yaml"
+    routine.write_text(WAITS)
+    audio, cues_path = onsets.export(str(routine), env, tmp_path)
+    cue = {c.what: c for c in reversed(onsets.export_cues(cues_path))}  # the first of each
+    first_sound = audio_env.first_loud(audio)
+    assert first_sound is not None
+    go = to_pcm(load_chime("next"))
+    child = subprocess.Popen(
+        onsets.voicecoach("play", str(routine)),
+        env=dict(env, DBUS_SESSION_BUS_ADDRESS=bus),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        with pulse.recording() as recording:
+            origin = recording.wait_for_sound(recording.frames()) - first_sound
+            waiting_from = origin + end(cue["Fetch a band."])
+            wait_until(recording, waiting_from + 10 * SR)  # the prompt, then 8 s of waiting
+            assert playerctl(bus, "metadata", "title") == "Get your band"
+            assert playerctl(bus, "status") == "Playing"
+            pressed_at = recording.index_at(time.monotonic())
+            held = recording.samples()[waiting_from:pressed_at]
+            assert not any(
+                audio_env.locate(held, go, k, SR).exact for k in range(SR, len(held), 2 * SR)
+            ), "the go chime sounded before play was pressed"
+            playerctl(bus, "play")
+            pressed = recording.index_at(time.monotonic())
+            went_on = find(recording, go, pressed)
+            assert went_on.exact, "play did not go on to the go chime"
+            stretch = find(recording, clip(audio, cue["Stretch."]), went_on.index + len(go))
+            assert stretch.exact, "the session did not go on after the wait"
+            title = eventually(
+                lambda: playerctl(bus, "metadata", "title"), lambda t: t == "Stretch"
+            )
+            assert title == "Stretch"
+            # The bounded wait: its go chime 4 s after its prompt, with nothing pressed.
+            breathe = cue["Breathe."]
+            named = find(recording, clip(audio, breathe), stretch.index, window=30 * SR)
+            assert named.exact
+            # Live, its prompt says "press play" (the export's gives the time): the chime
+            # comes 4 s after that prompt, so at least 4 s after the name ends.
+            after_name = named.index + breathe.length
+            by_itself = find(recording, go, after_name + 4 * SR, window=6 * SR)
+            assert by_itself.exact, "the bounded wait did not go on by itself"
+            assert by_itself.index >= after_name + 4 * SR
+            assert child.wait(60) == 0
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait(30)
+        assert child.stdout is not None and child.stderr is not None
+        child.stdout.close()
+        child.stderr.close()
