@@ -5,6 +5,7 @@ private PulseAudio server recording the sink and the export as the reference."""
 from __future__ import annotations
 
 import contextlib
+import signal
 import subprocess
 import threading
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import audio_env
 import dbus_env
+import numpy as np
 import onsets
 import pytest
 from audio_env import Samples
@@ -200,7 +202,8 @@ def test_playerctl_pauses_resumes_skips_and_stops_a_session(  # noqa: PLR0915 - 
     cue = {c.what: c for c in reversed(cues)}  # the first of each
     first_sound = audio_env.first_loud(audio)
     assert first_sound is not None
-    count = cue["One. Tilt."]
+    second = cue["Knee to chest."]
+    hold = next(c for c in cues if c.what == "[chime hold]" and c.start > second.start)
     child = subprocess.Popen(
         onsets.voicecoach("play", QUICK),
         env=dict(env, DBUS_SESSION_BUS_ADDRESS=bus),
@@ -220,46 +223,7 @@ def test_playerctl_pauses_resumes_skips_and_stops_a_session(  # noqa: PLR0915 - 
             assert playerctl(bus, "metadata", "title") == "Pelvic tilt"
             assert playerctl(bus, "metadata", "artist") == "Quick start"
 
-            # pause in the middle of a spoken count: silent within 0.3 s, then a soft chime
-            wait_until(recording, origin + count.start + SR // 3)
-            called = recording.index_at(time.monotonic())
-            playerctl(bus, "pause")
-            returned = recording.index_at(time.monotonic())
-            pause_cue = to_pcm(load_chime(player.PAUSE_CHIME) * player.PAUSE_GAIN)
-            bell = find(recording, pause_cue, returned)
-            assert bell.exact, "no pause chime"
-            heard = recording.samples()
-            last = audio_env.last_loud(heard[returned - SR : bell.index])
-            assert last is not None
-            reaction = (returned - SR + last - returned) / SR
-            print(
-                f"pause: sound stopped {reaction * 1000:.0f} ms after playerctl returned, "
-                f"{(returned - SR + last - called) / SR * 1000:.0f} ms after it was called"
-            )
-            assert reaction <= PAUSE_SILENT_WITHIN
-            assert playerctl(bus, "status") == "Paused"
-            # A pause that lasts is said to be one ("Paused"), then silence.
-            said = bell.index + len(pause_cue) + round(player.SAY_PAUSED_AFTER * SR)
-            wait_until(recording, said + SR)
-            assert audio_env.first_loud(recording.samples(bell.index + len(pause_cue))) is not None
-
-            # play: the resume chime, a moment, then the cut-off count whole, as the export has it
-            playerctl(bus, "play")
-            pressed = recording.index_at(time.monotonic())
-            chime = to_pcm(load_chime(player.RESUME_CHIME))
-            resumed = find(recording, chime, pressed)
-            assert resumed.exact, "no resume chime"
-            goes_on = resumed.index + len(chime) + round(player.RESUME_AFTER * SR)
-            again = find(recording, clip(audio, count), goes_on, SR // 5)
-            assert again.exact and abs(again.index - goes_on) <= TOLERANCE, (
-                again.index - goes_on
-            ) / SR
-            assert (
-                eventually(lambda: playerctl(bus, "status"), lambda s: s == "Playing") == "Playing"
-            )
-
             # next: the next exercise's start, and its title
-            second = cue["Knee to chest."]
             playerctl(bus, "next")
             pressed = recording.index_at(time.monotonic())
             landed = find(recording, clip(audio, second), pressed)
@@ -268,9 +232,51 @@ def test_playerctl_pauses_resumes_skips_and_stops_a_session(  # noqa: PLR0915 - 
                 lambda: playerctl(bus, "metadata", "title"), lambda t: t == "Knee to chest"
             )
             assert title == "Knee to chest"
+            shift = landed.index - second.start  # script sample 0 in the recording, from here
+
+            # pause in the middle of a chime (a sound with no gaps, so the moment it stops
+            # shows): silent within 0.3 s, then a soft chime
+            wait_until(recording, shift + hold.start + SR // 10)
+            called = recording.index_at(time.monotonic())
+            playerctl(bus, "pause")
+            returned = recording.index_at(time.monotonic())
+            pause_cue = to_pcm(load_chime(player.PAUSE_CHIME) * player.PAUSE_GAIN)
+            bell = find(recording, pause_cue, returned)
+            assert bell.exact, "no pause chime"
+            heard = recording.samples()
+            played = heard[shift + hold.start : shift + end(hold)]
+            differ = np.flatnonzero(played != clip(audio, hold))
+            assert len(differ), "the chime played on to its end"
+            stopped = shift + hold.start + int(differ[0])
+            assert audio_env.last_loud(heard[stopped : bell.index]) is None
+            reaction = (stopped - returned) / SR
+            print(
+                f"pause: sound stopped {reaction * 1000:.0f} ms after playerctl returned, "
+                f"{(stopped - called) / SR * 1000:.0f} ms after it was called"
+            )
+            assert reaction <= PAUSE_SILENT_WITHIN
+            assert playerctl(bus, "status") == "Paused"
+            # A pause that lasts is said to be one ("Paused").
+            said = bell.index + len(pause_cue) + round(player.SAY_PAUSED_AFTER * SR)
+            wait_until(recording, said + SR)
+            assert audio_env.first_loud(recording.samples(bell.index + len(pause_cue))) is not None
+
+            # play: the resume chime, a moment, then the cut-off chime whole, as exported
+            playerctl(bus, "play")
+            pressed = recording.index_at(time.monotonic())
+            chime = to_pcm(load_chime(player.RESUME_CHIME))
+            resumed = find(recording, chime, pressed)
+            assert resumed.exact, "no resume chime"
+            goes_on = resumed.index + len(chime) + round(player.RESUME_AFTER * SR)
+            again = find(recording, clip(audio, hold), goes_on, SR // 5)
+            assert again.exact and abs(again.index - goes_on) <= TOLERANCE, (
+                again.index - goes_on
+            ) / SR
+            assert (
+                eventually(lambda: playerctl(bus, "status"), lambda s: s == "Playing") == "Playing"
+            )
 
             # previous: this exercise's start; again within 3 s, the one before
-            wait_until(recording, landed.index + second.length + SR // 2)
             playerctl(bus, "previous")
             pressed = recording.index_at(time.monotonic())
             time.sleep(1.0)
@@ -322,6 +328,34 @@ def test_play_without_a_session_bus_goes_on_and_says_so_once_when_verbose(
     )
     assert quiet.returncode == 0, quiet.stderr
     assert "bus" not in quiet.stderr and "awake" not in quiet.stderr.lower()
+
+
+@pytest.mark.audio
+@pytest.mark.slow
+def test_sigterm_ends_play_and_the_player_leaves_the_bus(
+    pulse: audio_env.PulseServer, bus: str, env: dict[str, str]
+) -> None:
+    child = subprocess.Popen(
+        onsets.voicecoach("play", str(MINI)),
+        env=dict(env, DBUS_SESSION_BUS_ADDRESS=bus),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        status = eventually(lambda: playerctl(bus, "status"), lambda s: s == "Playing", 120)
+        assert status == "Playing"
+        child.terminate()
+        _, err = child.communicate(timeout=30)
+        assert child.returncode == 128 + signal.SIGTERM, err
+        assert "Traceback" not in err
+        assert "No players found" in playerctl(bus, "status")
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate(timeout=30)
 
 
 WAITS = """\
