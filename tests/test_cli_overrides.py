@@ -343,7 +343,7 @@ def test_export_without_a_voice_writes_the_chimes_at_their_gain(
 def test_play_without_a_voice_needs_no_engine(
     run: Run, routine_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import voicecoach.play.session
+    import voicecoach.play.live
 
     heard: dict[str, Any] = {}
 
@@ -355,7 +355,7 @@ def test_play_without_a_voice_needs_no_engine(
         heard.update(gains)
         return PlayResult(True, script.length, len(script.chapters) - 1)
 
-    monkeypatch.setattr(voicecoach.play.session, "play", device)
+    monkeypatch.setattr(voicecoach.play.live, "play", device)
     result = run(["play", "stretch-break", "--no-voice", "--chime-volume", "0.25", "--rounds", "2"])
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
     adapted = apply_overrides(stretch_break(routine_file), Overrides(rounds=2))

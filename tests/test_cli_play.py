@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-import voicecoach.play.session
+import voicecoach.play.live
 from voicecoach.cli import cli
 from voicecoach.compile.cuescript import CueScript
 from voicecoach.library import DEFAULT_ROUTINE
@@ -30,7 +30,7 @@ def played(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, CueScript]]:
         calls.append((routine, script))
         return PlayResult(completed=True, position=script.length, chapter=None)
 
-    monkeypatch.setattr(voicecoach.play.session, "play", fake_play)
+    monkeypatch.setattr(voicecoach.play.live, "play", fake_play)
     return calls
 
 

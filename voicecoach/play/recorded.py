@@ -24,11 +24,11 @@ def play_recorded(
 ) -> PlayResult:
     """Play ``session`` (of the routine named ``routine``) and record it in the history,
     as stopped where it got to if it is stopped (see ``history.record_play``).
-    ``launch`` and ``made_from`` are the quick start's (see ``play.session.play``);
+    ``launch`` and ``made_from`` are the quick start's (see ``play.live.play``);
     ``warn`` is told what kept the history from recording the session; ``verbose`` says
     what of the desktop (media keys, staying awake) could not be had."""
     from voicecoach.history import History, record_play
-    from voicecoach.play.session import play
+    from voicecoach.play.live import play
 
     return record_play(
         History(),
