@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 import voicecoach.audio.export
-import voicecoach.play.player
+import voicecoach.play.live
 import voicecoach.settings
 from voicecoach import launch, signals
 from voicecoach.cli import cli
@@ -51,7 +51,7 @@ def fake_play(script: Any, *args: Any, **kwargs: Any) -> PlayResult:
 def test_play_reads_the_settings_file_once(
     reads: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(voicecoach.play.player, "play", fake_play)
+    monkeypatch.setattr(voicecoach.play.live, "play", fake_play)
     # No routine named: the settings file names it, and gives the voice, the lead-in and
     # the chime volume.
     result = CliRunner().invoke(cli, ["play", "--no-voice"])
@@ -125,7 +125,7 @@ def test_an_interrupt_during_play_is_handled_once(
     said: str,
 ) -> None:
     handlers: list[object] = []
-    monkeypatch.setattr(voicecoach.play.player, "play", stopping(exc, handlers))
+    monkeypatch.setattr(voicecoach.play.live, "play", stopping(exc, handlers))
     assert entry("play", "quick-start", "--no-voice") == (status, "", said)
     # Set up by the entry point, before the command line ran, and in place during play.
     assert handlers == [signals._leave]
@@ -174,7 +174,7 @@ def test_the_signal_handlers_are_set_up_once_a_run(
         return enter()
 
     monkeypatch.setattr(signals, "exit_on_termination", counted)
-    monkeypatch.setattr(voicecoach.play.player, "play", fake_play)
+    monkeypatch.setattr(voicecoach.play.live, "play", fake_play)
     code, _, err = entry("play", "quick-start", "--no-voice")
     assert (code, err) == (0, "")
     assert entered == [1]
@@ -185,7 +185,7 @@ def test_the_command_line_alone_is_the_boundary_too(
 ) -> None:
     """``cli.main`` without the entry point (as tests and ``voicecoach.cli:main`` run it):
     Ctrl-C is the same one line, and no signal handler is left behind."""
-    monkeypatch.setattr(voicecoach.play.player, "play", stopping(KeyboardInterrupt(), []))
+    monkeypatch.setattr(voicecoach.play.live, "play", stopping(KeyboardInterrupt(), []))
     assert run_main(["play", "quick-start", "--no-voice"]) == (
         ExitCode.CTRL_C,
         "",

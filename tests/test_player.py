@@ -39,7 +39,7 @@ from voicecoach.compile.cuescript import SAMPLE_RATE, CueScript, CueType
 from voicecoach.compile.estimate import estimate_speech_samples
 from voicecoach.errors import AudioDeviceError, ExitCode, VoiceEngineError
 from voicecoach.history import History
-from voicecoach.play import player, session, warmstart
+from voicecoach.play import live, player, warmstart
 from voicecoach.play import position as timeline
 from voicecoach.play.ahead import to_pcm
 from voicecoach.play.keys import TerminalControls, in_foreground, quiet_stderr_fd
@@ -453,7 +453,7 @@ def test_no_device_fails_at_once_with_the_export_hint(
 
     monkeypatch.setattr(Stream, "open", no_device)
     with pytest.raises(AudioDeviceError, match="cannot open") as caught:
-        session.play(mini, fake_speech, fake_chime, stdin=None, routine="my routine")
+        live.play(mini, fake_speech, fake_chime, stdin=None, routine="my routine")
     assert not isinstance(caught.value, AudioDeviceLost)  # nothing played: no position
     assert "`voicecoach export 'my routine' -o session.mp3`" in str(caught.value)
     assert not any(t.name == "voicecoach-render" for t in threading.enumerate())
