@@ -23,6 +23,7 @@ import dbus_env
 import onsets
 import pytest
 from dbus_env import eventually
+from helpers import start_child
 
 from voicecoach.play import bus, inhibit
 
@@ -120,7 +121,10 @@ def test_quiet_where_nobody_serves_it(private_bus: str, monkeypatch: pytest.Monk
 @pytest.mark.audio
 @pytest.mark.slow
 def test_play_takes_the_inhibit_and_gives_it_back_on_ctrl_c(
-    private_bus: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    private_bus: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    children: list[subprocess.Popen[str]],
 ) -> None:
     audio_env.skip_without_pulse()
     with (
@@ -131,28 +135,15 @@ def test_play_takes_the_inhibit_and_gives_it_back_on_ctrl_c(
         for name in ("VOICECOACH_CACHE_DIR", "VOICECOACH_CONFIG_DIR", "VOICECOACH_DATA_DIR"):
             (tmp_path / name).mkdir()
             env[name] = str(tmp_path / name)
-        child = subprocess.Popen(
-            onsets.voicecoach("play", str(MINI), "--verbose"),
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-        try:
-            taken = eventually(service.members, lambda calls: "Inhibit" in calls, timeout=120)
-            assert taken == ["Inhibit"]
-            time.sleep(1.0)
-            child.send_signal(signal.SIGINT)
-            _, err = child.communicate(timeout=30)
-            assert child.returncode == 130, err
-            assert "Staying awake: asked the screensaver" in err
-            assert eventually(service.members, lambda c: len(c) > 1) == ["Inhibit", "UnInhibit"]
-            assert service.calls[-1] == ("UnInhibit", (COOKIE,))
-            # The media player left the bus with it.
-            assert "No players found" in dbus_env.playerctl(private_bus, "status")
-        finally:
-            if child.poll() is None:
-                child.kill()
-                child.communicate(timeout=30)
+        child = start_child(onsets.voicecoach("play", str(MINI), "--verbose"), env, children)
+        taken = eventually(service.members, lambda calls: "Inhibit" in calls, timeout=120)
+        assert taken == ["Inhibit"]
+        time.sleep(1.0)
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=30)
+        assert child.returncode == 130, err
+        assert "Staying awake: asked the screensaver" in err
+        assert eventually(service.members, lambda c: len(c) > 1) == ["Inhibit", "UnInhibit"]
+        assert service.calls[-1] == ("UnInhibit", (COOKIE,))
+        # The media player left the bus with it.
+        assert "No players found" in dbus_env.playerctl(private_bus, "status")

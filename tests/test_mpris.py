@@ -19,6 +19,7 @@ import onsets
 import pytest
 from audio_env import Samples
 from dbus_env import eventually, playerctl
+from helpers import start_child
 
 from voicecoach.audio.sounds import load_chime
 from voicecoach.compile.cuescript import SAMPLE_RATE as SR
@@ -196,7 +197,11 @@ def find(
 @pytest.mark.audio
 @pytest.mark.slow
 def test_playerctl_pauses_resumes_skips_and_stops_a_session(  # noqa: PLR0915 - one session, in order
-    pulse: audio_env.PulseServer, bus: str, env: dict[str, str], quick: Exported
+    pulse: audio_env.PulseServer,
+    bus: str,
+    env: dict[str, str],
+    quick: Exported,
+    children: list[subprocess.Popen[str]],
 ) -> None:
     audio, cues = quick
     cue = {c.what: c for c in reversed(cues)}  # the first of each
@@ -204,102 +209,82 @@ def test_playerctl_pauses_resumes_skips_and_stops_a_session(  # noqa: PLR0915 - 
     assert first_sound is not None
     second = cue["Knee to chest."]
     hold = next(c for c in cues if c.what == "[chime hold]" and c.start > second.start)
-    child = subprocess.Popen(
-        onsets.voicecoach("play", QUICK),
-        env=dict(env, DBUS_SESSION_BUS_ADDRESS=bus),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
+    child = start_child(
+        onsets.voicecoach("play", QUICK), dict(env, DBUS_SESSION_BUS_ADDRESS=bus), children
     )
-    try:
-        with pulse.recording() as recording:
-            origin = recording.wait_for_sound(recording.frames()) - first_sound
-            assert (
-                eventually(lambda: playerctl(bus, "status"), lambda s: s == "Playing") == "Playing"
-            )
-            wait_until(recording, origin + end(cue["Pelvic tilt."]) + SR // 2)
-            assert playerctl(bus, "metadata", "title") == "Pelvic tilt"
-            assert playerctl(bus, "metadata", "artist") == "Quick start"
+    with pulse.recording() as recording:
+        origin = recording.wait_for_sound(recording.frames()) - first_sound
+        assert eventually(lambda: playerctl(bus, "status"), lambda s: s == "Playing") == "Playing"
+        wait_until(recording, origin + end(cue["Pelvic tilt."]) + SR // 2)
+        assert playerctl(bus, "metadata", "title") == "Pelvic tilt"
+        assert playerctl(bus, "metadata", "artist") == "Quick start"
 
-            # next: the next exercise's start, and its title
-            playerctl(bus, "next")
-            pressed = recording.index_at(time.monotonic())
-            landed = find(recording, clip(audio, second), pressed)
-            assert landed.exact, "next did not land on the next exercise's name"
-            title = eventually(
-                lambda: playerctl(bus, "metadata", "title"), lambda t: t == "Knee to chest"
-            )
-            assert title == "Knee to chest"
-            shift = landed.index - second.start  # script sample 0 in the recording, from here
+        # next: the next exercise's start, and its title
+        playerctl(bus, "next")
+        pressed = recording.index_at(time.monotonic())
+        landed = find(recording, clip(audio, second), pressed)
+        assert landed.exact, "next did not land on the next exercise's name"
+        title = eventually(
+            lambda: playerctl(bus, "metadata", "title"), lambda t: t == "Knee to chest"
+        )
+        assert title == "Knee to chest"
+        shift = landed.index - second.start  # script sample 0 in the recording, from here
 
-            # pause in the middle of a chime (a sound with no gaps, so the moment it stops
-            # shows): silent within 0.3 s, then a soft chime
-            wait_until(recording, shift + hold.start + SR // 10)
-            called = recording.index_at(time.monotonic())
-            playerctl(bus, "pause")
-            returned = recording.index_at(time.monotonic())
-            pause_cue = to_pcm(load_chime(player.PAUSE_CHIME) * player.PAUSE_GAIN)
-            bell = find(recording, pause_cue, returned)
-            assert bell.exact, "no pause chime"
-            heard = recording.samples()
-            played = heard[shift + hold.start : shift + end(hold)]
-            differ = np.flatnonzero(played != clip(audio, hold))
-            assert len(differ), "the chime played on to its end"
-            stopped = shift + hold.start + int(differ[0])
-            assert audio_env.last_loud(heard[stopped : bell.index]) is None
-            reaction = (stopped - returned) / SR
-            print(
-                f"pause: sound stopped {reaction * 1000:.0f} ms after playerctl returned, "
-                f"{(stopped - called) / SR * 1000:.0f} ms after it was called"
-            )
-            assert reaction <= PAUSE_SILENT_WITHIN
-            assert playerctl(bus, "status") == "Paused"
-            # A pause that lasts is said to be one ("Paused").
-            said = bell.index + len(pause_cue) + round(player.SAY_PAUSED_AFTER * SR)
-            wait_until(recording, said + SR)
-            assert audio_env.first_loud(recording.samples(bell.index + len(pause_cue))) is not None
+        # pause in the middle of a chime (a sound with no gaps, so the moment it stops
+        # shows): silent within 0.3 s, then a soft chime
+        wait_until(recording, shift + hold.start + SR // 10)
+        called = recording.index_at(time.monotonic())
+        playerctl(bus, "pause")
+        returned = recording.index_at(time.monotonic())
+        pause_cue = to_pcm(load_chime(player.PAUSE_CHIME) * player.PAUSE_GAIN)
+        bell = find(recording, pause_cue, returned)
+        assert bell.exact, "no pause chime"
+        heard = recording.samples()
+        played = heard[shift + hold.start : shift + end(hold)]
+        differ = np.flatnonzero(played != clip(audio, hold))
+        assert len(differ), "the chime played on to its end"
+        stopped = shift + hold.start + int(differ[0])
+        assert audio_env.last_loud(heard[stopped : bell.index]) is None
+        reaction = (stopped - returned) / SR
+        print(
+            f"pause: sound stopped {reaction * 1000:.0f} ms after playerctl returned, "
+            f"{(stopped - called) / SR * 1000:.0f} ms after it was called"
+        )
+        assert reaction <= PAUSE_SILENT_WITHIN
+        assert playerctl(bus, "status") == "Paused"
+        # A pause that lasts is said to be one ("Paused").
+        said = bell.index + len(pause_cue) + round(player.SAY_PAUSED_AFTER * SR)
+        wait_until(recording, said + SR)
+        assert audio_env.first_loud(recording.samples(bell.index + len(pause_cue))) is not None
 
-            # play: the resume chime, a moment, then the cut-off chime whole, as exported
-            playerctl(bus, "play")
-            pressed = recording.index_at(time.monotonic())
-            chime = to_pcm(load_chime(player.RESUME_CHIME))
-            resumed = find(recording, chime, pressed)
-            assert resumed.exact, "no resume chime"
-            goes_on = resumed.index + len(chime) + round(player.RESUME_AFTER * SR)
-            again = find(recording, clip(audio, hold), goes_on, SR // 5)
-            assert again.exact and abs(again.index - goes_on) <= TOLERANCE, (
-                again.index - goes_on
-            ) / SR
-            assert (
-                eventually(lambda: playerctl(bus, "status"), lambda s: s == "Playing") == "Playing"
-            )
+        # play: the resume chime, a moment, then the cut-off chime whole, as exported
+        playerctl(bus, "play")
+        pressed = recording.index_at(time.monotonic())
+        chime = to_pcm(load_chime(player.RESUME_CHIME))
+        resumed = find(recording, chime, pressed)
+        assert resumed.exact, "no resume chime"
+        goes_on = resumed.index + len(chime) + round(player.RESUME_AFTER * SR)
+        again = find(recording, clip(audio, hold), goes_on, SR // 5)
+        assert again.exact and abs(again.index - goes_on) <= TOLERANCE, (again.index - goes_on) / SR
+        assert eventually(lambda: playerctl(bus, "status"), lambda s: s == "Playing") == "Playing"
 
-            # previous: this exercise's start; again within 3 s, the one before
-            playerctl(bus, "previous")
-            pressed = recording.index_at(time.monotonic())
-            time.sleep(1.0)
-            playerctl(bus, "previous")
-            again_pressed = recording.index_at(time.monotonic())
-            start_of = clip(audio, second)[: SR // 2]  # the second press cuts it short
-            same = find(recording, start_of, pressed, window=SR)
-            assert same.exact, "previous did not go back to this exercise's start"
-            first = cue["Pelvic tilt."]
-            before = find(recording, clip(audio, first), again_pressed)
-            assert before.exact, "previous twice within 3 s did not go to the exercise before"
+        # previous: this exercise's start; again within 3 s, the one before
+        playerctl(bus, "previous")
+        pressed = recording.index_at(time.monotonic())
+        time.sleep(1.0)
+        playerctl(bus, "previous")
+        again_pressed = recording.index_at(time.monotonic())
+        start_of = clip(audio, second)[: SR // 2]  # the second press cuts it short
+        same = find(recording, start_of, pressed, window=SR)
+        assert same.exact, "previous did not go back to this exercise's start"
+        first = cue["Pelvic tilt."]
+        before = find(recording, clip(audio, first), again_pressed)
+        assert before.exact, "previous twice within 3 s did not go to the exercise before"
 
-            # stop: play ends as with q, and the player leaves the bus
-            playerctl(bus, "stop")
-            assert child.wait(30) == 0
-        assert "No players found" in playerctl(bus, "status")
-    finally:
-        if child.poll() is None:
-            child.kill()
-        child.wait(30)
-        assert child.stdout is not None and child.stderr is not None
-        child.stdout.close()
-        child.stderr.close()
+        # stop: play ends as with q, and the player leaves the bus
+        playerctl(bus, "stop")
+        assert child.wait(30) == 0
+    assert "No players found" in playerctl(bus, "status")
 
 
 @pytest.mark.audio
@@ -333,29 +318,21 @@ def test_play_without_a_session_bus_goes_on_and_says_so_once_when_verbose(
 @pytest.mark.audio
 @pytest.mark.slow
 def test_sigterm_ends_play_and_the_player_leaves_the_bus(
-    pulse: audio_env.PulseServer, bus: str, env: dict[str, str]
+    pulse: audio_env.PulseServer,
+    bus: str,
+    env: dict[str, str],
+    children: list[subprocess.Popen[str]],
 ) -> None:
-    child = subprocess.Popen(
-        onsets.voicecoach("play", str(MINI)),
-        env=dict(env, DBUS_SESSION_BUS_ADDRESS=bus),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
+    child = start_child(
+        onsets.voicecoach("play", str(MINI)), dict(env, DBUS_SESSION_BUS_ADDRESS=bus), children
     )
-    try:
-        status = eventually(lambda: playerctl(bus, "status"), lambda s: s == "Playing", 120)
-        assert status == "Playing"
-        child.terminate()
-        _, err = child.communicate(timeout=30)
-        assert child.returncode == 128 + signal.SIGTERM, err
-        assert "Traceback" not in err
-        assert "No players found" in playerctl(bus, "status")
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.communicate(timeout=30)
+    status = eventually(lambda: playerctl(bus, "status"), lambda s: s == "Playing", 120)
+    assert status == "Playing"
+    child.terminate()
+    _, err = child.communicate(timeout=30)
+    assert child.returncode == 128 + signal.SIGTERM, err
+    assert "Traceback" not in err
+    assert "No players found" in playerctl(bus, "status")
 
 
 WAITS = """\
@@ -384,7 +361,11 @@ exercises:
 @pytest.mark.engine
 @pytest.mark.slow
 def test_a_wait_holds_until_playerctl_play_and_a_bounded_one_goes_on_by_itself(
-    pulse: audio_env.PulseServer, bus: str, env: dict[str, str], tmp_path: Path
+    pulse: audio_env.PulseServer,
+    bus: str,
+    env: dict[str, str],
+    tmp_path: Path,
+    children: list[subprocess.Popen[str]],
 ) -> None:
     """Wait steps end to end: the recording stays without the go chime (reminders aside)
     until ``playerctl play``, then goes on with it; the 4-second wait goes on by itself."""
@@ -395,52 +376,36 @@ def test_a_wait_holds_until_playerctl_play_and_a_bounded_one_goes_on_by_itself(
     first_sound = audio_env.first_loud(audio)
     assert first_sound is not None
     go = to_pcm(load_chime("next"))
-    child = subprocess.Popen(
-        onsets.voicecoach("play", str(routine)),
-        env=dict(env, DBUS_SESSION_BUS_ADDRESS=bus),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
+    child = start_child(
+        onsets.voicecoach("play", str(routine)), dict(env, DBUS_SESSION_BUS_ADDRESS=bus), children
     )
-    try:
-        with pulse.recording() as recording:
-            origin = recording.wait_for_sound(recording.frames()) - first_sound
-            waiting_from = origin + end(cue["Fetch a band."])
-            wait_until(recording, waiting_from + 10 * SR)  # the prompt, then 8 s of waiting
-            assert playerctl(bus, "metadata", "title") == "Get your band"
-            assert playerctl(bus, "status") == "Playing"
-            pressed_at = recording.index_at(time.monotonic())
-            held = recording.samples()[waiting_from:pressed_at]
-            assert not any(
-                audio_env.locate(held, go, k, SR).exact for k in range(SR, len(held), 2 * SR)
-            ), "the go chime sounded before play was pressed"
-            playerctl(bus, "play")
-            pressed = recording.index_at(time.monotonic())
-            went_on = find(recording, go, pressed)
-            assert went_on.exact, "play did not go on to the go chime"
-            stretch = find(recording, clip(audio, cue["Stretch."]), went_on.index + len(go))
-            assert stretch.exact, "the session did not go on after the wait"
-            title = eventually(
-                lambda: playerctl(bus, "metadata", "title"), lambda t: t == "Stretch"
-            )
-            assert title == "Stretch"
-            # The bounded wait: its go chime 4 s after its prompt, with nothing pressed.
-            breathe = cue["Breathe."]
-            named = find(recording, clip(audio, breathe), stretch.index, window=30 * SR)
-            assert named.exact
-            # Live, its prompt says "press play" (the export's gives the time): the chime
-            # comes 4 s after that prompt, so at least 4 s after the name ends.
-            after_name = named.index + breathe.length
-            by_itself = find(recording, go, after_name + 4 * SR, window=6 * SR)
-            assert by_itself.exact, "the bounded wait did not go on by itself"
-            assert by_itself.index >= after_name + 4 * SR
-            assert child.wait(60) == 0
-    finally:
-        if child.poll() is None:
-            child.kill()
-        child.wait(30)
-        assert child.stdout is not None and child.stderr is not None
-        child.stdout.close()
-        child.stderr.close()
+    with pulse.recording() as recording:
+        origin = recording.wait_for_sound(recording.frames()) - first_sound
+        waiting_from = origin + end(cue["Fetch a band."])
+        wait_until(recording, waiting_from + 10 * SR)  # the prompt, then 8 s of waiting
+        assert playerctl(bus, "metadata", "title") == "Get your band"
+        assert playerctl(bus, "status") == "Playing"
+        pressed_at = recording.index_at(time.monotonic())
+        held = recording.samples()[waiting_from:pressed_at]
+        assert not any(
+            audio_env.locate(held, go, k, SR).exact for k in range(SR, len(held), 2 * SR)
+        ), "the go chime sounded before play was pressed"
+        playerctl(bus, "play")
+        pressed = recording.index_at(time.monotonic())
+        went_on = find(recording, go, pressed)
+        assert went_on.exact, "play did not go on to the go chime"
+        stretch = find(recording, clip(audio, cue["Stretch."]), went_on.index + len(go))
+        assert stretch.exact, "the session did not go on after the wait"
+        title = eventually(lambda: playerctl(bus, "metadata", "title"), lambda t: t == "Stretch")
+        assert title == "Stretch"
+        # The bounded wait: its go chime 4 s after its prompt, with nothing pressed.
+        breathe = cue["Breathe."]
+        named = find(recording, clip(audio, breathe), stretch.index, window=30 * SR)
+        assert named.exact
+        # Live, its prompt says "press play" (the export's gives the time): the chime
+        # comes 4 s after that prompt, so at least 4 s after the name ends.
+        after_name = named.index + breathe.length
+        by_itself = find(recording, go, after_name + 4 * SR, window=6 * SR)
+        assert by_itself.exact, "the bounded wait did not go on by itself"
+        assert by_itself.index >= after_name + 4 * SR
+        assert child.wait(60) == 0

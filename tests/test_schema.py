@@ -316,13 +316,20 @@ def tempo(noise: Noise, count: int) -> Any:
     return entries[0] if count == 1 and noise.maybe(2) else entries
 
 
-def waiting(noise: Noise) -> dict[str, Any]:
-    """`wait` and `remind`, good or broken, each or both or neither."""
+def waiting(noise: Noise, exercise: dict[str, Any]) -> dict[str, Any]:
+    """`wait` and `remind`: where they fit (a wait alone or with plain reps, a reminder
+    with a wait) unless this draw is a broken one, which may put them anywhere."""
     out: dict[str, Any] = {}
-    if noise.maybe(4):
-        out["wait"] = noise.pick(GOOD_WAIT, BAD_WAIT)
-    if noise.maybe(5):
-        out["remind"] = noise.pick(GOOD_PAUSE, BAD_PAUSE)
+    fits = not exercise.keys() & {"hold", "duration", "tempo", "phases"}
+    if noise.bad():
+        if noise.maybe(3):
+            out["wait"] = noise.pick(GOOD_WAIT, BAD_WAIT)
+        if noise.maybe(4):
+            out["remind"] = noise.pick(GOOD_PAUSE, BAD_PAUSE)
+    elif fits and noise.maybe(4):
+        out["wait"] = noise.draw(GOOD_WAIT)
+        if out["wait"] is not False and noise.maybe(2):
+            out["remind"] = noise.draw(GOOD_PAUSE)
     return out
 
 
@@ -353,7 +360,7 @@ def an_exercise(noise: Noise, defaults: dict[str, Any] | None) -> Any:
             out["phases"] = [noise.pick(GOOD_TEXT, BAD_TEXT) for _ in range(count)]
     elif noise.bad() and noise.maybe(3):
         out["phases"] = noise.draw(st.sampled_from(["Open", [], None]))
-    out |= waiting(noise)
+    out |= waiting(noise, out)
     out |= timing(noise)
     if noise.bad() and noise.maybe(3):
         out[noise.draw(st.sampled_from(["holdd", "rounds", "lead-in", "colour"]))] = 1
