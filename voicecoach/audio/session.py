@@ -23,7 +23,7 @@ from voicecoach.compile.compiler import CompileOptions, compile_routine, spoken_
 from voicecoach.compile.cuescript import CueScript
 from voicecoach.compile.estimate import estimate_speech_samples
 from voicecoach.compile.overrides import NAMES, apply_overrides, unused_overrides
-from voicecoach.errors import VoicecoachError, VoiceEngineError
+from voicecoach.errors import VoicecoachError, VoiceEngineError, VoiceFileError
 from voicecoach.limits import check_compiled
 from voicecoach.routine.model import Routine
 
@@ -165,9 +165,12 @@ def prepare(routine: Routine, options: SessionOptions) -> PreparedSession:
 
 
 def measured_script(routine: Routine, options: SessionOptions, note: Note) -> CueScript | None:
-    """The script timed by the voice engine; None, with a note, when there is no engine."""
+    """The script timed by the voice engine; None, with a note, when there is no engine
+    (a broken voice file is an error: see ``VoiceFileError``)."""
     try:
         return prepare(routine, options).script
+    except VoiceFileError:
+        raise
     except VoiceEngineError as err:
         note(str(err))
         note("phrase lengths are estimated instead.")
