@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from voicecoach.audio.voice_engine import ESPEAK_DEFAULT_RATE, Voice, VoiceSettings
-from voicecoach.errors import SettingsError, VoiceEngineError, VoiceFileError
+from voicecoach.errors import SettingsError, VoicecoachError, VoiceEngineError, VoiceFileError
 
 #: How a voice of this engine is named: ``piper:en_US-joe-medium``.
 PREFIX = "piper:"
@@ -189,6 +189,39 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+HASHES_FILE = "piper-models.json"
+"""In the speech cache: each model's hash by path, size and modification time, so a warm
+run need not read 61 MB (0.1 s) to know its cache key."""
+
+
+def remembered_hash(model: Path, size: int, mtime_ns: int) -> str:
+    """``file_hash(model)``, from ``HASHES_FILE`` when the file is unchanged since."""
+    from voicecoach.files import read_regular, write_atomic
+    from voicecoach.paths import speech_cache_dir
+
+    memo = Path(speech_cache_dir()) / HASHES_FILE
+    entry = f"{model.resolve()}|{size}|{mtime_ns}"
+    known: dict[str, str] = {}
+    try:
+        loaded = json.loads(read_regular(memo, 1 << 20))
+        if isinstance(loaded, dict):
+            known = {str(k): str(v) for k, v in loaded.items()}
+    except (OSError, ValueError, VoicecoachError):
+        pass  # none yet, or unreadable: made again
+    found = known.get(entry)
+    if found is not None:
+        return found
+    digest = file_hash(model)
+    known = {k: v for k, v in known.items() if not k.startswith(f"{model.resolve()}|")}
+    known[entry] = digest
+    try:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(memo, json.dumps(known, indent=0).encode(), durable=False)
+    except OSError:
+        pass  # an unwritable cache: hashed again next time
+    return digest
+
+
 def _broken(path: Path, why: object) -> VoiceFileError:
     return VoiceFileError(
         f"{path}: not a usable Piper voice ({str(why).rstrip('.')}); download the voice again "
@@ -209,8 +242,9 @@ class PiperEngine:
 
     @property
     def name(self) -> str:
-        """The engine, the voice and its model's hash: what the cache key needs."""
-        return f"piper:{self.voice.name}:{self.model_hash()}"
+        """The engine, the voice and the hashes of its model and config: what the cache
+        key needs."""
+        return f"piper:{self.voice.name}:{self.model_hash()}{file_hash(self.voice.config)[:8]}"
 
     def model_hash(self) -> str:
         model = self.voice.model
@@ -221,7 +255,7 @@ class PiperEngine:
         key = (model, info.st_size, info.st_mtime_ns)
         known = self._hashes.get(key)
         if known is None:
-            known = self._hashes[key] = file_hash(model)
+            known = self._hashes[key] = remembered_hash(model, info.st_size, info.st_mtime_ns)
         return known
 
     def voices(self) -> list[Voice]:
