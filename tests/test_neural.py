@@ -221,3 +221,17 @@ def test_a_broken_model_file_is_a_one_line_error(tmp_path: Path, damage: str) ->
         assert "not a usable Piper voice" in done.stderr
         assert "download the voice again" in done.stderr
     assert not out.exists()
+
+
+def test_phrases_made_side_by_side_equal_those_made_one_at_a_time(tmp_path: Path) -> None:
+    phrases = [PHRASE, "Hold for ten seconds.", "Switch sides.", "Release.", "Well done."]
+    threaded = Speech(VoiceSettings(), tmp_path / "threads")
+    assert neural.synthesize_in_threads(threaded, phrases) == len(phrases)
+    assert threaded.synthesized == len(phrases)
+    assert neural.synthesize_in_threads(threaded, phrases) == 0  # all cached now
+    serial = Speech(VoiceSettings(), tmp_path / "serial")
+    serial.prepare(phrases)
+    for text in phrases:
+        assert threaded.path(text).read_bytes() == serial.path(text).read_bytes(), text
+    # espeak-ng's engine is left to its own pool.
+    assert neural.synthesize_in_threads(Speech(VoiceSettings("espeak:"), tmp_path), phrases) == 0

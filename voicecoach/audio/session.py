@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voicecoach.audio import sounds
+from voicecoach.audio.neural import synthesize_in_threads
 from voicecoach.audio.render import DEFAULT_CHUNK, ClipSource, RenderError, chime_source, render
 from voicecoach.audio.samples import Audio
 from voicecoach.audio.speech import Speech, VoiceSettings
@@ -119,7 +120,8 @@ def prepare_session(
     check_compiled(compile_routine(routine, estimate_speech_samples, options=options), routine)
     speech = speech.for_language(routine.language)  # its voice, unless one was named
     texts = spoken_texts(routine, options)
-    synthesize_in_parallel(speech, texts)
+    synthesize_in_parallel(speech, texts)  # espeak-ng's fresh engines
+    synthesize_in_threads(speech, texts)  # Piper's
     speech.prepare(texts)
     script = compile_routine(routine, speech.samples, options=options)
     check_compiled(script, routine)
