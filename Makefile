@@ -80,6 +80,7 @@ lock:
 bench: setup
 	$(VENV)/bin/python -m bench
 	$(VENV)/bin/python -m bench.first_sound
+	$(VENV)/bin/python -m bench.neural
 
 chimes: setup
 	$(VENV)/bin/python scripts/make_chimes.py

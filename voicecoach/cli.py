@@ -227,20 +227,22 @@ def history_command(limit: int, target: int | None) -> None:
     help="Only voices speaking this language, e.g. en, en-us, de.",
 )
 def voices_command(language: str | None) -> None:
-    """List the installed voices: id, name and language.
+    """List the installed voices of both engines: engine, id, name and language.
 
-    Any of the three picks a voice, as the `voice` setting (see `voicecoach config`) or a
-    command's --voice option.
+    Any of id, name or language picks a voice, as the `voice` setting (see `voicecoach
+    config`) or a command's --voice option: piper:NAME for a Piper (neural) voice,
+    espeak:ID or a plain id for espeak-ng. A path to a Piper .onnx file (or a folder of
+    them) works too.
 
     \b
     Examples:
         voicecoach voices
         voicecoach voices --language en
     """
-    from voicecoach.audio.speech import list_voices
+    from voicecoach.audio.engines import all_voices
     from voicecoach.audio.voice_engine import voice_table
 
-    voices = list_voices(language)
+    voices = all_voices(language)
     if not voices:
         raise SettingsError(
             f"no installed voice speaks {language!r}: `voicecoach voices` lists them all"

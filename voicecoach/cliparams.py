@@ -252,7 +252,8 @@ def voice_options(func: FC) -> FC:
         "--voice",
         metavar="VOICE",
         type=Name("a voice id, name or language (see `voicecoach voices`)"),
-        help="Voice to speak with: an id, name or language from `voicecoach voices`.",
+        help="Voice to speak with: an id, name or language from `voicecoach voices` "
+        "(piper:NAME for a Piper voice), or a Piper .onnx file.",
     )
     @click.option(
         "--rate",

@@ -114,6 +114,11 @@ class VoiceEngineError(VoicecoachError):
     """The text-to-speech engine is missing or failed."""
 
 
+class VoiceFileError(VoiceEngineError):
+    """A voice model file that was asked for is missing or broken: never passed over for
+    estimated lengths (as a missing engine is by ``script``), since the person must fix it."""
+
+
 class AudioDeviceError(VoicecoachError):
     """No sound device, a busy one, or one lost mid-session."""
 

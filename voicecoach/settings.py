@@ -74,7 +74,8 @@ KEYS: tuple[str, ...] = tuple(f.name for f in fields(Settings))
 
 # What each key means, shown in the file `config --init` writes and by `config`.
 _HELP: dict[str, str] = {
-    "voice": "Voice to speak with: a name or id from `voicecoach voices`.",
+    "voice": "Voice to speak with: a name or id from `voicecoach voices` (piper:NAME for a\n"
+    "Piper voice), or a Piper .onnx file or a folder of them.",
     "rate": f"Speaking rate, {RATE_TEXT}.",
     "volume": "Loudness of the voice, above 0.0 up to 1.0 (full); for no voice at all,\n"
     "play or export with --no-voice.",

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voicecoach.audio import sounds
+from voicecoach.audio.neural import synthesize_in_threads
 from voicecoach.audio.render import DEFAULT_CHUNK, ClipSource, RenderError, chime_source, render
 from voicecoach.audio.samples import Audio
 from voicecoach.audio.speech import Speech, VoiceSettings
@@ -23,7 +24,7 @@ from voicecoach.compile.compiler import CompileOptions, compile_routine, spoken_
 from voicecoach.compile.cuescript import CueScript
 from voicecoach.compile.estimate import estimate_speech_samples
 from voicecoach.compile.overrides import NAMES, apply_overrides, unused_overrides
-from voicecoach.errors import VoicecoachError, VoiceEngineError
+from voicecoach.errors import VoicecoachError, VoiceEngineError, VoiceFileError
 from voicecoach.limits import check_compiled
 from voicecoach.routine.model import Routine
 
@@ -119,7 +120,8 @@ def prepare_session(
     check_compiled(compile_routine(routine, estimate_speech_samples, options=options), routine)
     speech = speech.for_language(routine.language)  # its voice, unless one was named
     texts = spoken_texts(routine, options)
-    synthesize_in_parallel(speech, texts)
+    synthesize_in_parallel(speech, texts)  # espeak-ng's fresh engines
+    synthesize_in_threads(speech, texts)  # Piper's
     speech.prepare(texts)
     script = compile_routine(routine, speech.samples, options=options)
     check_compiled(script, routine)
@@ -165,9 +167,12 @@ def prepare(routine: Routine, options: SessionOptions) -> PreparedSession:
 
 
 def measured_script(routine: Routine, options: SessionOptions, note: Note) -> CueScript | None:
-    """The script timed by the voice engine; None, with a note, when there is no engine."""
+    """The script timed by the voice engine; None, with a note, when there is no engine
+    (a broken voice file is an error: see ``VoiceFileError``)."""
     try:
         return prepare(routine, options).script
+    except VoiceFileError:
+        raise
     except VoiceEngineError as err:
         note(str(err))
         note("phrase lengths are estimated instead.")

@@ -33,7 +33,6 @@ import os
 import shutil
 import stat
 import struct
-import sys
 import tempfile
 import threading
 import time
@@ -76,7 +75,9 @@ __all__ = [
 
 #: The version in every entry's check chunk and cache key. 3: each clip is made by an engine
 #: that has said nothing before (see ``voicecoach.audio.synth_pool``), so entries made the old way
-#: (whose samples depended on what the process had said before) are never mixed in.
+#: (whose samples depended on what the process had said before) are never mixed in. The
+#: engine's name is in the key too (a Piper engine's names its voice and model hash), so a
+#: second engine needed no new format.
 CACHE_FORMAT = 3
 ATTEMPTS = 4
 # A clip whose loudest sample is below -50 dBFS is silence, whatever the volume setting
@@ -90,15 +91,12 @@ _MEMORY_CLIPS = 64  # decoded clips kept per Speech (a session repeats "hold", c
 
 
 def default_engine() -> SpeechEngine:
-    """The engine a ``Speech`` uses unless given one: on Linux, espeak-ng with a fresh
-    engine for every phrase (``voicecoach.audio.synth_pool``), so a phrase always gives the same
-    samples; elsewhere the system voices through pyttsx3, in this process."""
-    local = Pyttsx3Engine()
-    if sys.platform.startswith("linux") and local.name == "espeak":
-        from voicecoach.audio.synth_pool import FreshEngine
+    """espeak-ng, as ``voicecoach.audio.engines.espeak_engine`` makes it (a fresh engine
+    for every phrase on Linux); ``Speech`` itself chooses between engines
+    (``voicecoach.audio.engines.choose``)."""
+    from voicecoach.audio.engines import espeak_engine
 
-        return FreshEngine(local)
-    return local
+    return espeak_engine()
 
 
 def default_cache_dir() -> Path:
@@ -294,10 +292,19 @@ class Speech:
         cache_dir: Path | None = None,
         *,
         engine: SpeechEngine | None = None,
+        language: str = DEFAULT_VOICE_LANGUAGE,
     ) -> None:
+        # The settings asked for: with no engine given, each routine's language chooses the
+        # engine and voice anew from these (``for_language``).
+        self.asked: VoiceSettings | None = None
+        if engine is None:
+            from voicecoach.audio.engines import choose
+
+            self.asked = settings
+            engine, settings = choose(settings, language)
         self.settings = settings
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-        self.engine: SpeechEngine = engine if engine is not None else default_engine()
+        self.engine: SpeechEngine = engine
         self._lengths: dict[str, int] = {}
         self._clips: OrderedDict[str, Audio] = OrderedDict()
         self._mutex = threading.Lock()  # the clip memory may be read by a player's thread
@@ -310,11 +317,22 @@ class Speech:
     def for_language(self, language: str) -> Speech:
         """The speech for a routine in ``language``: this one if its voice stays (one was
         named, or the language is English), else one with that language's voice (see
-        ``VoiceSettings.for_language``) on the same cache and engine."""
-        settings = self.settings.for_language(language)
-        if settings == self.settings:
-            return self
-        speech = Speech(settings, self.cache_dir, engine=self.engine)
+        ``VoiceSettings.for_language``) on the same cache and engine. A ``Speech`` that
+        chose its own engine chooses again for ``language`` (``engines.choose``): a German
+        routine keeps espeak-ng unless a German Piper voice is installed."""
+        if self.asked is not None:
+            from voicecoach.audio.engines import choose
+
+            engine, settings = choose(self.asked, language)
+            if engine.name == self.engine.name and settings == self.settings:
+                return self
+            speech = Speech(settings, self.cache_dir, engine=engine)
+            speech.asked = self.asked
+        else:
+            settings = self.settings.for_language(language)
+            if settings == self.settings:
+                return self
+            speech = Speech(settings, self.cache_dir, engine=self.engine)
         speech.language = language
         return speech
 

@@ -69,12 +69,14 @@ class VoiceSettings:
 
 @dataclass(frozen=True)
 class Voice:
-    """An installed voice as the engine reports it."""
+    """An installed voice as the engine reports it (``engine``: which one, when listed
+    beside another engine's voices)."""
 
     id: str
     name: str
     languages: tuple[str, ...]
     gender: str | None = None
+    engine: str | None = None
 
 
 class SpeechEngine(Protocol):
@@ -320,10 +322,13 @@ def list_voices(language: str | None = None, engine: SpeechEngine | None = None)
 
 
 def voice_table(voices: list[Voice]) -> list[str]:
-    """One line a voice, in columns: id, name and languages (``voicecoach voices``)."""
+    """One line a voice, in columns: engine (when known), id, name and languages
+    (``voicecoach voices``)."""
     id_width = max((len(v.id) for v in voices), default=0)
     name_width = max((len(v.name) for v in voices), default=0)
+    engine_width = max((len(v.engine or "") for v in voices), default=0)
+    lead = [f"{v.engine or '':<{engine_width}}  " if engine_width else "" for v in voices]
     return [
-        f"{v.id:<{id_width}}  {v.name:<{name_width}}  {', '.join(v.languages)}".rstrip()
-        for v in voices
+        f"{first}{v.id:<{id_width}}  {v.name:<{name_width}}  {', '.join(v.languages)}".rstrip()
+        for first, v in zip(lead, voices, strict=True)
     ]
