@@ -20,7 +20,7 @@ from test_player import (
     silent_middle,
 )
 
-from voicecoach.audio.samples import Pcm
+from voicecoach.audio.samples import Audio, Pcm
 from voicecoach.compile.cuescript import CueScript
 from voicecoach.play import controls, player
 from voicecoach.play.ahead import to_pcm
@@ -117,3 +117,24 @@ def test_a_skip_names_the_exercise_when_the_session_would_not(mini: CueScript) -
 def test_stop_ends_the_session_as_q_does(mini: CueScript, command: str) -> None:
     result, _ = run_player(mini, [(session_time(SR), command)], spoken=sounds())
     assert not result.completed
+
+
+def test_a_skip_says_a_name_as_the_session_says_it(mini: CueScript) -> None:
+    """The names a skip may say are made from the name cues' own text ("Pelvic tilt."), so
+    the clip is the one the export has there, whatever the voice does with a full stop."""
+    from voicecoach.play.live import player_sounds
+
+    asked: list[str] = []
+
+    def speech(text: str) -> Audio:
+        asked.append(text)
+        return fake_speech(text)
+
+    made = player_sounds(mini, speech, fake_chime)
+    unnamed = [c for c in mini.chapters if unnamed_landing(mini, c.start)]
+    assert unnamed, "the fixture has a chapter that does not start with its name"
+    for chapter in unnamed:
+        cue = next(q for q in mini.cues if q.role == "name" and q.exercise == chapter.exercise)
+        assert cue.text in asked
+        said = made.name(chapter.title)
+        assert said is not None and np.array_equal(said, to_pcm(fake_speech(cue.text)))

@@ -13,6 +13,7 @@ import numpy as np
 
 from voicecoach.audio.samples import Audio, Pcm
 from voicecoach.compile.cuescript import SAMPLE_RATE, CueScript, CueType
+from voicecoach.compile.phrases import sentence
 from voicecoach.errors import VoicecoachError
 from voicecoach.play.ahead import to_pcm
 from voicecoach.play.controls import Commands, MergedControls
@@ -60,8 +61,20 @@ def player_sounds(
             return None
 
     voiced = any(cue.type is CueType.SPEECH for cue in script.cues)
-    titles = {c.title for c in script.chapters if voiced and unnamed_landing(script, c.start)}
-    names = tuple((t, p) for t in sorted(titles) if (p := said(t)) is not None)
+    # A name is said as the session says it (its name cue's text, "Pelvic tilt."), so a
+    # skip sounds the very clip the export has there; a neural voice says "Pelvic tilt"
+    # without its full stop differently.
+    spoken_as = {
+        c.title: next(
+            (q.text for q in script.cues if q.role == "name" and q.exercise == c.exercise),
+            sentence(c.title),
+        )
+        for c in script.chapters
+        if voiced and unnamed_landing(script, c.start)
+    }
+    names = tuple(
+        (title, p) for title in sorted(spoken_as) if (p := said(spoken_as[title])) is not None
+    )
     pause_cue = pcm(chime(PAUSE_CHIME), chime_gain * PAUSE_GAIN)
     return Spoken(pause_cue, said(PAUSED) if voiced else None, names)
 
