@@ -134,9 +134,10 @@ def test_a_reader_that_stops_early_ends_the_run_quietly(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    assert child.stdout is not None
-    child.stdout.close()  # the reader is gone before anything is written
-    _, err = child.communicate(timeout=BOUND)
+    with child:
+        assert child.stdout is not None
+        child.stdout.close()  # the reader is gone before anything is written
+        _, err = child.communicate(timeout=BOUND)
     assert (child.returncode, err) == (0, b"")
 
 

@@ -510,13 +510,19 @@ def test_interrupting_an_export_leaves_the_old_file(
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 120
-    while not list(tmp_path.glob(".session.mp3.*.part")) and proc.poll() is None:
-        assert time.monotonic() < deadline, "the export never started writing"
-        time.sleep(0.01)
-    assert proc.poll() is None, "the export finished before it could be interrupted"
-    proc.send_signal(signum)
-    out, err = proc.communicate(timeout=60)
+    with proc:  # killed and its pipes closed if the test fails
+        try:
+            deadline = time.monotonic() + 120
+            while not list(tmp_path.glob(".session.mp3.*.part")) and proc.poll() is None:
+                assert time.monotonic() < deadline, "the export never started writing"
+                time.sleep(0.01)
+            assert proc.poll() is None, "the export finished before it could be interrupted"
+            proc.send_signal(signum)
+            out, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
     assert out == ""
     assert proc.returncode == status, err
     assert "Traceback" not in err

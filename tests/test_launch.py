@@ -124,3 +124,73 @@ def test_ctrl_c_while_the_first_modules_load_is_no_traceback(module: str) -> Non
         timeout=60,
     )
     assert (done.returncode, done.stderr) == (ExitCode.CTRL_C, "Interrupted.\n")
+
+
+INTERRUPT_IN_A_CALLBACK = """
+import sys, time, weakref
+
+sys.argv = ["voicecoach", "play", "quick-start"]
+WHAT = {what!r}
+
+
+def swallowed(_):  # where Python cannot raise: a weak reference's callback
+    if WHAT == "sigterm":
+        from voicecoach.signals import Terminated
+        raise Terminated(15)
+    if WHAT == "error":
+        raise ValueError("an ordinary unraisable error")
+    raise KeyboardInterrupt
+
+
+def cli_main(argv, launch=None):
+    class Thing:
+        pass
+
+    thing = Thing()
+    ref = weakref.ref(thing, swallowed)
+    del thing
+    deadline = time.monotonic() + {seconds}
+    while time.monotonic() < deadline:
+        time.sleep(0.001)
+    print("played on")
+    raise SystemExit(0)
+
+
+import types
+sys.modules["voicecoach.cli"] = types.SimpleNamespace(main=cli_main)
+from voicecoach.launch import main
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("what", "status", "err"),
+    [
+        ("ctrl-c", ExitCode.CTRL_C, "Interrupted.\n"),
+        ("sigterm", 143, ""),
+    ],
+)
+def test_a_ctrl_c_python_drops_in_a_callback_is_raised_again(
+    what: str, status: int, err: str
+) -> None:
+    """A signal that lands in a callback Python cannot raise from (as it can while an import
+    lock is released) still ends the run, at once and without the "Exception ignored"
+    lines Python would print."""
+    done = subprocess.run(
+        [sys.executable, "-c", INTERRUPT_IN_A_CALLBACK.format(what=what, seconds=20)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (status, "", err)
+
+
+def test_other_errors_in_callbacks_are_reported_as_python_does() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", INTERRUPT_IN_A_CALLBACK.format(what="error", seconds=0.5)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout) == (0, "played on\n")
+    assert "ValueError: an ordinary unraisable error" in done.stderr

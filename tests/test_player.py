@@ -1036,14 +1036,15 @@ def play_until_heard(
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
-    try:
-        recording.wait_for_sound(recording.frames())
-        act(process)
-        _, err = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    with process:  # its pipes closed, however the test ends
+        try:
+            recording.wait_for_sound(recording.frames())
+            act(process)
+            _, err = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(10)
     return process, err.decode()
 
 

@@ -492,7 +492,9 @@ WRITER = textwrap.dedent(
 
 
 @pytest.mark.engine
-def test_two_processes_sharing_a_cold_cache_do_not_corrupt_it(tmp_path: Path) -> None:
+def test_two_processes_sharing_a_cold_cache_do_not_corrupt_it(
+    tmp_path: Path, children: list[subprocess.Popen[str]]
+) -> None:
     cache = tmp_path / "shared"
     go = tmp_path / "go"
     phrases = ["Child's pose", "Pelvic tilt", "Knee to chest", "Two", "One", "Rest"]
@@ -506,6 +508,7 @@ def test_two_processes_sharing_a_cold_cache_do_not_corrupt_it(tmp_path: Path) ->
         )
         for flag in ready
     ]
+    children.extend(runs)  # killed and their pipes closed if the test fails
     deadline = time.monotonic() + 60
     while not all(flag.exists() for flag in ready) and time.monotonic() < deadline:
         time.sleep(0.005)
