@@ -15,7 +15,7 @@ ROUTINE ?=
 PYTEST_ARGS ?=
 LOCK := requirements/lock.txt requirements/build.txt
 
-.PHONY: help system setup venv play test check lint typecheck pytest pytest-alt smoke bench chimes lock clean
+.PHONY: help system system-tests setup venv play test check lint typecheck pytest pytest-alt smoke bench chimes lock clean
 
 help:
 	@echo "make play    set everything up, then play the default routine (ROUTINE=id to pick one)"
@@ -25,6 +25,10 @@ help:
 
 system:
 	@scripts/install-system.sh
+
+# What only the tests use besides: a browser and PDF tools.
+system-tests:
+	@scripts/install-system.sh --tests
 
 # A virtual environment from the lock only: the build tools first, then every dependency
 # with its hash checked and nothing built in an isolated (unpinned) environment, then
@@ -53,10 +57,10 @@ lint: venv
 typecheck: venv
 	$(VENV)/bin/mypy
 
-pytest: setup
+pytest: setup system-tests
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
-pytest-alt: system
+pytest-alt: system system-tests
 	@if [ -n "$(PYTHON_ALT)" ]; then \
 		$(MAKE) --no-print-directory $(VENV_ALT)/.installed && \
 		echo "== tests on $$($(VENV_ALT)/bin/python --version)" && \

@@ -3,11 +3,16 @@
 # espeak-ng: the voice; libportaudio2: live sound (python-sounddevice); ffmpeg: ffprobe for tests;
 # pulseaudio, pulseaudio-utils, libasound2-plugins: real-time playback tests on a null sink;
 # dbus-daemon, playerctl: media-key (MPRIS) tests on a private session bus.
+# With --tests, also what only the tests use: chromium, chromium-driver and poppler-utils,
+# to open the session page and the report in a real browser and read printed PDFs back.
 set -euo pipefail
 
 packages=(espeak-ng libespeak-ng1 libportaudio2 alsa-utils python3-venv
           ffmpeg pulseaudio pulseaudio-utils libasound2-plugins sox make
           dbus-daemon playerctl)
+if [ "${1:-}" = "--tests" ]; then
+    packages+=(chromium chromium-driver poppler-utils)
+fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "Not a Debian/Ubuntu system: install espeak-ng (or use the system voices), PortAudio," >&2
