@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from browser_env import browser as browser  # the fixture, for the tests of pages
 from click.testing import CliRunner, Result
 from helpers import Run
 
