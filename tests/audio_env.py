@@ -292,6 +292,23 @@ class Recording:
         with self._lock:
             return len(self._data) // 2
 
+    def settle(self, seconds: float = 2.0, quiet: float = 0.5) -> None:
+        """After a player has exited: record up to ``seconds`` more, so everything it wrote
+        has reached the recording, however late a busy machine lets parec deliver it. Ends
+        early once the monitor has sent nothing for ``quiet`` seconds: with no stream
+        playing the sink may idle and send its monitor nothing more (what was played is
+        all there by then). Bounded: three times ``seconds``, plus ``quiet``."""
+        target = self.frames() + round(seconds * SAMPLE_RATE)
+        deadline = time.monotonic() + 3 * seconds + quiet
+        frames, changed = self.frames(), time.monotonic()
+        while frames < target and time.monotonic() < deadline:
+            time.sleep(0.01)
+            now_frames = self.frames()
+            if now_frames != frames:
+                frames, changed = now_frames, time.monotonic()
+            elif time.monotonic() - changed > quiet:
+                return
+
     def samples(self, start: int = 0, end: int | None = None) -> Samples:
         """The recorded samples ``[start, end)`` so far."""
         with self._lock:

@@ -9,10 +9,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import audio_env
 import pytest
 from browser_env import browser as browser  # the fixture, for the tests of pages
 from click.testing import CliRunner, Result
 from helpers import Run
+from player_fakes import mini as mini  # the player's small session, for its tests
+from player_fakes import reference as reference
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -115,3 +118,11 @@ def children() -> Iterator[list[subprocess.Popen[str]]]:
         for pipe in (child.stdin, child.stdout, child.stderr):
             if pipe is not None:
                 pipe.close()
+
+
+@pytest.fixture(scope="session")
+def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[audio_env.PulseServer]:
+    """A private PulseAudio server with a null sink, for the whole test session."""
+    audio_env.skip_without_pulse()
+    with audio_env.pulse_server(tmp_path_factory.mktemp("pulse")) as server:
+        yield server

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -480,7 +479,7 @@ def test_without_pyttsx3_play_plays_the_chimes_as_exported(
                 text=True,
                 timeout=script.length / SAMPLE_RATE + 60,
             )
-            time.sleep(0.5)
+            recording.settle()
     assert (played.returncode, played.stdout, played.stderr) == (0, "", "")
     heard = recording.samples()
     first = audio_env.first_loud(heard, after=mark)

@@ -544,13 +544,6 @@ SHORT = "name: Short\nexercises:\n  - name: First\n    hold: 2s\n    lead_in: 0\
 LONG = SHORT + "    rest: 0\n  - name: Long hold\n    hold: 60s\n    lead_in: 0\n"
 
 
-@pytest.fixture(scope="module")
-def sound_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[audio_env.PulseServer]:
-    audio_env.skip_without_pulse()
-    with audio_env.pulse_server(tmp_path_factory.mktemp("pulse")) as server:
-        yield server
-
-
 def play_in_child(
     server: audio_env.PulseServer, tmp_path: Path, text: str
 ) -> tuple[list[str], dict[str, str], Path]:
@@ -568,10 +561,8 @@ def play_in_child(
 @pytest.mark.audio
 @pytest.mark.engine
 @pytest.mark.slow
-def test_a_real_play_is_recorded_as_completed(
-    sound_server: audio_env.PulseServer, tmp_path: Path
-) -> None:
-    command, env, path = play_in_child(sound_server, tmp_path, SHORT)
+def test_a_real_play_is_recorded_as_completed(pulse: audio_env.PulseServer, tmp_path: Path) -> None:
+    command, env, path = play_in_child(pulse, tmp_path, SHORT)
     done = subprocess.run(
         command, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=180
     )
@@ -587,10 +578,10 @@ def test_a_real_play_is_recorded_as_completed(
 @pytest.mark.engine
 @pytest.mark.slow
 def test_ctrl_c_in_a_real_play_records_how_far_it_got(
-    sound_server: audio_env.PulseServer, tmp_path: Path, children: list[subprocess.Popen[str]]
+    pulse: audio_env.PulseServer, tmp_path: Path, children: list[subprocess.Popen[str]]
 ) -> None:
-    command, env, path = play_in_child(sound_server, tmp_path, LONG)
-    with sound_server.recording() as recording:
+    command, env, path = play_in_child(pulse, tmp_path, LONG)
+    with pulse.recording() as recording:
         child = start_child(command, env, children)
         recording.wait_for_sound(timeout=120)
         (started,) = History(path).recent(5)

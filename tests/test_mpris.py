@@ -141,13 +141,6 @@ def test_the_player_serves_playerctl_and_leaves_the_bus_when_stopped() -> None:
 
 
 @pytest.fixture(scope="module")
-def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[audio_env.PulseServer]:
-    audio_env.skip_without_pulse()
-    with audio_env.pulse_server(tmp_path_factory.mktemp("pulse")) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def bus() -> Iterator[str]:
     dbus_env.skip_without("playerctl")
     with dbus_env.session_bus() as address:

@@ -8,7 +8,6 @@ import signal
 import sqlite3
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import audio_env
@@ -19,25 +18,18 @@ from test_history import LONG, SHORT, play_in_child
 from voicecoach.history import History
 
 
-@pytest.fixture(scope="module")
-def sound_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[audio_env.PulseServer]:
-    audio_env.skip_without_pulse()
-    with audio_env.pulse_server(tmp_path_factory.mktemp("pulse")) as server:
-        yield server
-
-
 @pytest.mark.audio
 @pytest.mark.engine
 @pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["term", "hup"])
 def test_a_play_ended_by_a_signal_records_how_far_it_got(
-    sound_server: audio_env.PulseServer,
+    pulse: audio_env.PulseServer,
     tmp_path: Path,
     children: list[subprocess.Popen[str]],
     signum: signal.Signals,
 ) -> None:
-    command, env, path = play_in_child(sound_server, tmp_path, LONG)
-    with sound_server.recording() as recording:
+    command, env, path = play_in_child(pulse, tmp_path, LONG)
+    with pulse.recording() as recording:
         child = start_child(command, env, children)
         recording.wait_for_sound(timeout=120)
         time.sleep(3)
@@ -69,21 +61,21 @@ def first_sound_after_start(
 @pytest.mark.engine
 @pytest.mark.slow
 def test_a_locked_history_never_delays_the_first_sound(
-    sound_server: audio_env.PulseServer, tmp_path: Path, children: list[subprocess.Popen[str]]
+    pulse: audio_env.PulseServer, tmp_path: Path, children: list[subprocess.Popen[str]]
 ) -> None:
     # The same play once with a free history and once with it locked by another writer.
     for name in ("free", "locked"):
         (tmp_path / name).mkdir()
-    free_command, free_env, free_path = play_in_child(sound_server, tmp_path / "free", SHORT)
-    free, child = first_sound_after_start(sound_server, free_command, free_env, children)
+    free_command, free_env, free_path = play_in_child(pulse, tmp_path / "free", SHORT)
+    free, child = first_sound_after_start(pulse, free_command, free_env, children)
     assert child.wait(120) == 0, child.communicate()[1]
 
-    command, env, path = play_in_child(sound_server, tmp_path / "locked", SHORT)
+    command, env, path = play_in_child(pulse, tmp_path / "locked", SHORT)
     History(path).recent(1)  # make the file, then hold its write lock
     holder = sqlite3.connect(path, isolation_level=None, timeout=5)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        locked, child = first_sound_after_start(sound_server, command, env, children)
+        locked, child = first_sound_after_start(pulse, command, env, children)
     finally:
         holder.rollback()  # released once the first sound is heard
         holder.close()

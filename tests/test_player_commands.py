@@ -8,13 +8,11 @@ import dataclasses
 
 import numpy as np
 import pytest
-from test_player import (
+from player_fakes import (
     LEAD,
     SR,
     fake_chime,
     fake_speech,
-    mini,
-    reference,
     run_player,
     session_time,
     silent_middle,
@@ -25,8 +23,6 @@ from voicecoach.compile.cuescript import CueScript
 from voicecoach.play import controls, player
 from voicecoach.play.ahead import to_pcm
 from voicecoach.play.position import previous_chapter_start, unnamed_landing
-
-__all__ = ["mini", "reference"]  # the fixtures, used here by name
 
 PAUSE_CUE = to_pcm(fake_chime(player.PAUSE_CHIME) * player.PAUSE_GAIN)
 PAUSED = to_pcm(fake_speech("Paused"))

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from test_player import (
+from player_fakes import (
     LEAD,
     MINI,
     START,

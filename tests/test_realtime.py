@@ -99,24 +99,6 @@ class Heard:
     """Where in the recording the player was interrupted (None: it played to the end)."""
 
 
-def record_tail(recording: Recording, seconds: float, quiet: float = 0.5) -> None:
-    """After the player has exited: record up to ``seconds`` more, so everything it
-    wrote has reached the recording. Ends early once the monitor has sent nothing for
-    ``quiet`` seconds: with no stream playing the sink may idle and send its monitor
-    nothing more (what the session played is all there by then; ``measure`` checks
-    every cue of it)."""
-    target = recording.frames() + round(seconds * SR)
-    deadline = time.monotonic() + 3 * seconds + quiet
-    frames, changed = recording.frames(), time.monotonic()
-    while frames < target and time.monotonic() < deadline:
-        time.sleep(0.01)
-        now_frames = recording.frames()
-        if now_frames != frames:
-            frames, changed = now_frames, time.monotonic()
-        elif time.monotonic() - changed > quiet:
-            return
-
-
 def wait_for_frames(recording: Recording, count: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while recording.frames() < count:
@@ -159,7 +141,7 @@ def play(
                 process.wait(10)
             out.close()
             err.close()
-        record_tail(recording, TAIL)
+        recording.settle(TAIL)
         samples = recording.samples()
         first_heard = audio_env.first_loud(samples)
         assert first_heard is not None, "nothing was heard"
@@ -297,7 +279,7 @@ def test_portaudio_reaches_the_sink_through_alsas_default_device(tmp_path: Path)
             timeout=60,
         )
         assert done.returncode == 0, done.stderr
-        record_tail(recording, 0.25)
+        recording.settle(0.25)
         heard = recording.samples()
         lost = recording.lost()
     assert done.stdout == "ALSA/default"

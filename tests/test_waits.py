@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_player import (
+from player_fakes import (
     LEAD,
     SR,
     fake_chime,
