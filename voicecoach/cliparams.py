@@ -216,7 +216,7 @@ def routine_argument(required: bool = True) -> Callable[[FC], FC]:
 def json_option(document: str) -> Callable[[FC], FC]:
     """``--json``: the listing as the JSON document ``document`` (docs/json-output.md)."""
     return click.option(
-        "--json", "as_json", is_flag=True, help=f"Print it as JSON ({document}, documented)."
+        "--json", "as_json", is_flag=True, help=f"Print the listing as JSON ({document})."
     )
 
 

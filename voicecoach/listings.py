@@ -170,6 +170,13 @@ def outcome(session: Session) -> str:
     return "stopped" if session.finished else "unfinished"
 
 
+def _as_of(now: datetime | None) -> datetime:
+    """``now`` with a time zone (the local one if it has none); the local time if None."""
+    if now is None:
+        return datetime.now().astimezone()
+    return now if now.tzinfo is not None else now.astimezone()
+
+
 def _stamp(moment: datetime | None, zone: tzinfo | None) -> str | None:
     """ISO 8601 in the local time zone, with its offset: unambiguous, and the time of day
     the person lived it."""
@@ -198,7 +205,7 @@ def history_document(
 ) -> dict[str, Any]:
     """``history --json``: the latest ``limit`` sessions (None: all), newest first, and
     this week's count and the streak against ``target``, as ``history`` shows them."""
-    now = history._now(now)
+    now = _as_of(now)
     sessions = history.recent(EVERY_SESSION if limit is None else limit)
     return {
         "format": HISTORY_FORMAT,
@@ -232,7 +239,7 @@ def _cell(value: object) -> str:
 def history_csv(history: History, limit: int | None, now: datetime | None = None) -> bytes:
     """``history --csv``: a header row (``HISTORY_COLUMNS``), then one row a session,
     newest first, quoted as RFC 4180 says (the csv module's default dialect), UTF-8."""
-    now = history._now(now)
+    now = _as_of(now)
     sessions = history.recent(EVERY_SESSION if limit is None else limit)
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
