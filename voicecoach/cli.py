@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from voicecoach import listings
 from voicecoach.cliparams import (
     MAX_HISTORY_LIMIT,
     OPTIONS,
@@ -21,6 +22,7 @@ from voicecoach.cliparams import (
     command_settings,
     current_library,
     export_targets,
+    json_option,
     routine_argument,
     session_options,
 )
@@ -71,7 +73,8 @@ def session_routine(routine: str, options: SessionOptions) -> Routine:
 
 
 @cli.command("list")
-def list_command() -> None:
+@json_option("voicecoach.routines/1")
+def list_command(as_json: bool) -> None:
     """List the routines you can play.
 
     Shows each routine's id, name, length and exercise count. Your own routines
@@ -81,17 +84,25 @@ def list_command() -> None:
     \b
     Example:
         voicecoach list
+        voicecoach list --json
     """
     library = current_library()
+    entries = library.entries(estimate_speech_samples)
+    if as_json:
+        click.echo(
+            listings.to_json(listings.routines_document(entries, library.user_dir)), nl=False
+        )
+        return
     click.echo(
-        shown_lines(format_entries(library.entries(estimate_speech_samples), library.user_dir)),
+        shown_lines(format_entries(entries, library.user_dir)),
         nl=False,
     )
 
 
 @cli.command()
 @routine_argument()
-def show(routine: str) -> None:
+@json_option("voicecoach.routine/1")
+def show(routine: str, as_json: bool) -> None:
     """Describe a routine in words.
 
     Each exercise of ROUTINE with its timing, cue and why, and the total length.
@@ -100,9 +111,13 @@ def show(routine: str) -> None:
     \b
     Example:
         voicecoach show lower-back-stretches
+        voicecoach show lower-back-stretches --json
     """
     loaded = current_library().load(routine)
     script = compile_routine(loaded, estimate_speech_samples)
+    if as_json:
+        click.echo(listings.to_json(listings.routine_document(loaded, script)), nl=False)
+        return
     click.echo(shown_lines(describe_routine(loaded, script)), nl=False)
 
 
@@ -173,15 +188,22 @@ def validate(paths: tuple[str, ...]) -> None:
 
 @cli.command("config")
 @click.option("--init", "init", is_flag=True, help="Write a commented settings file.")
-def config_command(init: bool) -> None:
+@json_option("voicecoach.config/1")
+def config_command(init: bool, as_json: bool) -> None:
     """Show the settings file and every setting in effect, with where it comes from.
 
     \b
     Example:
         voicecoach config --init     # then edit the file it names
+        voicecoach config --json
     """
     from voicecoach import settings
 
+    if init and as_json:
+        raise click.UsageError("--init and --json cannot be used together")
+    if as_json:
+        click.echo(listings.to_json(listings.config_document(settings.read_settings())), nl=False)
+        return
     if init:
         path = settings.init_settings()
         click.echo(f"Wrote {path}")
@@ -195,9 +217,8 @@ def config_command(init: bool) -> None:
 @click.option(
     "--limit",
     type=Count(1, MAX_HISTORY_LIMIT),
-    default=10,
-    show_default=True,
-    help="How many recent sessions to show.",
+    default=None,
+    help="How many recent sessions to show [default: 10; with --json or --csv, all].",
 )
 @click.option(
     "--target",
@@ -205,18 +226,30 @@ def config_command(init: bool) -> None:
     default=None,
     help="Completed sessions a week to aim for (default: the weekly_target setting, 4).",
 )
-def history_command(limit: int, target: int | None) -> None:
+@json_option("voicecoach.history/1")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the sessions as CSV, for spreadsheets.")
+def history_command(limit: int | None, target: int | None, as_json: bool, as_csv: bool) -> None:
     """Show recent sessions, this week's count against your target, and your streak.
 
     \b
-    Example:
+    Examples:
         voicecoach history --limit 20 --target 5
+        voicecoach history --csv > sessions.csv
     """
     from voicecoach import history
 
+    if as_json and as_csv:
+        raise click.UsageError("--json and --csv cannot be used together")
     if target is None:
         target = command_settings().weekly_target
-    for line in history.report(history.History(), limit=limit, target=target):
+    past = history.History()
+    if as_csv:
+        click.echo(listings.history_csv(past, limit), nl=False)
+        return
+    if as_json:
+        click.echo(listings.to_json(listings.history_document(past, limit, target)), nl=False)
+        return
+    for line in history.report(past, limit=10 if limit is None else limit, target=target):
         click.echo(shown(line))
 
 
@@ -226,7 +259,8 @@ def history_command(limit: int, target: int | None) -> None:
     metavar="CODE",
     help="Only voices speaking this language, e.g. en, en-us, de.",
 )
-def voices_command(language: str | None) -> None:
+@json_option("voicecoach.voices/1")
+def voices_command(language: str | None, as_json: bool) -> None:
     """List the installed voices of both engines: engine, id, name and language.
 
     Any of id, name or language picks a voice, as the `voice` setting (see `voicecoach
@@ -247,6 +281,9 @@ def voices_command(language: str | None) -> None:
         raise SettingsError(
             f"no installed voice speaks {language!r}: `voicecoach voices` lists them all"
         )
+    if as_json:
+        click.echo(listings.to_json(listings.voices_document(voices, language)), nl=False)
+        return
     for line in voice_table(voices):
         click.echo(shown(line))
 

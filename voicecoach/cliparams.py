@@ -213,6 +213,13 @@ def routine_argument(required: bool = True) -> Callable[[FC], FC]:
     return click.argument("routine", required=required, shell_complete=_complete_routine)
 
 
+def json_option(document: str) -> Callable[[FC], FC]:
+    """``--json``: the listing as the JSON document ``document`` (docs/json-output.md)."""
+    return click.option(
+        "--json", "as_json", is_flag=True, help=f"Print the listing as JSON ({document})."
+    )
+
+
 def export_targets(func: FC) -> FC:
     """-o/--output, --cues and --captions, handed to the command as one ``targets``
     argument (a ``voicecoach.audio.export.ExportTargets``)."""
@@ -409,6 +416,7 @@ __all__ = [
     "command_settings",
     "current_library",
     "export_targets",
+    "json_option",
     "quoted",
     "routine_argument",
     "session_options",
