@@ -77,18 +77,23 @@ def _summary(item: PackItem) -> str:
     return "\n".join(lines)
 
 
+def _html_text(text: str) -> str:
+    """Text inside an HTML element (quotes need no escaping there)."""
+    return html.escape(text, quote=False)
+
+
 def _summary_html(item: PackItem) -> str:
     """The same as HTML, for the ``description`` podcast apps show as a page (each piece
     of routine text escaped here, the whole escaped again by the XML writer)."""
     routine = item.routine
     parts = (
-        [f"<p>{html.escape(' '.join(routine.description.split()))}</p>"]
+        [f"<p>{_html_text(' '.join(routine.description.split()))}</p>"]
         if routine.description
         else []
     )
-    parts.append(f"<p>{html.escape(session_length(item.script.duration).capitalize())}.</p><ol>")
+    parts.append(f"<p>{_html_text(session_length(item.script.duration).capitalize())}.</p><ol>")
     parts += [
-        f"<li>{html.escape(f'{ex.name.strip()} ({dosage(ex)})')}</li>" for ex in routine.exercises
+        f"<li>{_html_text(f'{ex.name.strip()} ({dosage(ex)})')}</li>" for ex in routine.exercises
     ]
     parts.append("</ol>")
     return "".join(parts)
