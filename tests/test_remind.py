@@ -200,6 +200,7 @@ def test_a_routine_path_is_quoted_in_the_command(library: Library, tmp_path: Pat
         (["--at", "25:00"], "Invalid value for '--at': '25:00' is not a time of day"),
         (["--at", "7pm"], "'7pm' is not a time; write it as HH:MM on the 24-hour clock"),
         (["--before", "500"], "Invalid value for '--before'"),
+        (["--routine", " "], "Invalid value for '--routine': ' ' is empty"),
     ],
 )
 def test_bad_input_is_a_usage_error(

@@ -186,6 +186,11 @@ def test_the_summary_says_the_figures(report: Report) -> None:
     assert "Minutes:    70 in 10 sessions" in lines
 
 
+def test_the_summary_lists_the_last_twelve_weeks(history: History) -> None:
+    lines = summary_lines(build_report(history, target=4, weeks=20))
+    assert "Completed:  0 0 0 0 0 0 0 1 2 0 4 1 a week, from the week of 14 Sep" in lines
+
+
 # --- the CSV ----------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from voicecoach.cliparams import Count, command_settings, current_library
+from voicecoach.cliparams import Count, Name, command_settings, current_library
 from voicecoach.report.model import DEFAULT_WEEKS, MAX_WEEKS
 from voicecoach.text import shown
 
@@ -128,6 +128,7 @@ class TimeType(click.ParamType):  # type: ignore[type-arg, unused-ignore]  # gen
 )
 @click.option(
     "--routine",
+    type=Name("a routine id or file"),
     metavar="ROUTINE",
     default=None,
     help="The routine to remind of: an id or a file (default: the one `play` plays).",

@@ -5,6 +5,9 @@ from __future__ import annotations
 from voicecoach.report.model import COMPLETED, NO_END, STOPPED, Report
 from voicecoach.report.svg import day_text, span_text
 
+SHOWN_WEEKS = 12
+"""The most weeks whose counts the summary lists (the page and the CSV show them all)."""
+
 
 def _average(values: list[int]) -> str:
     return f"{sum(values) / len(values):.1f}"
@@ -17,8 +20,8 @@ def summary_lines(report: Report) -> list[str]:
         f"week{'s' if weeks != 1 else ''})",
         f"Target met: {report.weeks_met} of {weeks} weeks ({report.target} a week)",
         "Completed:  "
-        + " ".join(str(w.completed) for w in report.weeks)
-        + f" a week, from the week of {day_text(report.first_day)}",
+        + " ".join(str(w.completed) for w in report.weeks[-SHOWN_WEEKS:])
+        + f" a week, from the week of {day_text(report.weeks[-SHOWN_WEEKS:][0].start)}",
     ]
     stopped = report.count(STOPPED) + report.count(NO_END)
     lines.append(f"Sessions:   {report.count(COMPLETED)} completed, {stopped} stopped early")
