@@ -8,6 +8,7 @@ import io
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -157,6 +158,30 @@ def test_pain_and_effort_average_per_week(report: Report) -> None:
         (None, None),
     ]
     assert [(r.pain, r.effort) for r in checked.ratings] == [(6, 5), (4, None), (3, 7)]
+
+
+def test_with_system_time_summer_sessions_keep_their_summer_clock(tmp_path: Path) -> None:
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = "Europe/Berlin"  # summer time (+02:00) ended on 25 October 2026
+    time.tzset()
+    try:
+        clock = Clock(datetime(2026, 10, 19, 0, 30).astimezone())  # a Monday, 00:30 CEST
+        history = History(tmp_path / "h.sqlite3", clock)
+        play(history, clock, clock.now)
+        now = datetime(2026, 11, 4, 12, 0).astimezone()  # CET, a fixed +01:00 offset
+        assert now.utcoffset() == timedelta(hours=1)
+        shown = build_report(history, target=1, weeks=3, now=now, system_time=True)
+        (session,) = shown.sessions
+        assert session.started_at.isoformat() == "2026-10-19T00:30:00+02:00"
+        assert [w.completed for w in shown.weeks] == [1, 0, 0]
+        fixed = build_report(history, target=1, weeks=3, now=now)
+        assert fixed.sessions == ()  # 23:30 on the Sunday before, at +01:00
+    finally:
+        if saved is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = saved
+        time.tzset()
 
 
 def test_an_empty_history_still_reports_every_week(tmp_path: Path, clock: Clock) -> None:
@@ -372,6 +397,18 @@ def test_report_target_follows_the_setting(
     (config_home / "voicecoach" / "settings.toml").write_text("weekly_target = 2\n")
     result = invoke(["report", "--weeks", "4"], library, clock)
     assert "Target met: 2 of 4 weeks (2 a week)" in result.output.splitlines()
+
+
+def test_report_on_the_computers_clock_through_the_entry_point(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from helpers import run_main
+
+    History(history_path()).start(*BACK)  # now, on the real clock: no end recorded yet
+    code, out, err = run_main(["report", "--weeks", "1", "-o", str(tmp_path / "r.csv")], capsys)
+    assert (code, out, err) == (0, f"Wrote {tmp_path / 'r.csv'}\n", "")
+    rows = list(csv.reader(io.StringIO((tmp_path / "r.csv").read_text("utf-8"), newline="")))
+    assert len(rows) == 2 and rows[1][7] == "no end recorded"
 
 
 def unwritable_folder(tmp: Path) -> Path:

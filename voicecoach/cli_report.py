@@ -20,9 +20,14 @@ from voicecoach.report.model import DEFAULT_WEEKS, MAX_WEEKS
 from voicecoach.text import shown
 
 
-def _now() -> datetime:
+def _clock() -> Callable[[], datetime] | None:
     obj = click.get_current_context().find_root().obj
     clock: Callable[[], datetime] | None = obj.get("clock") if isinstance(obj, dict) else None
+    return clock
+
+
+def _now() -> datetime:
+    clock = _clock()
     now = clock() if clock is not None else datetime.now()
     return now if now.tzinfo is not None else now.astimezone()
 
@@ -71,7 +76,8 @@ def report_command(weeks: int, output: Path | None, target: int | None) -> None:
         check_output(output)
     if target is None:
         target = command_settings().weekly_target
-    report = build_report(History(), target, weeks, now=_now())
+    # The computer's own clock: each session in the local time it had then (summer time).
+    report = build_report(History(), target, weeks, now=_now(), system_time=_clock() is None)
     if output is None:
         for line in summary_lines(report):
             click.echo(shown(line))

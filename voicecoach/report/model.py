@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from voicecoach.history import History, Session, week_start
 
@@ -151,19 +151,32 @@ class Report:
 
 
 def build_report(
-    history: History, target: int, weeks: int = DEFAULT_WEEKS, now: datetime | None = None
+    history: History,
+    target: int,
+    weeks: int = DEFAULT_WEEKS,
+    now: datetime | None = None,
+    system_time: bool = False,
 ) -> Report:
-    """The report of the last ``weeks`` ISO weeks up to ``now`` (the history's clock)."""
+    """The report of the last ``weeks`` ISO weeks up to ``now`` (the history's clock);
+    ``system_time``: see ``make_report``."""
     now = history._now(now)
     first = week_start(now) - timedelta(days=7 * (weeks - 1))
     # A day's margin, then each session placed by its date in now's time zone.
     since = datetime.combine(first - timedelta(days=1), time(0), tzinfo=now.tzinfo)
     found = history.started_between(since, now)
-    return make_report(found, target, weeks, now)
+    return make_report(found, target, weeks, now, system_time)
 
 
-def make_report(sessions: list[Session], target: int, weeks: int, now: datetime) -> Report:
-    """The report of ``sessions`` (any order) over the last ``weeks`` ISO weeks to ``now``."""
+def make_report(
+    sessions: list[Session], target: int, weeks: int, now: datetime, system_time: bool = False
+) -> Report:
+    """The report of ``sessions`` (any order) over the last ``weeks`` ISO weeks to ``now``.
+
+    Each time is shown in now's time zone; with ``system_time``, in the computer's local
+    time as it was at that moment, so that a session at 07:30 in summer still shows 07:30
+    in a winter's report (``now`` from ``astimezone()`` has a fixed offset, without the
+    daylight-saving rules).
+    """
     if not 1 <= weeks <= MAX_WEEKS:
         raise ValueError(f"weeks must be from 1 to {MAX_WEEKS}")
     if target < 1:
@@ -171,7 +184,8 @@ def make_report(sessions: list[Session], target: int, weeks: int, now: datetime)
     if now.tzinfo is None:
         raise ValueError("now must carry a time zone")
     first = week_start(now) - timedelta(days=7 * (weeks - 1))
-    local = [_local(session, now) for session in sessions]
+    zone = None if system_time else now.tzinfo
+    local = [_local(session, zone) for session in sessions]
     shown = sorted(
         (s for s in local if first <= s.started_at.date() and s.started_at <= now),
         key=lambda s: (s.started_at, s.id),
@@ -192,9 +206,10 @@ def make_report(sessions: list[Session], target: int, weeks: int, now: datetime)
     )
 
 
-def _local(session: Session, now: datetime) -> Session:
-    ended = session.ended_at.astimezone(now.tzinfo) if session.ended_at is not None else None
-    return replace(session, started_at=session.started_at.astimezone(now.tzinfo), ended_at=ended)
+def _local(session: Session, zone: tzinfo | None) -> Session:
+    """The session with its times in ``zone`` (None: the computer's, as it was then)."""
+    ended = session.ended_at.astimezone(zone) if session.ended_at is not None else None
+    return replace(session, started_at=session.started_at.astimezone(zone), ended_at=ended)
 
 
 def _week(start: date, sessions: list[Session]) -> Week:
