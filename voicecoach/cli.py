@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from voicecoach import listings
+from voicecoach.cli_report import remind_command, report_command
 from voicecoach.cliparams import (
     MAX_HISTORY_LIMIT,
     OPTIONS,
@@ -402,6 +403,10 @@ def new_command(name: str, force: bool) -> None:
     if any((library.shipped_dir / f"{name}{suffix}").exists() for suffix in (".yaml", ".yml")):
         click.echo(f"A routine {name} also ships with voicecoach; yours now takes its place.")
     click.echo(f"Edit it, then hear it with `voicecoach play {name}`.")
+
+
+cli.add_command(report_command)
+cli.add_command(remind_command)
 
 
 def main(argv: list[str] | None = None, launch: Launch | None = None) -> None:

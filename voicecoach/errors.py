@@ -165,3 +165,7 @@ class FileTooLargeError(UnusableFileError):
     def __init__(self, path: str, reason: str, size: int) -> None:
         self.size = size
         super().__init__(path, reason)
+
+
+class ReportError(VoicecoachError):
+    """A report or a reminder file cannot be written (its ending, folder, permissions)."""

@@ -77,6 +77,9 @@ class Session:
     reached_seconds: float
     total_seconds: float
     chapter: str | None
+    pain: int | None = None
+    effort: int | None = None
+    note: str | None = None
 
     @property
     def finished(self) -> bool:
@@ -135,6 +138,16 @@ class History:
         with self._read() as db:
             rows = db.execute(
                 "SELECT * FROM sessions ORDER BY started_at DESC, id DESC LIMIT ?", (n,)
+            ).fetchall()
+        return [self._session(row) for row in rows]
+
+    def started_between(self, start: datetime, end: datetime) -> list[Session]:
+        """The sessions started from ``start`` up to ``end`` (to the second), oldest first."""
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT * FROM sessions WHERE started_at >= ? AND started_at <= ?"
+                " ORDER BY started_at, id",
+                (_utc_stamp(self._now(start)), _utc_stamp(self._now(end))),
             ).fetchall()
         return [self._session(row) for row in rows]
 
@@ -297,6 +310,10 @@ class History:
                 "is writable"
             )
         return HistoryError(f"the history at {self.path} cannot be used ({text})")
+
+
+def _utc_stamp(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
 def _parse(stamp: str) -> datetime:
