@@ -367,6 +367,11 @@ def new_command(name: str, force: bool) -> None:
     click.echo(f"Edit it, then hear it with `voicecoach play {name}`.")
 
 
+from voicecoach.cli_pack import pack  # noqa: E402  (its own module: cli.py stays short)
+
+cli.add_command(pack)
+
+
 def main(argv: list[str] | None = None, launch: Launch | None = None) -> None:
     """Run the command line and exit: the one error boundary. User errors exit 1 with their
     message, usage errors 2, Ctrl-C 130 with "Interrupted.".
