@@ -88,12 +88,9 @@
     var key = speaking ? k : -2 - k; /* after caption k, before the next */
     if (key === shownCaption) { return; }
     shownCaption = key;
-    if (speaking) {
-      caption.textContent = captions[k].text;
-      caption.classList.remove("said");
-    } else {
-      caption.classList.add("said"); /* the last words stay, dimmed, until the next */
-    }
+    /* Between cues the last words said stay, dimmed, until the next. */
+    caption.textContent = k >= 0 ? captions[k].text : "";
+    caption.classList.toggle("said", !speaking);
   }
 
   function update() {
