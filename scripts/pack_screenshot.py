@@ -39,6 +39,7 @@ def shoot(page: Path, at: float, out: Path, profile: Path) -> float:
     time in seconds (navigation start to the load event)."""
     browser = browser_env.start_browser(profile)
     try:
+        browser_env.emulate_phone(browser)
         browser.open(page)
         browser.wait_for("document.getElementById('audio').readyState >= 1")
         browser.run(f"document.getElementById('audio').currentTime = {at};")
@@ -57,8 +58,8 @@ def shoot(page: Path, at: float, out: Path, profile: Path) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("routine", nargs="?", default="quick-start")
-    parser.add_argument("--at", type=float, default=40.0, help="seconds into the session")
+    parser.add_argument("routine", nargs="?", default="lower-back-essentials")
+    parser.add_argument("--at", type=float, default=100.0, help="seconds into the session")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "pack-page.png")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="voicecoach-shot-") as temp:
