@@ -133,7 +133,12 @@ class FolderStaging:
             except BaseException:
                 self.path = None
                 raise
-            (self.path / self.marker).touch()
+            try:
+                (self.path / self.marker).touch()
+            except BaseException:  # __exit__ is not called when __enter__ fails
+                _remove(self.path)
+                self.path = None
+                raise
             return self.path
         raise FileExistsError(errno.EEXIST, "no free temp folder name", str(self.target))
 
