@@ -83,12 +83,14 @@ def check_destination(target: Path) -> Path:
     if not target.exists():
         return target
     try:
-        present = _files_under(target)
+        top = sorted(os.listdir(target))
+        listed = _listed_files(target) if top else None
+        # Only a pack is looked through (someone's home folder is refused at a glance).
+        present = _files_under(target) if listed is not None else top
     except OSError as err:
         raise PackError(f"{target}: cannot read the folder: {err.strerror or err}") from err
     if not present:
         return target
-    listed = _listed_files(target)
     if listed is None:
         raise PackError(
             f"{target} is a folder with files in it ({_names(present)}) and no pack; "
