@@ -258,3 +258,38 @@ def test_a_screenshot_at_phone_size_is_kept(
         tmp_path_factory.getbasetemp() / "screenshots" / f"pack-page-{name}.png"
     )
     assert png_size(shot) == (390, 844)
+
+
+def test_a_pack_of_several_lists_each_session_and_each_page_plays(
+    browser: Browser, tmp_path: Path, packs: dict[str, Pack]
+) -> None:
+    target = tmp_path / "clinic"
+    routine = packs["folder"].page.parent.parent / "page-check.yaml"
+    feed = "https://example.org/clinic/feed.xml"
+    command = [sys.executable, "-m", "voicecoach", "pack", str(routine), "quick-start"]
+    done = subprocess.run(
+        [*command, "--no-voice", "-o", str(target), "--feed-url", feed],
+        capture_output=True,
+        text=True,
+        timeout=BOUND,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    emulate_phone(browser)
+    browser.open(target / "index.html")
+    links = browser.run("return [...document.querySelectorAll('a.session-link')].map(a => a.href)")
+    assert links == [
+        (target / "page-check" / "index.html").as_uri(),
+        (target / "quick-start" / "index.html").as_uri(),
+    ]
+    assert feed in browser.run("return document.body.textContent")
+    browser.driver.find_elements(By.CSS_SELECTOR, "a.session-link")[1].click()
+    browser.wait_for(
+        "document.getElementById('audio') && document.getElementById('audio').readyState >= 1"
+    )
+    script = json.loads((target / "quick-start" / "session.cues.json").read_text(encoding="utf-8"))
+    duration = browser.run("return document.getElementById('audio').duration")
+    assert duration == pytest.approx(script["duration"], abs=FRAME)
+    assert browser.network_requests() == []
+    assert browser.console_errors() == []
