@@ -146,3 +146,13 @@ def browser() -> Iterator[Browser]:
     finally:
         started.driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def emulate_phone(browser: Browser, size: tuple[int, int] = PHONE) -> None:
+    """Make the page's own viewport ``size`` exactly (a window of that size leaves less,
+    after its frame), as a phone's screen in CSS pixels at one device pixel each."""
+    width, height = size
+    browser.driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True},
+    )

@@ -407,6 +407,9 @@ def new_command(name: str, force: bool) -> None:
 
 cli.add_command(report_command)
 cli.add_command(remind_command)
+from voicecoach.cli_pack import pack  # noqa: E402  (its own module: cli.py stays short)
+
+cli.add_command(pack)
 
 
 def main(argv: list[str] | None = None, launch: Launch | None = None) -> None:

@@ -127,6 +127,10 @@ class ExportError(VoicecoachError):
     """An export cannot be written (format, folder, permissions)."""
 
 
+class PackError(ExportError):
+    """A pack cannot be written: its folder holds other files, a routine is given twice."""
+
+
 class SettingsError(VoicecoachError):
     """The settings file is broken, or an option value is invalid."""
 

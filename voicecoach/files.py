@@ -264,6 +264,17 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def abandoned(name: str, age: float) -> bool:
+    """Whether a temp file (or folder) named by ``temp_name``, ``age`` seconds old, was
+    left by a writer that is gone: its process has ended and it is STALE_SECONDS old."""
+    pid = writer_pid(name)
+    if pid is None:
+        return False
+    if sys.platform == "win32" and age > LEGACY_STALE_SECONDS:
+        return True
+    return age > STALE_SECONDS and not _alive(pid)
+
+
 def clean_stale(folder: Pathish, target: str | None = None, now: float | None = None) -> list[str]:
     """Remove temp files of writers that are gone: ours once their process has ended and
     they are STALE_SECONDS old; an older release's, for the file named ``target``, after
@@ -280,10 +291,8 @@ def clean_stale(folder: Pathish, target: str | None = None, now: float | None = 
             if not entry.is_file(follow_symlinks=False):
                 continue
             age = now - entry.stat(follow_symlinks=False).st_mtime
-            pid = writer_pid(entry.name)
-            if pid is not None:
-                stale = age > STALE_SECONDS and not _alive(pid)
-                stale = stale or (sys.platform == "win32" and age > LEGACY_STALE_SECONDS)
+            if writer_pid(entry.name) is not None:
+                stale = abandoned(entry.name, age)
             else:
                 stale = _legacy(entry.name, target) and age > LEGACY_STALE_SECONDS
             if stale:
