@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from voicecoach.cli_log import log_command
 from voicecoach.cliparams import (
     MAX_HISTORY_LIMIT,
     OPTIONS,
@@ -292,7 +293,15 @@ def export(routine: str, targets: ExportTargets, options: SessionOptions) -> Non
 @click.option(
     "--verbose", is_flag=True, help="Say whether media keys and staying awake could be had."
 )
-def play(routine: str | None, options: SessionOptions, verbose: bool) -> None:
+@click.option(
+    "--check-in/--no-check-in",
+    default=None,
+    help="Ask how your back feels and how hard it was, at the end (default: the "
+    "check_in setting; only on a terminal).",
+)
+def play(
+    routine: str | None, options: SessionOptions, verbose: bool, check_in: bool | None
+) -> None:
     """Play a routine aloud, hands-free; with no ROUTINE, the default one.
 
     The session opens with a moment of silence, then runs by itself: what you hear is
@@ -302,7 +311,9 @@ def play(routine: str | None, options: SessionOptions, verbose: bool) -> None:
     skips to the next exercise, b goes back to the start of this one and q quits; Ctrl-C
     stops at once. Headset buttons and media keys do the same (voicecoach is a media
     player on D-Bus while it plays: `playerctl -p voicecoach pause`), and the computer
-    is asked not to sleep; --verbose says if either could not be had.
+    is asked not to sleep; --verbose says if either could not be had. At the end it
+    asks, by voice and on screen, how your back feels and how hard the session was
+    (0-9 or t for 10; Enter skips): see `voicecoach log`.
     A status line shows the exercise, side, set and time left. The timing options
     adapt the routine for today (--hold, --hold-scale, --reps, --rest, --rounds,
     --lead-in); --no-voice plays chimes and tones only; --explain also says why each
@@ -315,20 +326,33 @@ def play(routine: str | None, options: SessionOptions, verbose: bool) -> None:
         voicecoach play quick-start --rate 150
         voicecoach play lower-back-essentials --hold 20s --reps 6 --rest 5
     """
+    from voicecoach import checkin
     from voicecoach.audio.session import made_from, prepare
     from voicecoach.library import DEFAULT_ROUTINE
     from voicecoach.play.recorded import play_recorded
 
     named = routine or command_settings().default_routine or DEFAULT_ROUTINE
-    session = prepare(session_routine(named, options), options.live())
+    loaded = session_routine(named, options)
+    asking = checkin.wanted(command_settings().check_in if check_in is None else check_in)
+    ask = checkin.questions(loaded.language) if asking else ()
+    session = prepare(loaded, options.live(), also_say=ask)
+    recorded: list[int] = []
     play_recorded(
         session,
         named,
         launch=_launch(),
         made_from=made_from(current_library(), named),
-        warn=lambda message: click.echo(shown(f"Warning: {message}"), err=True),
+        warn=_warn,
         verbose=verbose,
+        options=options,
+        recorded=recorded.append,
     )
+    if asking and recorded:  # a session that ended normally, and is in the history
+        checkin.check_in(session, recorded[0], _warn)
+
+
+def _warn(message: str) -> None:
+    click.echo(shown(f"Warning: {message}"), err=True)
 
 
 @cli.command("schema")
@@ -365,6 +389,9 @@ def new_command(name: str, force: bool) -> None:
     if any((library.shipped_dir / f"{name}{suffix}").exists() for suffix in (".yaml", ".yml")):
         click.echo(f"A routine {name} also ships with voicecoach; yours now takes its place.")
     click.echo(f"Edit it, then hear it with `voicecoach play {name}`.")
+
+
+cli.add_command(log_command)
 
 
 def main(argv: list[str] | None = None, launch: Launch | None = None) -> None:
