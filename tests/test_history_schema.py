@@ -94,7 +94,7 @@ def test_a_v1_history_is_migrated_in_place_with_every_session_kept(path: Path) -
         total_seconds=842.35,
         chapter="Bird dog",
     )
-    assert all(s.pain is s.effort is s.note is s.options is None for s in sessions)
+    assert all((s.pain, s.effort, s.note, s.options) == (None,) * 4 for s in sessions)
 
 
 def test_the_new_columns_work_on_a_migrated_history(path: Path) -> None:
