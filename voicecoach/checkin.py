@@ -2,8 +2,10 @@
 from 0 to 10, asked by voice and on screen when ``voicecoach play`` ends on a terminal, and
 kept with the session in the history (for the person, and for their physiotherapist).
 
-One key answers: 0 to 9, or ``t`` for 10. Enter skips a question and ``q`` the rest; with
-no key for ``TIMEOUT`` seconds (the environment variable ``VOICECOACH_CHECK_IN_SECONDS``
+One key answers: 0 to 9; 10 is ``1`` then ``0`` (within ``TEN_WINDOW``), or ``t``. What is
+typed just after an answer (the Enter a person adds out of habit) is dropped, not taken
+for the next answer. Enter skips a question and ``q`` the rest; with no key for
+``TIMEOUT`` seconds (the environment variable ``VOICECOACH_CHECK_IN_SECONDS``
 changes it) the check-in ends, so a person who walked away never keeps the command
 running. Ctrl-C ends it like any command: the session is recorded by then. Only a
 terminal is asked (stdin and stdout both, in the foreground): a piped or scripted
@@ -40,7 +42,11 @@ TIMEOUT_ENV = "VOICECOACH_CHECK_IN_SECONDS"
 MAX_TIMEOUT = 600.0
 TICK = 0.1
 """Longest wait on the terminal between checks that it is still there."""
-HINT = "0-9, t for 10, Enter skips"
+TEN_WINDOW = 0.8
+"""Seconds after a ``1`` in which a ``0`` makes it 10."""
+GRACE = 0.5
+"""Seconds after an answer whose keys are dropped."""
+HINT = "0-10, Enter skips"
 TEN = "tT"
 SKIP = "\r\n"
 QUIT = "qQ"
@@ -91,7 +97,11 @@ def read_reply(keys: Keys, seconds: float, clock: Callable[[], float] = time.mon
     while (left := deadline - clock()) > 0:
         if keys.fileno() is None:  # the terminal hung up: nobody is there to answer
             return Reply(None, False, "")
-        for char in keys.wait(min(left, TICK)):
+        typed = keys.wait(min(left, TICK))
+        for at, char in enumerate(typed):
+            if char == "1":
+                after = typed[at + 1 : at + 2] or _next_key(keys, TEN_WINDOW, clock)
+                return Reply(10, True, "10") if after == "0" else Reply(1, True, "1")
             if "0" <= char <= "9":
                 return Reply(int(char), True, char)
             if char in TEN:
@@ -101,6 +111,23 @@ def read_reply(keys: Keys, seconds: float, clock: Callable[[], float] = time.mon
             if char in QUIT:
                 return Reply(None, False, "skipped")
     return Reply(None, False, "no answer")
+
+
+def _next_key(keys: Keys, seconds: float, clock: Callable[[], float]) -> str:
+    """The first key typed within ``seconds`` ("" if none)."""
+    deadline = clock() + seconds
+    while (left := deadline - clock()) > 0 and keys.fileno() is not None:
+        typed = keys.wait(min(left, TICK))
+        if typed:
+            return typed[0]
+    return ""
+
+
+def drain(keys: Keys, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    """Drop what is typed within ``seconds``."""
+    deadline = clock() + seconds
+    while (left := deadline - clock()) > 0 and keys.fileno() is not None:
+        keys.wait(min(left, TICK))
 
 
 class Voice:
@@ -160,6 +187,8 @@ def ask(
     """Ask each question (pain, then effort) until one ends the check-in."""
     values: list[int | None] = []
     for question in questions:
+        if values:  # the keys typed right after the answer before
+            drain(keys, GRACE)
         _write(screen, f"{question} [{HINT}] ")
         try:
             voice.say(question)

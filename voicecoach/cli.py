@@ -313,7 +313,7 @@ def play(
     player on D-Bus while it plays: `playerctl -p voicecoach pause`), and the computer
     is asked not to sleep; --verbose says if either could not be had. At the end it
     asks, by voice and on screen, how your back feels and how hard the session was
-    (0-9 or t for 10; Enter skips): see `voicecoach log`.
+    (a key from 0 to 9, or 10; Enter skips): see `voicecoach log`.
     A status line shows the exercise, side, set and time left. The timing options
     adapt the routine for today (--hold, --hold-scale, --reps, --rest, --rounds,
     --lead-in); --no-voice plays chimes and tones only; --explain also says why each
