@@ -23,6 +23,7 @@ from voicecoach.compile.compiler import compile_routine
 from voicecoach.compile.cuescript import CueScript, to_seconds
 from voicecoach.errors import AudioDeviceError, HistoryError
 from voicecoach.history import History, history_path, record_play, report, week_start
+from voicecoach.history_schema import OptionValue
 from voicecoach.play.player import AudioDeviceLost, PlaybackInterrupted, PlayResult
 from voicecoach.routine.load import load_routine
 
@@ -393,6 +394,26 @@ def test_a_play_stopped_with_ctrl_c_records_how_far_it_got(path: Path, script: C
     assert session.finished and not session.completed
     assert session.reached_seconds == to_seconds(position)
     assert session.chapter == script.chapters[1].title
+
+
+def test_a_play_is_recorded_with_its_options_and_told_for_its_check_in(
+    path: Path, script: CueScript
+) -> None:
+    told: list[int] = []
+    quit_early = PlayResult(completed=False, position=10, chapter=None)
+    options: dict[str, OptionValue] = {"hold": 20.0, "voice": "espeak:x", "explain": False}
+    record_play(History(path), script, lambda: quit_early, print, options, told.append)
+    (session,) = History(path).recent(5)
+    assert told == [session.id]  # ended normally: it may check in
+    assert session.options == options
+
+    def play() -> PlayResult:
+        raise PlaybackInterrupted(PlayResult(completed=False, position=10, chapter=None))
+
+    with pytest.raises(PlaybackInterrupted):
+        record_play(History(path), script, play, print, options, told.append)
+    assert len(History(path).recent(5)) == 2
+    assert told == [session.id]  # Ctrl-C: recorded, never asked
 
 
 def test_a_play_quit_before_the_first_exercise_has_no_chapter(

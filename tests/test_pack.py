@@ -265,9 +265,7 @@ def test_a_feed_url_adds_a_feed_whose_episodes_are_the_files_packed(
         assert int(enclosure.length) == (target / folder / "session.mp3").stat().st_size
         assert enclosure.type == "audio/mpeg"
         chapters = json.loads((target / folder / "chapters.json").read_text())
-        assert [c["title"] for c in chapters["chapters"]] == [
-            c["title"] for c in cues["chapters"]
-        ]
+        assert [c["title"] for c in chapters["chapters"]] == [c["title"] for c in cues["chapters"]]
 
 
 def test_single_file_puts_the_audio_inside_the_page(

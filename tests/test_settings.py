@@ -57,7 +57,7 @@ def test_a_full_file_is_read_with_types(config_dir: Path) -> None:
     (config_dir / "settings.toml").write_text(
         'voice = "gmw/en-us"\nrate = 150\nvolume = 0.8\nchime_volume = 1\n'
         'lead_in = "1m30s"\ndefault_routine = "hip-openers"\nweekly_target = 5\n'
-        "explain = true\n"
+        "explain = true\ncheck_in = false\n"
     )
     settings = load_settings()
     assert settings == Settings(
@@ -69,6 +69,7 @@ def test_a_full_file_is_read_with_types(config_dir: Path) -> None:
         default_routine="hip-openers",
         weekly_target=5,
         explain=True,
+        check_in=False,
     )
     assert isinstance(settings.chime_volume, float)
     assert read_settings().from_file == frozenset(KEYS)
@@ -150,7 +151,7 @@ def test_an_unknown_key_suggests_the_closest() -> None:
     ]
     assert problems_of("colour = 3\n") == [
         "s.toml:1:1: unknown setting `colour`; known settings: voice, rate, volume, "
-        "chime_volume, lead_in, default_routine, weekly_target, explain"
+        "chime_volume, lead_in, default_routine, weekly_target, explain, check_in"
     ]
 
 
@@ -181,7 +182,7 @@ def test_thousands_of_unknown_keys_are_counted_quickly() -> None:
     assert lines[0].startswith("s.toml:1:1: unknown setting `k0`;")
     assert lines[20] == (
         "s.toml:21:1: 59,980 more unknown settings; known settings: voice, rate, volume, "
-        "chime_volume, lead_in, default_routine, weekly_target, explain"
+        "chime_volume, lead_in, default_routine, weekly_target, explain, check_in"
     )
     assert lines[21] == "s.toml:60001:8: `rate` must be between 50 and 500 words per minute"
 
@@ -332,6 +333,7 @@ def test_config_shows_defaults_and_the_missing_file(
         "default_routine  (the built-in default)        default\n"
         "weekly_target    4                             default\n"
         "explain          false                         default\n"
+        "check_in         true                          default\n"
     )
 
 
@@ -339,7 +341,9 @@ def test_config_shows_what_the_file_sets(
     config_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config_dir.mkdir()
-    (config_dir / "settings.toml").write_text("rate = 140\nlead_in = '8s'\nexplain = true\n")
+    (config_dir / "settings.toml").write_text(
+        "rate = 140\nlead_in = '8s'\nexplain = true\ncheck_in = false\n"
+    )
     code, out, err = run_main(["config"], capsys)
     assert (code, err) == (0, "")
     assert out == (
@@ -353,6 +357,7 @@ def test_config_shows_what_the_file_sets(
         "default_routine  (the built-in default)        default\n"
         "weekly_target    4                             default\n"
         "explain          true                          file\n"
+        "check_in         false                         file\n"
     )
 
 

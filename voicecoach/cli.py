@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from voicecoach import listings
+from voicecoach.cli_log import log_command
 from voicecoach.cli_report import remind_command, report_command
 from voicecoach.cliparams import (
     MAX_HISTORY_LIMIT,
@@ -330,7 +331,15 @@ def export(routine: str, targets: ExportTargets, options: SessionOptions) -> Non
 @click.option(
     "--verbose", is_flag=True, help="Say whether media keys and staying awake could be had."
 )
-def play(routine: str | None, options: SessionOptions, verbose: bool) -> None:
+@click.option(
+    "--check-in/--no-check-in",
+    default=None,
+    help="Ask how your back feels and how hard it was, at the end (default: the "
+    "check_in setting; only on a terminal).",
+)
+def play(
+    routine: str | None, options: SessionOptions, verbose: bool, check_in: bool | None
+) -> None:
     """Play a routine aloud, hands-free; with no ROUTINE, the default one.
 
     The session opens with a moment of silence, then runs by itself: what you hear is
@@ -340,7 +349,9 @@ def play(routine: str | None, options: SessionOptions, verbose: bool) -> None:
     skips to the next exercise, b goes back to the start of this one and q quits; Ctrl-C
     stops at once. Headset buttons and media keys do the same (voicecoach is a media
     player on D-Bus while it plays: `playerctl -p voicecoach pause`), and the computer
-    is asked not to sleep; --verbose says if either could not be had.
+    is asked not to sleep; --verbose says if either could not be had. At the end it
+    asks, by voice and on screen, how your back feels and how hard the session was
+    (a key from 0 to 9, or 10; Enter skips): see `voicecoach log`.
     A status line shows the exercise, side, set and time left. The timing options
     adapt the routine for today (--hold, --hold-scale, --reps, --rest, --rounds,
     --lead-in); --no-voice plays chimes and tones only; --explain also says why each
@@ -353,20 +364,33 @@ def play(routine: str | None, options: SessionOptions, verbose: bool) -> None:
         voicecoach play quick-start --rate 150
         voicecoach play lower-back-essentials --hold 20s --reps 6 --rest 5
     """
+    from voicecoach import checkin
     from voicecoach.audio.session import made_from, prepare
     from voicecoach.library import DEFAULT_ROUTINE
     from voicecoach.play.recorded import play_recorded
 
     named = routine or command_settings().default_routine or DEFAULT_ROUTINE
-    session = prepare(session_routine(named, options), options.live())
+    loaded = session_routine(named, options)
+    asking = checkin.wanted(command_settings().check_in if check_in is None else check_in)
+    ask = checkin.questions(loaded.language) if asking else ()
+    session = prepare(loaded, options.live(), also_say=ask)
+    recorded: list[int] = []
     play_recorded(
         session,
         named,
         launch=_launch(),
         made_from=made_from(current_library(), named),
-        warn=lambda message: click.echo(shown(f"Warning: {message}"), err=True),
+        warn=_warn,
         verbose=verbose,
+        options=options,
+        recorded=recorded.append,
     )
+    if asking and recorded:  # a session that ended normally, and is in the history
+        checkin.check_in(session, recorded[0], _warn)
+
+
+def _warn(message: str) -> None:
+    click.echo(shown(f"Warning: {message}"), err=True)
 
 
 @cli.command("schema")
@@ -410,6 +434,7 @@ cli.add_command(remind_command)
 from voicecoach.cli_pack import pack  # noqa: E402  (its own module: cli.py stays short)
 
 cli.add_command(pack)
+cli.add_command(log_command)
 
 
 def main(argv: list[str] | None = None, launch: Launch | None = None) -> None:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Protocol, TypeVar, runtime_checkable
@@ -26,29 +26,19 @@ from voicecoach.compile.cuescript import CueScript, to_seconds
 from voicecoach.durations import format_clock
 from voicecoach.errors import HistoryError, UnusableFileError
 from voicecoach.files import regular_or_missing
+from voicecoach.history_schema import (
+    OptionValue,
+    decode_options,
+    encode_options,
+    migrate,
+)
 
 APP_NAME = paths.APP_NAME
 DATA_DIR_ENV = paths.DATA_DIR_ENV
 HISTORY_FILE = "history.sqlite3"
-SCHEMA_VERSION = 1
 BUSY_TIMEOUT_SECONDS = 30.0
 START_WAIT_SECONDS = BUSY_TIMEOUT_SECONDS + 5.0
 """At a session's end, how long to wait for its start's row, written meanwhile."""
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (
-    id              INTEGER PRIMARY KEY AUTOINCREMENT,
-    routine_id      TEXT    NOT NULL,
-    routine_name    TEXT    NOT NULL,
-    started_at      TEXT    NOT NULL,
-    ended_at        TEXT,
-    completed       INTEGER NOT NULL DEFAULT 0 CHECK (completed IN (0, 1)),
-    reached_seconds REAL    NOT NULL DEFAULT 0,
-    total_seconds   REAL    NOT NULL,
-    chapter         TEXT
-);
-CREATE INDEX IF NOT EXISTS sessions_started ON sessions (started_at);
-"""
 
 
 def history_dir() -> Path:
@@ -80,6 +70,8 @@ class Session:
     pain: int | None = None
     effort: int | None = None
     note: str | None = None
+    options: Mapping[str, OptionValue] | None = field(default=None, hash=False)
+    """What the session was played with (``history_schema``); None before version 2."""
 
     @property
     def finished(self) -> bool:
@@ -103,13 +95,19 @@ class History:
         self.path = history_path() if path is None else path
         self._clock = clock
 
-    def start(self, routine_id: str, name: str, total_seconds: float) -> int:
-        """Record a session that starts now; returns its id for ``finish``."""
+    def start(
+        self,
+        routine_id: str,
+        name: str,
+        total_seconds: float,
+        options: Mapping[str, OptionValue] | None = None,
+    ) -> int:
+        """Record a session that starts now, played with ``options``; returns its id."""
         with self._write() as db:
             cursor = db.execute(
-                "INSERT INTO sessions (routine_id, routine_name, started_at, total_seconds)"
-                " VALUES (?, ?, ?, ?)",
-                (routine_id, name, self._stamp(), float(total_seconds)),
+                "INSERT INTO sessions (routine_id, routine_name, started_at, total_seconds,"
+                " options) VALUES (?, ?, ?, ?, ?)",
+                (routine_id, name, self._stamp(), float(total_seconds), encode_options(options)),
             )
             session_id = cursor.lastrowid
         assert session_id is not None
@@ -127,6 +125,44 @@ class History:
             )
             if cursor.rowcount != 1:
                 raise HistoryError(f"no session {session_id} in the history at {self.path}")
+
+    def check_in(
+        self, session_id: int, pain: int | None, effort: int | None, note: str | None = None
+    ) -> None:
+        """Record how the session went; a value left None keeps what the row had."""
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE sessions SET pain = coalesce(?, pain), effort = coalesce(?, effort),"
+                " note = coalesce(?, note) WHERE id = ?",
+                (pain, effort, note, session_id),
+            )
+            if cursor.rowcount != 1:
+                raise HistoryError(f"no session {session_id} in the history at {self.path}")
+
+    def add_done(
+        self,
+        routine_id: str,
+        name: str,
+        total_seconds: float,
+        check_in: tuple[int | None, int | None, str | None],
+        options: Mapping[str, OptionValue] | None = None,
+    ) -> int:
+        """Record a completed session that ends now (one done without voicecoach), with
+        its check-in (pain, effort, note); returns its id."""
+        ended = self._now(None).astimezone(timezone.utc)
+        started = ended - timedelta(seconds=total_seconds)
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO sessions (routine_id, routine_name, started_at, ended_at,"
+                " completed, reached_seconds, total_seconds, pain, effort, note, options)"
+                " VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
+                (routine_id, name, started.isoformat(timespec="seconds"),
+                 ended.isoformat(timespec="seconds"), float(total_seconds),
+                 float(total_seconds), *check_in, encode_options(options)),
+            )  # fmt: skip
+            session_id = cursor.lastrowid
+        assert session_id is not None
+        return session_id
 
     def discard(self, session_id: int) -> None:
         """Forget a session that never really played (its player failed to start)."""
@@ -210,6 +246,10 @@ class History:
             reached_seconds=row["reached_seconds"],
             total_seconds=row["total_seconds"],
             chapter=row["chapter"],
+            pain=row["pain"],
+            effort=row["effort"],
+            note=row["note"],
+            options=decode_options(row["options"]),
         )
 
     @contextmanager
@@ -237,7 +277,7 @@ class History:
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
-            self._migrate(db)
+            migrate(db, self.path)
             yield db
         except sqlite3.Error as err:
             if db.in_transaction:
@@ -263,28 +303,6 @@ class History:
     def _read(self) -> Iterator[sqlite3.Connection]:
         with self._connect() as db:
             yield db
-
-    def _migrate(self, db: sqlite3.Connection) -> None:
-        (version,) = db.execute("PRAGMA user_version").fetchone()
-        if version == SCHEMA_VERSION:
-            return
-        if version > SCHEMA_VERSION:
-            raise HistoryError(
-                f"the history at {self.path} was written by a newer voicecoach "
-                f"(format {version}); upgrade voicecoach, or move the file aside to start anew"
-            )
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            (version,) = db.execute("PRAGMA user_version").fetchone()  # another may have won
-            if version == 0:
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            db.commit()
-        except BaseException:
-            db.rollback()
-            raise
 
     def _error(self, err: sqlite3.Error) -> HistoryError:
         name = getattr(err, "sqlite_errorname", "")
@@ -339,11 +357,14 @@ class _Starting:
     """The row of a session that starts now, written on a thread: a history another
     process holds locked (for up to BUSY_TIMEOUT_SECONDS) never delays the first sound."""
 
-    def __init__(self, history: History, script: CueScript) -> None:
+    def __init__(
+        self, history: History, script: CueScript, options: Mapping[str, OptionValue] | None
+    ) -> None:
         self.session_id: int | None = None
         self.error: Exception | None = None
         self._history = history
         self._script = script
+        self._options = options
         self._thread = threading.Thread(target=self._run, name="history-start", daemon=True)
         self._thread.start()
 
@@ -351,7 +372,7 @@ class _Starting:
         script = self._script
         try:
             self.session_id = self._history.start(
-                script.routine_id, script.routine_name, script.duration
+                script.routine_id, script.routine_name, script.duration, self._options
             )
         except Exception as err:  # HistoryError, or a bug: said on the main thread
             self.error = err
@@ -373,6 +394,8 @@ def record_play(
     script: CueScript,
     play: Callable[[], Result],
     warn: Callable[[str], None],
+    options: Mapping[str, OptionValue] | None = None,
+    recorded: Callable[[int], None] | None = None,
 ) -> Result:
     """Run ``play()`` and record the session: a row at the start, how it ended at the end.
 
@@ -383,11 +406,13 @@ def record_play(
     it got to, and the exception goes on. A session whose player fails without one (no
     sound device before anything played) never played, so its row is removed again. A
     history that cannot be written never stops a session: ``warn`` says so afterwards
-    (not during the session, whose status line owns the terminal).
+    (not during the session, whose status line owns the terminal). ``options`` are what
+    the session is played with; ``recorded`` is told the row's id once a session that
+    ended normally is recorded (for its check-in).
     """
-    starting = _Starting(history, script) if history is not None else None
+    starting = _Starting(history, script, options) if history is not None else None
 
-    def finish(outcome: Outcome | None) -> None:
+    def finish(outcome: Outcome | None, ended: bool = False) -> None:
         if history is None or starting is None:
             return
         session_id = starting.wait(START_WAIT_SECONDS)
@@ -406,6 +431,9 @@ def record_play(
             history.finish(session_id, outcome.completed, reached, chapter)
         except HistoryError as err:
             warn(f"this session's end was not recorded: {err}")
+            return
+        if recorded is not None and ended:
+            recorded(session_id)
 
     try:
         result = play()
@@ -413,7 +441,7 @@ def record_play(
         carried = getattr(exc, "result", None)
         finish(carried if isinstance(carried, Outcome) else None)
         raise
-    finish(result)
+    finish(result, ended=True)
     return result
 
 
@@ -433,6 +461,14 @@ def _outcome(session: Session) -> str:
     return f"stopped at {reached} of {total}{where}"
 
 
+def scores(pain: int | None, effort: int | None, before: str = "") -> str:
+    """``pain 3, effort 6`` after ``before``, as `history` and `log` show a check-in; ""
+    when neither was given."""
+    given = [f"{name} {value}" for name, value in (("pain", pain), ("effort", effort))]
+    kept = [text for text, value in zip(given, (pain, effort), strict=True) if value is not None]
+    return before + ", ".join(kept) if kept else ""
+
+
 def report(history: History, limit: int, target: int, now: datetime | None = None) -> list[str]:
     """The lines `voicecoach history` prints: recent sessions, this week, the streak."""
     now = history._now(now)
@@ -443,7 +479,10 @@ def report(history: History, limit: int, target: int, now: datetime | None = Non
         width = max(len(s.routine_name) for s in sessions)
         for session in sessions:
             started = session.started_at.astimezone(now.tzinfo).strftime("%a %Y-%m-%d %H:%M")
-            lines.append(f"  {started}  {session.routine_name:<{width}}  {_outcome(session)}")
+            line = f"  {started}  {session.routine_name:<{width}}  {_outcome(session)}"
+            lines.append(line + scores(session.pain, session.effort, "; "))
+            if session.note:
+                lines.append(f"      note: {' '.join(session.note.split())}")
     else:
         lines.append("No sessions yet: `voicecoach play` records one.")
     lines.append(f"This week: {history.week_count(now)} of {target}")

@@ -68,6 +68,7 @@ class Settings:
     default_routine: str | None = None
     weekly_target: int = 4
     explain: bool = False
+    check_in: bool = True
 
 
 KEYS: tuple[str, ...] = tuple(f.name for f in fields(Settings))
@@ -87,6 +88,8 @@ _HELP: dict[str, str] = {
     "weekly_target": "Completed sessions a week you aim for; `voicecoach history` counts\n"
     "your streak of weeks that met it. Four to six a week is the usual advice.",
     "explain": "Also speak each exercise's `why` (true or false).",
+    "check_in": "After `voicecoach play` on a terminal, ask how your back feels and how\n"
+    "hard the session was, each from 0 to 10 (true or false; `play --no-check-in` once).",
 }
 
 # How `config` shows a key that is not set.
@@ -189,6 +192,7 @@ _CHECK: dict[str, Callable[[object], object]] = {
     "default_routine": _text,
     "weekly_target": _target,
     "explain": _flag,
+    "check_in": _flag,
 }
 
 

@@ -9,7 +9,7 @@ between a routine's name and the audio of its session happens here or below.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,6 +55,7 @@ class PreparedSession:
 
     ``voice_gain`` and ``chime_gain`` scale the speech and the chimes (1.0: as made), so the
     loudness chosen for a session travels with it to the player and the exporter.
+    ``voice`` names the voice that speaks (``engine:voice``), None without one.
     """
 
     script: CueScript
@@ -62,6 +63,7 @@ class PreparedSession:
     chime: ClipSource
     voice_gain: float = 1.0
     chime_gain: float = 1.0
+    voice: str | None = None
 
     def chunks(
         self,
@@ -99,6 +101,7 @@ def prepare_session(
     *,
     voice_gain: float = 1.0,
     chime_gain: float = 1.0,
+    also_say: Sequence[str] = (),
 ) -> PreparedSession:
     """Compile ``routine`` with the engine's real phrase lengths, so audio and script agree.
 
@@ -106,7 +109,8 @@ def prepare_session(
     time up front rather than in the middle of the audio. ``speech=None`` makes a session
     of chimes only (``options.voice`` is then taken as False) that never starts a speech
     engine, so it works where none is installed. ``load_chime`` defaults to the shipped
-    chimes; the gains are kept on the session (see ``PreparedSession``).
+    chimes; the gains are kept on the session (see ``PreparedSession``). ``also_say`` are
+    phrases said around the session (the check-in's questions), made now with the rest.
     """
     options = options or CompileOptions()
     chimes = chime_source(load_chime or sounds.load_chime)
@@ -119,13 +123,22 @@ def prepare_session(
     # ones before anything is rendered.
     check_compiled(compile_routine(routine, estimate_speech_samples, options=options), routine)
     speech = speech.for_language(routine.language)  # its voice, unless one was named
-    texts = spoken_texts(routine, options)
+    texts = [*spoken_texts(routine, options), *also_say]
     synthesize_in_parallel(speech, texts)  # espeak-ng's fresh engines
     synthesize_in_threads(speech, texts)  # Piper's
     speech.prepare(texts)
     script = compile_routine(routine, speech.samples, options=options)
     check_compiled(script, routine)
-    return PreparedSession(script, speech.clip, chimes, voice_gain, chime_gain)
+    return PreparedSession(script, speech.clip, chimes, voice_gain, chime_gain, _voice_name(speech))
+
+
+def _voice_name(speech: Speech) -> str:
+    """``piper:NAME`` for a Piper voice, else the driver and the voice asked for."""
+    piper = getattr(speech.engine, "voice", None)  # a PiperEngine's voice file
+    name = getattr(piper, "name", None)
+    if isinstance(name, str):
+        return f"piper:{name}"
+    return f"{speech.engine.name}:{speech.settings.voice or 'default'}"
 
 
 def voice_settings(
@@ -159,11 +172,19 @@ def load_routine(
     return apply_overrides(loaded, options.overrides)
 
 
-def prepare(routine: Routine, options: SessionOptions) -> PreparedSession:
+def prepare(
+    routine: Routine, options: SessionOptions, also_say: Sequence[str] = ()
+) -> PreparedSession:
     """The session ready to render: real phrase lengths from the voice engine, or no
-    engine at all without a voice."""
+    engine at all without a voice (``also_say``: see ``prepare_session``)."""
     speech = Speech(options.voice) if options.voiced else None
-    return prepare_session(routine, speech, options.compile_options, chime_gain=options.chime_gain)
+    return prepare_session(
+        routine,
+        speech,
+        options.compile_options,
+        chime_gain=options.chime_gain,
+        also_say=also_say,
+    )
 
 
 def measured_script(routine: Routine, options: SessionOptions, note: Note) -> CueScript | None:

@@ -58,6 +58,9 @@ class Phrases:
     """Live play waits: the prompt and the reminder."""
     pause_if_longer: str
     """An export's wait, which cannot wait: said after the time it gives."""
+    pain_question: str
+    effort_question: str
+    """The check-in after a live session (``voicecoach.checkin``), answered 0 to 10."""
 
     def number(self, n: int) -> str:
         """``n`` as a word when the table has it, else as digits (the voice reads those)."""
@@ -160,6 +163,8 @@ ENGLISH = Phrases(
     own_pace="{n} reps, at your own pace",
     press_play="Press play when you are ready",
     pause_if_longer="Pause the player if you need longer",
+    pain_question="How does your back feel, from 0 (no pain) to 10?",
+    effort_question="How hard did the session feel, from 0 (easy) to 10?",
 )
 
 
@@ -203,6 +208,8 @@ GERMAN = Phrases(
     own_pace="{n} Wiederholungen, in deinem Tempo",
     press_play="Drück auf Play, wenn du so weit bist",
     pause_if_longer="Halte die Wiedergabe an, wenn du länger brauchst",
+    pain_question="Wie fühlt sich dein Rücken an, von 0 (kein Schmerz) bis 10?",
+    effort_question="Wie anstrengend war die Einheit, von 0 (leicht) bis 10?",
 )
 
 
@@ -246,6 +253,8 @@ SPANISH = Phrases(
     own_pace="{n} repeticiones, a tu ritmo",
     press_play="Pulsa play cuando quieras seguir",
     pause_if_longer="Pausa el reproductor si necesitas más tiempo",
+    pain_question="¿Cómo sientes la espalda, de 0 (sin dolor) a 10?",
+    effort_question="¿Qué tan dura fue la sesión, de 0 (fácil) a 10?",
 )
 
 _TABLES: dict[str, Phrases] = {p.language: p for p in (ENGLISH, GERMAN, SPANISH)}
