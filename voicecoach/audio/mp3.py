@@ -10,12 +10,15 @@ audio is encoded: frame and byte counts, a seek table, delay, padding and the CR
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from typing import BinaryIO
 
 import lameenc
 import numpy as np
+
+from voicecoach.errors import ExportError
 
 #: LAME's variable bitrate mode ``vbr_mtrh`` (``vbr_default``).
 VBR_MTRH = 4
@@ -41,7 +44,7 @@ class Mp3Settings:
     algorithm: int = 7
 
 
-class Mp3Error(Exception):
+class Mp3Error(ExportError):
     """The encoder failed or its output is not a stream of MPEG audio frames."""
 
 
@@ -134,6 +137,7 @@ class _Header:
         return 9 if self.mono else 17
 
 
+@functools.lru_cache(maxsize=256)  # a stream has a few dozen distinct headers
 def _parse(header: bytes) -> _Header:
     b1, b2, b3 = header[1], header[2], header[3]
     version, layer = (b1 >> 3) & 3, (b1 >> 1) & 3
@@ -149,19 +153,23 @@ def _parse(header: bytes) -> _Header:
     return _Header(version, bitrate, rate, size, (b3 >> 6) == 3)
 
 
-def _frames(audio: bytes) -> tuple[list[int], _Header]:
-    """The offset of every frame in ``audio``, and the first frame's header."""
+def _frames(audio: bytes) -> tuple[list[int], _Header, int]:
+    """The offset of every frame in ``audio``, the first frame's header, and the lowest
+    bitrate of any frame."""
     offsets: list[int] = []
     at = 0
     first = _parse(audio[:4])
+    lowest = first.bitrate
     while at < len(audio):
         if len(audio) - at < 4:
             raise Mp3Error("the MP3 encoder's output ends inside a frame header")
         offsets.append(at)
-        at += _parse(audio[at : at + 4]).size
+        header = _parse(audio[at : at + 4])
+        lowest = min(lowest, header.bitrate)
+        at += header.size
     if at != len(audio):
         raise Mp3Error("the MP3 encoder's output ends inside a frame")
-    return offsets, first
+    return offsets, first, lowest
 
 
 def _tag_frame_header(first: bytes) -> tuple[bytes, bytes]:
@@ -185,7 +193,7 @@ def _tag_frame_header(first: bytes) -> tuple[bytes, bytes]:
 def info_frame(audio: bytes, samples: int, settings: Mp3Settings) -> bytes:
     """The Xing/LAME info frame for ``audio`` (the encoded frames) of ``samples`` input
     samples: what lets a player know the duration, seek, and cut delay and padding."""
-    offsets, first = _frames(audio)
+    offsets, first, lowest = _frames(audio)
     head, frame = _tag_frame_header(audio[:4])
     tag_size = len(frame)
     total = tag_size + len(audio)
@@ -196,7 +204,6 @@ def info_frame(audio: bytes, samples: int, settings: Mp3Settings) -> bytes:
     padding = count * first.samples - samples - ENCODER_DELAY
     if not 0 <= padding < 4096:
         raise Mp3Error(f"the MP3 encoder's padding ({padding} samples) does not fit the tag")
-    lowest = min(_parse(audio[at : at + 4]).bitrate for at in offsets)
     quality = max(0, 100 - 10 * settings.vbr_quality - settings.algorithm)
     xing = b"Xing" + (
         (0x0F).to_bytes(4, "big")  # frames, bytes, seek table and quality present
