@@ -83,6 +83,7 @@ lock:
 
 bench: setup
 	$(VENV)/bin/python -m bench
+	$(VENV)/bin/python -m bench.mp3
 	$(VENV)/bin/python -m bench.first_sound
 	$(VENV)/bin/python -m bench.neural
 

@@ -20,6 +20,7 @@ import numpy as np
 import soundfile as sf
 from mutagen import MutagenError
 
+from voicecoach.audio.mp3 import Mp3Error, Mp3Writer
 from voicecoach.audio.render import read_ahead
 from voicecoach.audio.session import PreparedSession
 from voicecoach.compile.cuescript import SAMPLE_RATE, CueScript, CueType
@@ -46,7 +47,8 @@ _ogg: Any = mutagen.oggvorbis
 
 @dataclass(frozen=True)
 class AudioFormat:
-    """How one file ending is written: libsndfile format and subtype, and chapter style."""
+    """How one file ending is written: libsndfile format and subtype (MP3 is written by
+    LAME through ``audio.mp3``, see there why), and chapter style."""
 
     extension: str
     format: str
@@ -59,7 +61,7 @@ FORMATS: dict[str, AudioFormat] = {
     ".wav": AudioFormat(".wav", "WAV", "PCM_16", "", RENDER_FRAMES),
     ".flac": AudioFormat(".flac", "FLAC", "PCM_16", "vorbis", RENDER_FRAMES),
     ".ogg": AudioFormat(".ogg", "OGG", "VORBIS", "vorbis"),
-    ".mp3": AudioFormat(".mp3", "MP3", "MPEG_LAYER_III", "id3"),
+    ".mp3": AudioFormat(".mp3", "MP3", "MPEG_LAYER_III", "id3", RENDER_FRAMES),
 }
 
 
@@ -84,7 +86,7 @@ def audio_format(path: Path) -> AudioFormat:
         raise ExportError(
             f"{path}: cannot export to {ending}; name the file with one of: {supported}"
         )
-    if fmt.format not in sf.available_formats():
+    if fmt.format != "MP3" and fmt.format not in sf.available_formats():
         raise ExportError(
             f"{path}: this libsndfile cannot write {fmt.format}; install soundfile 0.12 or later"
         )
@@ -261,6 +263,12 @@ def _tag(path: Path, fmt: AudioFormat, script: CueScript) -> None:
         _tag_vorbis(path, fmt, script)
 
 
+def _pcm16(chunk: np.ndarray) -> np.ndarray:
+    """16-bit samples, rounded as libsndfile rounds, for the whole chunk at once."""
+    data: np.ndarray = np.rint(chunk * np.float32(32767)).astype(np.int16)
+    return data
+
+
 def _write_audio(
     path: Path,
     fmt: AudioFormat,
@@ -269,6 +277,8 @@ def _write_audio(
     progress: Progress | None,
 ) -> int:
     """Write the chunks in slices of the format's ``write_frames``; returns the frames written."""
+    if fmt.format == "MP3":
+        return _write_mp3(path, chunks, progress)
     written = 0
     with sf.SoundFile(
         path, "w", samplerate=SAMPLE_RATE, channels=1, format=fmt.format, subtype=fmt.subtype
@@ -277,17 +287,26 @@ def _write_audio(
             out.title = script.routine_name
             out.artist = ARTIST
         for chunk in chunks:
-            if fmt.subtype == "PCM_16":
-                # The same rounding libsndfile applies, done for the whole chunk at once.
-                data: np.ndarray = np.rint(chunk * np.float32(32767)).astype(np.int16)
-            else:
-                data = chunk
+            data = _pcm16(chunk) if fmt.subtype == "PCM_16" else chunk
             step = fmt.write_frames
             for offset in range(0, len(data), step):
                 out.write(data[offset : offset + step])
             written += len(chunk)
             if progress is not None:
                 progress(len(chunk))
+    return written
+
+
+def _write_mp3(path: Path, chunks: Iterable[np.ndarray], progress: Progress | None) -> int:
+    written = 0
+    with open(path, "w+b") as out:
+        writer = Mp3Writer(out, SAMPLE_RATE)
+        for chunk in chunks:
+            writer.write(_pcm16(chunk))
+            written += len(chunk)
+            if progress is not None:
+                progress(len(chunk))
+        writer.finish()
     return written
 
 
@@ -360,7 +379,7 @@ def _export(
             stage.commit()
     except OSError as err:
         raise ExportError(_describe(current, err)) from err
-    except (sf.SoundFileError, MutagenError) as err:
+    except (sf.SoundFileError, MutagenError, Mp3Error) as err:
         raise ExportError(
             f"{targets.audio}: cannot write the audio: {_why(targets.audio, err)}"
         ) from err
