@@ -27,7 +27,6 @@ from voicecoach.compile.compiler import compile_routine
 from voicecoach.compile.cuescript import SAMPLE_RATE as SR
 from voicecoach.compile.cuescript import CueScript
 from voicecoach.compile.estimate import estimate_speech_samples
-from voicecoach.play import player
 from voicecoach.play.ahead import to_pcm
 from voicecoach.play.player import Player
 from voicecoach.play.stream import Feed
@@ -122,4 +121,4 @@ def test_the_feed_counts_the_silence_played_while_audio_was_expected() -> None:
     feed.put(bytes(200), 100)
     feed.pull(out, 300, 0.0)
     assert feed.starved == 500
-    assert player.GAP * SR > 300  # a buffer's worth of it alone is not reported
+    assert feed.behind == 0  # a glitch: won back in the silences after it, not reported

@@ -54,6 +54,69 @@ def test_an_empty_feed_while_more_is_expected_is_an_underrun() -> None:
     assert feed.underruns == 1
 
 
+QUIET = round(stream.QUIET_RUN * RATE)
+"""Zero samples that make a silence."""
+
+
+def silence(samples: int) -> bytes:
+    return bytes(2 * samples)
+
+
+def test_what_an_underrun_cost_is_won_back_in_the_next_silence() -> None:
+    """Three samples of silence the device played while starved are left out of the next
+    silence, so the cue after it is heard where the export has it again; the sound before
+    that silence, quiet edges and single zero samples included, is played whole."""
+    clock = Clock()
+    feed = Feed(RATE, clock)
+    feed.expect(True)
+    feed.put(pcm(7, 8), 0)
+    assert pull(feed, 5) == pcm(7, 8, 0, 0, 0)  # starved for three samples
+    assert (feed.starved, feed.recovered) == (3, 0)
+    sound = pcm(1, 0, 256, 1)  # a quiet tail, with one sample that is zero
+    gap = 2 * QUIET
+    feed.put(sound + silence(gap) + pcm(9, 9), 2)
+    played = pull(feed, 4 + gap - 3 + 2)
+    assert played == sound + silence(gap - 3) + pcm(9, 9)
+    assert (feed.starved, feed.recovered) == (3, 3)
+    assert feed.queued() == 0
+    assert feed.sent() == 2 + 4 + gap + 2
+    clock.now += 10.0
+    assert feed.heard() == feed.sent()  # where the session is: its end
+
+
+def test_nothing_is_won_back_from_sound_a_short_pause_or_after_a_cut() -> None:
+    feed = Feed(RATE)
+    feed.expect(True)
+    assert pull(feed, 2) == pcm(0, 0)
+    short = pcm(5) + silence(QUIET // 2) + pcm(5)
+    feed.put(short, 0)
+    assert pull(feed, QUIET // 2 + 2) == short  # too short a pause to be a silence
+    feed.cut()
+    feed.expect(True)
+    feed.put(silence(QUIET) + pcm(4), 3)
+    assert pull(feed, QUIET + 1) == silence(QUIET) + pcm(4)  # a cut starts afresh
+    assert feed.recovered == 0
+
+
+def test_a_stall_too_long_to_win_back_leaves_the_session_late_as_a_whole() -> None:
+    feed = Feed(RATE)
+    feed.expect(True)
+    stall = round(stream.WIN_BACK * RATE) + 1
+    pull(feed, stall)
+    feed.put(silence(QUIET) + pcm(3), 0)
+    assert pull(feed, QUIET + 1) == silence(QUIET) + pcm(3)  # its silences keep their length
+    assert (feed.starved, feed.behind, feed.recovered) == (stall, stall, 0)
+
+
+def test_an_underrun_bigger_than_one_silence_is_won_back_over_several() -> None:
+    feed = Feed(RATE)
+    feed.expect(True)
+    pull(feed, 3 * QUIET // 2)
+    feed.put(silence(QUIET) + pcm(3) + silence(QUIET) + pcm(6), 0)
+    assert pull(feed, QUIET // 2 + 2) == pcm(3) + silence(QUIET // 2) + pcm(6)
+    assert (feed.starved, feed.recovered) == (3 * QUIET // 2, 3 * QUIET // 2)
+
+
 def test_heard_follows_the_device_latency_and_stops_where_the_sound_does() -> None:
     clock = Clock()
     feed = Feed(RATE, clock)

@@ -187,7 +187,7 @@ class Player:
         self.took_over = False
         """Whether the opening already playing was this session's own and was kept."""
         self._warn = warn
-        self._gaps_told = 0  # samples of the feed's ``starved`` already reported
+        self._gaps_told = 0  # samples of the feed's ``behind`` already reported
         self._gap_told_at: float | None = None
         self._spoken = spoken
         self._watch = watch
@@ -272,10 +272,11 @@ class Player:
             raise self._renderer.error
 
     def _tell_gaps(self) -> None:
-        """Say so when the sound had to wait for the program (a machine too busy to render
-        in time, or slower to load than the quick start's opening lasts): from there on the
-        session is heard that much later than the export, though every cue stays whole."""
-        gap = self._feed.starved - self._gaps_told
+        """Say so when the sound had to wait for the program longer than the feed wins back
+        (a machine far too busy to render in time, or slower to load than the quick start's
+        opening lasts): from there on the session is heard that much later than the export,
+        though every cue stays whole."""
+        gap = self._feed.behind - self._gaps_told
         now = self._clock()
         if self._warn is None or gap < round(GAP * SAMPLE_RATE) or not self._feed.queued():
             return

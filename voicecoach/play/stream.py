@@ -39,6 +39,14 @@ LATENCY = 0.2
 so the callback is never late, even while the main thread holds Python's lock for tens of
 milliseconds loading numpy behind the quick start; a pause or skip lets this much play
 out, and Ctrl-C drops it."""
+QUIET_RUN = 0.05
+"""Seconds of zero samples that make a silence the feed may shorten after an underrun."""
+WIN_BACK = 0.25
+"""The longest wait for the program (seconds) the feed wins back by shortening the
+silences after it: a glitch of a busy machine, which would otherwise leave every later cue
+off its place. A longer stall (a program slower to load than its opening) is not: the
+silences after it may be holds, which must keep their length; the session stays that much
+later, and the player says so."""
 MARKS = 4096
 """How many (time, position) notes the feed keeps: many seconds of callbacks."""
 STALLED = 6.0
@@ -77,7 +85,19 @@ class Feed:
         """Buffers the device wanted while more audio was expected but none was there."""
         self.starved = 0
         """Samples of silence the device played in those buffers: the session heard that
-        much later than the export (a program slower than the sound, or than its opening)."""
+        much later than the export (a program slower than the sound, or than its opening),
+        until the feed wins them back (``recovered``)."""
+        self.recovered = 0
+        """Samples of the session's own silence left out to win back what starving cost:
+        each gap between two cues after an underrun is cut short by what is still owed, so
+        every cue is heard at its place again from the next silence on."""
+        self.behind = 0
+        """Samples the session is heard later than the export for good: the stalls longer
+        than ``WIN_BACK``."""
+        self._owed = 0
+        self._stall = 0  # samples of silence in the buffers starved one after another
+        self._quiet = max(2, round(QUIET_RUN * rate))
+        self._most_owed = round(WIN_BACK * rate)
         self.late = 0
         """Callbacks that came too late, after the device had run dry (PortAudio's output
         underflow): each one is a gap in the sound."""
@@ -135,6 +155,7 @@ class Feed:
         with self._changed:
             self._segments.clear()
             self._queued = 0
+            self._owed = 0  # what follows a cut starts a timeline of its own
             self._generation += 1
             self._expecting = False
             self._changed.notify_all()
@@ -187,7 +208,14 @@ class Feed:
             while filled < wanted and self._segments:
                 segment = self._segments[0]
                 data, offset, at, moves = segment[0], segment[1], segment[2], segment[3]
+                if self._owed and moves:
+                    offset = segment[1] = self._win_back(data, offset)
+                    if offset >= len(data):
+                        self._segments.popleft()
+                        continue
                 take = min(len(data) - offset, wanted - filled)
+                if self._owed and moves:
+                    take = self._before_silence(data, offset, take)
                 out[filled : filled + take] = data[offset : offset + take]
                 start = at + offset // 2 if moves else at
                 self._marks.append((now + delay + filled / 2 / self.rate, start, take // 2, moves))
@@ -206,7 +234,40 @@ class Feed:
                 if self._expecting:
                     self.underruns += 1
                     self.starved += (wanted - filled) // 2
+                    self._stall += (wanted - filled) // 2
+                    if self._stall > self._most_owed:  # one stall, however many buffers
+                        self.behind += (wanted - filled) // 2 + self._owed
+                        self._owed = 0
+                    else:
+                        self._owed += (wanted - filled) // 2
+            else:
+                self._stall = 0
             self._changed.notify_all()
+
+    def _win_back(self, data: bytes, offset: int) -> int:
+        """Where to go on in ``data`` from ``offset``: past as much of the silence starting
+        there as is owed, so that much of it is never played. Only a silence counts (at
+        least ``QUIET_RUN`` of zero samples), never a sound's quiet start or end, nor a
+        sample that happens to be zero."""
+        window = data[offset : offset + 2 * max(self._owed, self._quiet)]
+        zeros = (len(window) - len(window.lstrip(b"\0"))) // 2
+        if zeros < self._quiet - 1:
+            return offset
+        skip = min(zeros, self._owed)
+        self._owed -= skip
+        self.recovered += skip
+        self._queued -= 2 * skip
+        return offset + 2 * skip
+
+    def _before_silence(self, data: bytes, offset: int, take: int) -> int:
+        """How much of the ``take`` bytes at ``offset`` to play before the next silence,
+        where ``_win_back`` can then leave some out."""
+        run = b"\0" * (2 * self._quiet)
+        found = data.find(run, offset + 2, offset + take + len(run))
+        if found < 0:
+            return take
+        found += (found - offset) % 2
+        return min(take, found - offset)
 
 
 def _bounded(job: Callable[[], Any], timeout: float, what: str) -> Any:
