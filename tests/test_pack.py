@@ -222,6 +222,7 @@ def test_one_routine_makes_a_folder_with_its_page_audio_cues_and_captions(
     cues = json.loads((target / "session.cues.json").read_text())
     page = (target / "index.html").read_text()
     assert '<audio id="audio" controls preload="auto" src="session.mp3">' in page
+    assert '<a href="handout.html">' in page and '<a href="session.mp3" download>' in page
     id3: Any = mutagen.id3  # untyped
     chapters = id3.ID3(target / "session.mp3").getall("CHAP")
     assert len(chapters) == len(cues["chapters"]) == 3
@@ -279,6 +280,7 @@ def test_single_file_puts_the_audio_inside_the_page(
     found = re.search(r'src="data:audio/mpeg;base64,([A-Za-z0-9+/=]+)"', page)
     assert found is not None
     assert base64.b64decode(found.group(1)) == (target / "session.mp3").read_bytes()
+    assert 'href="handout.html"' not in page  # sent on its own: nothing beside it to link
 
 
 def test_a_pack_replaces_the_pack_before_it_whole(

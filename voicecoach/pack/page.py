@@ -20,7 +20,7 @@ from typing import Any
 from voicecoach.compile.cuescript import CueScript, CueType, to_seconds
 from voicecoach.describe import describe_pauses, describe_work
 from voicecoach.durations import format_clock
-from voicecoach.pack.content import PAGE, PackItem, PackOptions
+from voicecoach.pack.content import HANDOUT, PAGE, PackItem, PackOptions
 from voicecoach.pack.timeline import legend_html, timeline, timeline_svg
 
 ARTIST = "voicecoach"
@@ -176,6 +176,17 @@ def _head(title: str, language: str) -> str:
 </head>"""
 
 
+def _takeaway(item: PackItem, options: PackOptions) -> str:
+    """Links to the files beside the page: the handout to print, and the audio to keep.
+    None for a page sent on its own (``single_file``), which has nothing beside it."""
+    if options.single_file:
+        return ""
+    return (
+        f'<p class="takeaway"><a href="{HANDOUT}">Print the handout</a>'
+        f' · <a href="{escape(item.audio)}" download>Download the audio (MP3)</a></p>'
+    )
+
+
 def render_page(item: PackItem, audio_src: str, options: PackOptions) -> str:
     """The session page of ``item``, playing ``audio_src`` (the MP3 beside it, or a
     ``data:`` URI that carries it, for ``options.single_file``)."""
@@ -217,7 +228,8 @@ b goes back, the arrows move by ten seconds.</p>
 {_exercises(item)}
 </section>
 </main>
-<footer><p>Made with {ARTIST}. This page needs no network and no account.</p></footer>
+<footer>{_takeaway(item, options)}
+<p>Made with {ARTIST}. This page needs no network and no account.</p></footer>
 <script type="application/json" id="session-data">{data_json(page_data(item))}</script>
 <script>{_asset("page.js")}</script>
 </body>
