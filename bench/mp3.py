@@ -32,6 +32,7 @@ import soundfile as sf
 
 from bench.run import (
     BENCH,
+    ESPEAK,
     ROUTINE,
     SAMPLE_RATE,
     Run,
@@ -100,7 +101,8 @@ def quality(wav: np.ndarray, mp3: Path) -> Quality:
 
 
 def _old_export_command(output: Path) -> list[str]:
-    return [sys.executable, "-m", "bench.old_mp3", "export", ROUTINE, "-o", str(output)]
+    old = [sys.executable, "-m", "bench.old_mp3", "export", ROUTINE, "-o", str(output)]
+    return [*old, *ESPEAK]
 
 
 def _ffmpeg_command(wav: Path, output: Path) -> list[str]:

@@ -23,6 +23,7 @@ from typing import Any
 
 from bench.run import (
     BENCH,
+    ESPEAK,
     ROUTINE,
     Row,
     Run,
@@ -36,7 +37,10 @@ from bench.run import (
     table,
 )
 
-ESPEAK = ("--voice", "espeak:en")
+
+def neural() -> tuple[str, str]:
+    """The natural voice, named by its model (``export_command`` speaks espeak-ng else)."""
+    return ("--voice", str(piper_model()))
 
 
 def piper_model() -> Path:
@@ -79,7 +83,7 @@ def run(repeat: int, log: Callable[[str], None]) -> str:
         warm, warm_espeak = environment(work / "warm"), environment(work / "warm-espeak")
         wav, cues = work / "session.wav", work / "session.json"
         log(f"{ROUTINE}: warming the caches ...")
-        measured(export_command(ROUTINE, wav, "--cues", str(cues)), warm)
+        measured(export_command(ROUTINE, wav, "--cues", str(cues), *neural()), warm)
         measured(export_command(ROUTINE, wav, *ESPEAK), warm_espeak)
         script: dict[str, Any] = json.loads(cues.read_text())
         peer, count = peer_command(work, script)
@@ -88,8 +92,8 @@ def run(repeat: int, log: Callable[[str], None]) -> str:
         for round_ in range(repeat):
             log(f"  round {round_ + 1} of {repeat}")
             runs["peer"].append(measured(peer, environment(work / "peer-home")))
-            runs["cold"].append(cold(work, wav))
-            runs["warm"].append(measured(export_command(ROUTINE, wav), warm))
+            runs["cold"].append(cold(work, wav, *neural()))
+            runs["warm"].append(measured(export_command(ROUTINE, wav, *neural()), warm))
             runs["cold espeak"].append(cold(work, wav, *ESPEAK))
             runs["warm espeak"].append(measured(export_command(ROUTINE, wav, *ESPEAK), warm_espeak))
         m = {n: median(values) for n, values in runs.items()}

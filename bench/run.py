@@ -108,8 +108,16 @@ def median(runs: Sequence[Run]) -> Run:
     )
 
 
+ESPEAK = ("--voice", "espeak:en")
+"""The voice these figures are for: espeak-ng, as the baseline speaks (the natural voice,
+the default where it is installed, has its own benchmark, ``bench.neural``)."""
+
+
 def export_command(routine: str, output: Path, *extra: str) -> list[str]:
-    return [*voicecoach_command(), "export", routine, "-o", str(output), *extra]
+    """``voicecoach export`` of ``routine`` to ``output`` with espeak-ng (unless ``extra``
+    names another voice)."""
+    voice = () if "--voice" in extra else ESPEAK
+    return [*voicecoach_command(), "export", routine, "-o", str(output), *voice, *extra]
 
 
 def cold_export(work: Path, output: Path) -> Run:
