@@ -4,9 +4,11 @@ processes started so that a failing test still ends them."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -70,3 +72,16 @@ def start_child(
     )
     children.append(child)
     return child
+
+
+def unwritable_folder(tmp: Path) -> Path:
+    """A folder this process cannot create files or folders in (root ignores modes; sysfs
+    stops root)."""
+    if os.geteuid() == 0:
+        if not Path("/sys/kernel").is_dir():
+            pytest.skip("needs sysfs to have a folder root cannot write")
+        return Path("/sys")
+    folder = tmp / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    return folder

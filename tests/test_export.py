@@ -19,6 +19,7 @@ import mutagen.id3
 import numpy as np
 import pytest
 import soundfile as sf
+from helpers import unwritable_folder
 
 from voicecoach.audio.export import (
     FORMATS,
@@ -563,18 +564,6 @@ def proc_folder() -> Path:
     if not Path("/proc/self/fd").is_dir():
         pytest.skip("needs procfs")
     return Path("/proc/self")
-
-
-def unwritable_folder(tmp: Path) -> Path:
-    """A folder this process cannot create files in (root ignores modes; sysfs stops root)."""
-    if os.geteuid() == 0:
-        if not Path("/sys/kernel").is_dir():
-            pytest.skip("needs sysfs to have a folder root cannot write")
-        return Path("/sys")
-    folder = tmp / "locked"
-    folder.mkdir()
-    folder.chmod(0o500)
-    return folder
 
 
 @needs_ffprobe

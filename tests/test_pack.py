@@ -16,7 +16,7 @@ from typing import Any
 
 import mutagen.id3
 import pytest
-from helpers import run_main
+from helpers import run_main, unwritable_folder
 from small_routines import SMALL, constant
 
 from voicecoach.compile.compiler import compile_routine
@@ -321,18 +321,6 @@ def test_a_broken_routine_says_where_and_leaves_no_folder(
     assert err.splitlines()[0].startswith(f"{broken_file}:4:5: exercise 1")
     assert "Traceback" not in err
     assert os.listdir(tmp_path) == []
-
-
-def unwritable_folder(tmp: Path) -> Path:
-    """A folder this process cannot create folders in (root ignores modes; sysfs stops root)."""
-    if os.geteuid() == 0:
-        if not Path("/sys/kernel").is_dir():
-            pytest.skip("needs sysfs to have a folder root cannot write")
-        return Path("/sys")
-    folder = tmp / "locked"
-    folder.mkdir()
-    folder.chmod(0o500)
-    return folder
 
 
 def test_an_unwritable_folder_is_one_error_line(

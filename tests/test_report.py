@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from browser_env import Browser
 from click.testing import CliRunner, Result
+from helpers import unwritable_folder
 
 from voicecoach.history import History, Session, history_path
 from voicecoach.library import Library
@@ -409,18 +410,6 @@ def test_report_on_the_computers_clock_through_the_entry_point(
     assert (code, out, err) == (0, f"Wrote {tmp_path / 'r.csv'}\n", "")
     rows = list(csv.reader(io.StringIO((tmp_path / "r.csv").read_text("utf-8"), newline="")))
     assert len(rows) == 2 and rows[1][7] == "no end recorded"
-
-
-def unwritable_folder(tmp: Path) -> Path:
-    """A folder this process cannot create files in (root ignores modes; sysfs stops root)."""
-    if os.geteuid() == 0:
-        if not Path("/sys/kernel").is_dir():
-            pytest.skip("needs sysfs to have a folder root cannot write")
-        return Path("/sys")
-    folder = tmp / "locked"
-    folder.mkdir()
-    folder.chmod(0o500)
-    return folder
 
 
 @pytest.mark.parametrize(

@@ -303,6 +303,21 @@ def clean_stale(folder: Pathish, target: str | None = None, now: float | None = 
     return removed
 
 
+def write_problem(path: Pathish, err: OSError) -> str:
+    """What went wrong writing ``path``, in a user's words, with what to do about it."""
+    target = os.fspath(path)
+    folder = os.path.dirname(target) or "."
+    if isinstance(err, PermissionError):
+        return f"{target}: permission denied; choose a folder you can write to"
+    if isinstance(err, IsADirectoryError):
+        return f"{target} is a folder; give a file name inside it"
+    if isinstance(err, FileNotFoundError):
+        if os.path.isdir(folder):  # /proc and /sys refuse new files with ENOENT
+            return f"{target}: the folder {folder} takes no new files; choose another folder"
+        return f"{target}: the folder {folder} does not exist; create it first"
+    return f"{target}: cannot write: {err.strerror or err}"
+
+
 def final_mode(target: Pathish) -> int:
     """Keep the mode of the file being replaced; a new file gets the umask's default."""
     try:

@@ -25,7 +25,7 @@ from voicecoach.audio.render import read_ahead
 from voicecoach.audio.session import PreparedSession
 from voicecoach.compile.cuescript import SAMPLE_RATE, CueScript, CueType
 from voicecoach.errors import ExportError, UnusableFileError
-from voicecoach.files import Staging, check_target
+from voicecoach.files import Staging, check_target, write_problem
 
 #: Frames per write to an encoder: one huge write of long audio segfaults libsndfile's
 #: OGG encoder, while 4,096-frame writes are safe.
@@ -140,7 +140,7 @@ def _probe_folder(folder: Path, path: Path) -> None:
         try:
             probe.new(path)
         except OSError as err:
-            raise ExportError(_describe(path, err)) from err
+            raise ExportError(write_problem(path, err)) from err
 
 
 def timestamp(samples: int) -> str:
@@ -310,18 +310,6 @@ def _write_mp3(path: Path, chunks: Iterable[np.ndarray], progress: Progress | No
     return written
 
 
-def _describe(path: Path, err: OSError) -> str:
-    if isinstance(err, PermissionError):
-        return f"{path}: permission denied; choose a folder you can write to"
-    if isinstance(err, IsADirectoryError):
-        return f"{path} is a folder; give a file name inside it"
-    if isinstance(err, FileNotFoundError):
-        if path.parent.is_dir():  # /proc and /sys refuse new files with ENOENT
-            return f"{path}: the folder {path.parent} takes no new files; choose another folder"
-        return f"{path}: the folder {path.parent} does not exist; create it first"
-    return f"{path}: cannot write: {err.strerror or err}"
-
-
 def export_session(
     script: CueScript,
     chunks: Iterable[np.ndarray],
@@ -378,7 +366,7 @@ def _export(
             current = targets.audio
             stage.commit()
     except OSError as err:
-        raise ExportError(_describe(current, err)) from err
+        raise ExportError(write_problem(current, err)) from err
     except (sf.SoundFileError, MutagenError, Mp3Error) as err:
         raise ExportError(
             f"{targets.audio}: cannot write the audio: {_why(targets.audio, err)}"

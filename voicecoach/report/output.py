@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from voicecoach.errors import ReportError, UnusableFileError
-from voicecoach.files import check_target, write_atomic
+from voicecoach.files import check_target, write_atomic, write_problem
 from voicecoach.report.html import render_html
 from voicecoach.report.model import Report
 from voicecoach.report.table import render_csv
@@ -55,20 +55,8 @@ def write_output(path: Path, text: str) -> None:
     except UnusableFileError as err:
         raise ReportError(str(err)) from None
     except OSError as err:
-        raise ReportError(_describe(path, err)) from None
+        raise ReportError(write_problem(path, err)) from None
 
 
 def write_report(report: Report, path: Path) -> None:
     write_output(path, report_format(path)(report))
-
-
-def _describe(path: Path, err: OSError) -> str:
-    if isinstance(err, PermissionError):
-        return f"{path}: permission denied; choose a folder you can write to"
-    if isinstance(err, IsADirectoryError):
-        return f"{path} is a folder; give a file name inside it"
-    if isinstance(err, FileNotFoundError):
-        if path.parent.is_dir():  # /proc and /sys refuse new files with ENOENT
-            return f"{path}: the folder {path.parent} takes no new files; choose another folder"
-        return f"{path}: the folder {path.parent} does not exist; create it first"
-    return f"{path}: cannot write: {err.strerror or err}"
