@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from voicecoach.compile.cuescript import to_seconds
 from voicecoach.describe import describe_pauses, describe_work
+from voicecoach.text import terminal_unsafe
 
 if TYPE_CHECKING:
     from voicecoach.audio.voice_engine import Voice
@@ -54,14 +55,13 @@ HISTORY_COLUMNS: Final = (
 EVERY_SESSION: Final = 2**62
 """The ``limit`` that means every session (SQLite's LIMIT takes a 64-bit integer)."""
 
-_BIDI_CONTROLS: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _terminal_unsafe(char: str) -> bool:
     """What a terminal obeys or reorders (as ``voicecoach.text``) and what UTF-8 cannot
     carry (a lone surrogate, from a file name that is not UTF-8)."""
-    return unicodedata.category(char) in ("Cc", "Zl", "Zp", "Cs") or char in _BIDI_CONTROLS
+    return terminal_unsafe(char) or unicodedata.category(char) == "Cs"
 
 
 def _escaped(char: str) -> bool:

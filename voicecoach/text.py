@@ -17,18 +17,20 @@ _BIDI_CONTROLS: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2
 _NAMED: Final = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def _unsafe(char: str) -> bool:
+def terminal_unsafe(char: str) -> bool:
+    """What a terminal obeys or reorders rather than shows: the control characters, the
+    line and paragraph separators and the bidirectional overrides."""
     return unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in _BIDI_CONTROLS
 
 
 def shown(text: str) -> str:
     """``text`` safe to print on one line: control characters become escapes (``\\n``,
     ``\\x1b``, ``\\u2028``); the backslash itself is left as it is."""
-    if not any(_unsafe(char) for char in text):
+    if not any(terminal_unsafe(char) for char in text):
         return text
     out = []
     for char in text:
-        if not _unsafe(char):
+        if not terminal_unsafe(char):
             out.append(char)
         elif char in _NAMED:
             out.append(_NAMED[char])
