@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -127,17 +126,3 @@ def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[audio_env.PulseS
     audio_env.skip_without_pulse()
     with audio_env.pulse_server(tmp_path_factory.mktemp("pulse")) as server:
         yield server
-
-
-@pytest.fixture
-def cli_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Private cache, config and data folders (the XDG ones, none of voicecoach's own
-    variables) for the voicecoach processes of one test."""
-    home = tmp_path_factory.mktemp("home")
-    env = dict(os.environ)
-    for name in ("CACHE", "CONFIG", "DATA", "STATE"):
-        env[f"XDG_{name}_HOME"] = str(home / name.lower())
-    env.pop("VOICECOACH_CACHE_DIR", None)
-    env.pop("VOICECOACH_CONFIG_DIR", None)
-    env.pop("VOICECOACH_DATA_DIR", None)
-    return env

@@ -341,6 +341,13 @@ def test_nothing_answered_records_nothing(tmp_path: Path, monkeypatch: pytest.Mo
 # --- voicecoach play on a terminal, through a real sound server ----------------------------
 
 
+@pytest.fixture(scope="module")
+def sound_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[audio_env.PulseServer]:
+    audio_env.skip_without_pulse()
+    with audio_env.pulse_server(tmp_path_factory.mktemp("pulse")) as server:
+        yield server
+
+
 def play_command(
     server: audio_env.PulseServer, tmp_path: Path, *options: str, seconds: float = 20.0
 ) -> tuple[list[str], dict[str, str], History]:
@@ -366,12 +373,12 @@ def wait_shown(child: TerminalChild, part: str, timeout: float = 120.0) -> None:
 @pytest.mark.audio
 @pytest.mark.engine
 def test_play_asks_by_voice_and_records_the_answers(
-    pulse: audio_env.PulseServer, tmp_path: Path
+    sound_server: audio_env.PulseServer, tmp_path: Path
 ) -> None:
     from voicecoach.audio.speech import Speech
 
-    command, env, history = play_command(pulse, tmp_path)
-    with pulse.recording() as recording, in_terminal(command, env) as child:
+    command, env, history = play_command(sound_server, tmp_path)
+    with sound_server.recording() as recording, in_terminal(command, env) as child:
         wait_shown(child, PAIN)
         shown_at = recording.index_at(time.monotonic())
         heard = recording.wait_for_sound(shown_at, timeout=10)
@@ -399,9 +406,9 @@ def test_play_asks_by_voice_and_records_the_answers(
 @pytest.mark.audio
 @pytest.mark.engine
 def test_enter_and_the_timeout_skip_and_ctrl_c_exits_cleanly(
-    pulse: audio_env.PulseServer, tmp_path: Path
+    sound_server: audio_env.PulseServer, tmp_path: Path
 ) -> None:
-    command, env, history = play_command(pulse, tmp_path, seconds=1.5)
+    command, env, history = play_command(sound_server, tmp_path, seconds=1.5)
     with in_terminal(command, env) as child:
         wait_shown(child, PAIN)
         child.press(b"\r")
@@ -414,7 +421,7 @@ def test_enter_and_the_timeout_skip_and_ctrl_c_exits_cleanly(
     (session,) = history.recent(1)
     assert session.completed and (session.pain, session.effort) == (None, None)
 
-    command, env, history = play_command(pulse, tmp_path, seconds=60)
+    command, env, history = play_command(sound_server, tmp_path, seconds=60)
     with in_terminal(command, env) as child:
         wait_shown(child, PAIN)
         child.press(b"\x03")
@@ -430,10 +437,10 @@ def test_enter_and_the_timeout_skip_and_ctrl_c_exits_cleanly(
 @pytest.mark.engine
 @pytest.mark.parametrize("how", ["option", "setting", "piped"])
 def test_no_check_in_when_turned_off_or_piped(
-    pulse: audio_env.PulseServer, tmp_path: Path, how: str
+    sound_server: audio_env.PulseServer, tmp_path: Path, how: str
 ) -> None:
     options = ("--no-check-in",) if how == "option" else ()
-    command, env, history = play_command(pulse, tmp_path, *options, seconds=60)
+    command, env, history = play_command(sound_server, tmp_path, *options, seconds=60)
     if how == "setting":
         config = tmp_path / "config"
         config.mkdir()

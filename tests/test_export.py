@@ -305,6 +305,17 @@ exercises:
 """
 
 
+@pytest.fixture
+def cli_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Private cache, config and data folders for the voicecoach processes of one test."""
+    home = tmp_path_factory.mktemp("home")
+    env = dict(os.environ)
+    for name in ("CACHE", "CONFIG", "DATA", "STATE"):
+        env[f"XDG_{name}_HOME"] = str(home / name.lower())
+    env.pop("VOICECOACH_CACHE_DIR", None)
+    return env
+
+
 def voicecoach(
     args: Sequence[str], env: dict[str, str], timeout: float = 240
 ) -> subprocess.CompletedProcess[str]:

@@ -371,6 +371,19 @@ def test_an_address_that_is_not_one_is_a_usage_error(
 # --- interrupted, in a real process -----------------------------------------------------------
 
 
+@pytest.fixture
+def cli_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Private cache, config and data folders for the voicecoach processes of one test."""
+    home = tmp_path_factory.mktemp("home")
+    env = dict(os.environ)
+    for name in ("CACHE", "CONFIG", "DATA", "STATE"):
+        env[f"XDG_{name}_HOME"] = str(home / name.lower())
+    env.pop("VOICECOACH_CACHE_DIR", None)
+    env.pop("VOICECOACH_CONFIG_DIR", None)
+    env.pop("VOICECOACH_DATA_DIR", None)
+    return env
+
+
 @pytest.mark.engine
 @pytest.mark.slow
 def test_ctrl_c_mid_pack_leaves_the_previous_pack_and_no_temp_folder(
