@@ -172,7 +172,9 @@ def test_a_killed_export_leaves_a_temp_file_the_next_one_removes(
     work = tmp_path / "work"
     work.mkdir()
     target = work / "session.mp3"
-    command = ["export", "lower-back-essentials", "-o", str(target), "--no-voice"]
+    # Six rounds: an export long enough (seconds) that it is surely killed mid-write,
+    # however fast the encoder is.
+    command = ["export", "lower-back-essentials", "-o", str(target), "--no-voice", "--rounds", "6"]
     child = subprocess.Popen(
         [sys.executable, "-m", "voicecoach", *command],
         env=env,
@@ -185,6 +187,7 @@ def test_a_killed_export_leaves_a_temp_file_the_next_one_removes(
         while not list(work.glob(".session.mp3.*.part")) and child.poll() is None:
             assert time.monotonic() < deadline, "the export never started writing"
             time.sleep(0.005)
+        assert child.poll() is None, "the export finished before it could be killed"
         child.send_signal(signal.SIGKILL)
     finally:
         child.wait(BOUND)
